@@ -1,0 +1,60 @@
+/**
+ * The context assembler seam: decides which messages a run starts with, given what memory injected.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { RunRequest } from "../kernel/Run.js"
+import type { Message } from "../kernel/Transcript.js"
+
+/**
+ * What an assembler returns: the messages to start from and notes for the run's metadata.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Assembly {
+  readonly messages: ReadonlyArray<Message>
+  readonly metadata: Readonly<Record<string, unknown>>
+}
+
+/**
+ * What an assembler implements.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly assemble: (input: {
+    readonly request: RunRequest
+    readonly history: ReadonlyArray<Message>
+  }) => Effect.Effect<Assembly>
+}
+
+/**
+ * The context assembler used by an agent.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class ContextAssembler extends Context.Tag("openagents/ContextAssembler")<ContextAssembler, Service>() {}
+
+/**
+ * `passthrough`: the history exactly as memory injected it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const passthrough: Service = ContextAssembler.of({
+  assemble: ({ history }) => Effect.succeed({ messages: history, metadata: { assembler: "passthrough" } })
+})
+
+/**
+ * The passthrough assembler as a Layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerPassthrough: Layer.Layer<ContextAssembler> = Layer.succeed(ContextAssembler, passthrough)

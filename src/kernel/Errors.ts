@@ -1,0 +1,452 @@
+/**
+ * Tagged errors of the runtime. Every error carries `retryable` (a literal type, so a `Schedule` can be
+ * restricted to the retryable ones at compile time) and, where a user can act, a `hint`.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+const hint = Schema.optional(Schema.String)
+
+// ---------------------------------------------------------------------------------------------------------
+// configuration and addressing
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * One problem found in a configuration, located by its JSON path (e.g. `agents[0].llm.provider`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class ConfigIssue extends Schema.Class<ConfigIssue>("ConfigIssue")({
+  path: Schema.String,
+  message: Schema.String,
+  hint
+}) {}
+
+/**
+ * A configuration is invalid. `issues` lists every problem found, each with its JSON path.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
+  message: Schema.String,
+  source: Schema.optional(Schema.String),
+  issues: Schema.Array(ConfigIssue),
+  hint
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = false as const
+  /**
+   * Builds an error from a single issue.
+   *
+   * @since 0.1.0
+   */
+  static single(path: string, message: string, options?: { readonly hint?: string; readonly source?: string }) {
+    const issue = new ConfigIssue({ path, message, ...(options?.hint ? { hint: options.hint } : {}) })
+    return new ConfigError({
+      message: path ? `${path}: ${message}` : message,
+      issues: [issue],
+      ...(options?.source ? { source: options.source } : {}),
+      ...(options?.hint ? { hint: options.hint } : {})
+    })
+  }
+  /**
+   * Builds an error from several issues; the message lists every one of them.
+   *
+   * @since 0.1.0
+   */
+  static fromIssues(issues: ReadonlyArray<ConfigIssue>, source?: string) {
+    const head = source ? `Invalid config ${source}` : "Invalid config"
+    const lines = issues.map((i) => `  - ${i.path || "(root)"}: ${i.message}${i.hint ? ` (${i.hint})` : ""}`)
+    return new ConfigError({
+      message: `${head}: ${issues.length} problem${issues.length === 1 ? "" : "s"}\n${lines.join("\n")}`,
+      issues,
+      ...(source ? { source } : {})
+    })
+  }
+}
+
+/**
+ * A run names an agent the runtime does not know.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownAgentError extends Schema.TaggedError<UnknownAgentError>()("UnknownAgentError", {
+  agentId: Schema.String,
+  available: Schema.Array(Schema.String),
+  suggestion: Schema.optional(Schema.String)
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = false as const
+  override get message() {
+    const dym = this.suggestion ? ` Did you mean '${this.suggestion}'?` : ""
+    return `Unknown agent id '${this.agentId}'.${dym} Available agents: [${this.available.join(", ")}]`
+  }
+  /** @since 0.1.0 */
+  get hint() {
+    return "Pass one of the configured agent ids (see `openagents validate` or runtime.listAgents())."
+  }
+}
+
+/**
+ * More runs are waiting on a session than its queue holds (`runtime.session_queue_size`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SessionBusy extends Schema.TaggedError<SessionBusy>()("SessionBusy", {
+  sessionId: Schema.String,
+  queueSize: Schema.Number
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = true as const
+  override get message() {
+    return `Session '${this.sessionId}' is busy: ${this.queueSize} run(s) already waiting (session_queue_size)`
+  }
+  /** @since 0.1.0 */
+  get hint() {
+    return "Retry later, use another session id, or raise agents[].runtime.session_queue_size."
+  }
+}
+
+/**
+ * A session store could not read or write.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SessionStoreError extends Schema.TaggedError<SessionStoreError>()("SessionStoreError", {
+  sessionId: Schema.optional(Schema.String),
+  operation: Schema.String,
+  message: Schema.String,
+  hint
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = false as const
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// language model errors
+// ---------------------------------------------------------------------------------------------------------
+
+const llmFields = {
+  provider: Schema.String,
+  message: Schema.String,
+  status: Schema.optional(Schema.Number),
+  hint
+}
+
+/**
+ * The provider rate-limited the request (HTTP 429). `retryAfterMs` comes from `retry-after-ms` /
+ * `retry-after` when the provider sent one.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LlmRateLimited extends Schema.TaggedError<LlmRateLimited>()("LlmRateLimited", {
+  ...llmFields,
+  retryAfterMs: Schema.optional(Schema.Number)
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = true as const
+}
+
+/**
+ * The provider is overloaded (Anthropic 529, `overloaded_error`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LlmOverloaded extends Schema.TaggedError<LlmOverloaded>()("LlmOverloaded", {
+  ...llmFields,
+  retryAfterMs: Schema.optional(Schema.Number)
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = true as const
+}
+
+/**
+ * The connection failed, dropped, or the server answered 408/409/5xx.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LlmConnection extends Schema.TaggedError<LlmConnection>()("LlmConnection", llmFields) {
+  /** @since 0.1.0 */
+  readonly retryable = true as const
+}
+
+/**
+ * The provider did not answer in time (request timeout or a stream that went idle).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LlmTimeout extends Schema.TaggedError<LlmTimeout>()("LlmTimeout", {
+  ...llmFields,
+  timeoutMs: Schema.optional(Schema.Number)
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = true as const
+}
+
+/**
+ * The provider rejected the request as invalid (400, 404, 422, context length exceeded) or sent a
+ * response that cannot be parsed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LlmInvalidRequest extends Schema.TaggedError<LlmInvalidRequest>()("LlmInvalidRequest", llmFields) {
+  /** @since 0.1.0 */
+  readonly retryable = false as const
+}
+
+/**
+ * The provider rejected the credentials (401, 403) or no API key was found.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LlmAuth extends Schema.TaggedError<LlmAuth>()("LlmAuth", llmFields) {
+  /** @since 0.1.0 */
+  readonly retryable = false as const
+}
+
+/**
+ * Any error a language model call can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type LlmError = LlmRateLimited | LlmOverloaded | LlmConnection | LlmTimeout | LlmInvalidRequest | LlmAuth
+
+/**
+ * Schema of {@link LlmError}.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const LlmError = Schema.Union(
+  LlmRateLimited,
+  LlmOverloaded,
+  LlmConnection,
+  LlmTimeout,
+  LlmInvalidRequest,
+  LlmAuth
+)
+
+/**
+ * The language model errors a retry schedule may retry.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type RetryableLlmError = Extract<LlmError, { readonly retryable: true }>
+
+// ---------------------------------------------------------------------------------------------------------
+// tool errors: these go back to the model as a tool result, the run goes on
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * The model called a tool that the agent does not have.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ToolNotFound extends Schema.TaggedError<ToolNotFound>()("ToolNotFound", {
+  toolName: Schema.String,
+  available: Schema.Array(Schema.String),
+  suggestion: Schema.optional(Schema.String)
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = false as const
+  override get message() {
+    const dym = this.suggestion ? ` Did you mean '${this.suggestion}'?` : ""
+    return `Tool '${this.toolName}' is not available.${dym} Available tools: [${this.available.join(", ")}]`
+  }
+}
+
+/**
+ * The arguments the model sent do not match the tool's parameter schema.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ToolValidationError extends Schema.TaggedError<ToolValidationError>()("ToolValidationError", {
+  toolName: Schema.String,
+  message: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = false as const
+}
+
+/**
+ * The tool ran and failed (or threw).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ToolExecutionError extends Schema.TaggedError<ToolExecutionError>()("ToolExecutionError", {
+  toolName: Schema.String,
+  message: Schema.String,
+  retryable: Schema.optionalWith(Schema.Boolean, { default: () => false })
+}) {}
+
+/**
+ * The tool did not finish within its timeout.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ToolTimeout extends Schema.TaggedError<ToolTimeout>()("ToolTimeout", {
+  toolName: Schema.String,
+  timeoutMs: Schema.Number
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = true as const
+  override get message() {
+    return `Tool '${this.toolName}' timed out after ${this.timeoutMs}ms`
+  }
+}
+
+/**
+ * The tool call was cancelled before it finished.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ToolCancelled extends Schema.TaggedError<ToolCancelled>()("ToolCancelled", {
+  toolName: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = false as const
+  override get message() {
+    return `Tool '${this.toolName}' was cancelled before completion`
+  }
+}
+
+/**
+ * Any error a tool call can end with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ToolError = ToolNotFound | ToolValidationError | ToolExecutionError | ToolTimeout | ToolCancelled
+
+// ---------------------------------------------------------------------------------------------------------
+// run-level errors
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * The final output still did not match the requested output schema after `maxValidationRetries` retries.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class OutputValidationError extends Schema.TaggedError<OutputValidationError>()("OutputValidationError", {
+  attempts: Schema.Number,
+  lastValidationError: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = false as const
+  override get message() {
+    return `Final output failed validation after ${this.attempts} attempt(s): ${this.lastValidationError}`
+  }
+  /** @since 0.1.0 */
+  get hint() {
+    return "Tighten the agent's instructions or raise budget.maxValidationRetries."
+  }
+}
+
+/**
+ * Raised by a pattern (or a tool) to ask the runtime to let the model try again with `message` as feedback.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ModelRetryError extends Schema.TaggedError<ModelRetryError>()("ModelRetryError", {
+  message: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = false as const
+}
+
+/**
+ * Names of the limits that can stop a run.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const BudgetLimit = Schema.Literal(
+  "max_steps",
+  "max_duration_ms",
+  "step_timeout_ms",
+  "max_tool_calls",
+  "max_cost_usd"
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type BudgetLimit = typeof BudgetLimit.Type
+
+/**
+ * A limit of the run's budget was reached. The run ends with the stop reason named for the limit
+ * (`max_steps`, `timeout` or `budget_exhausted`), never with `failed`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BudgetExhausted extends Schema.TaggedError<BudgetExhausted>()("BudgetExhausted", {
+  limit: BudgetLimit,
+  max: Schema.Number,
+  used: Schema.optional(Schema.Number),
+  message: Schema.String
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = false as const
+}
+
+/**
+ * A pattern failed for a reason of its own (malformed model output it cannot work with, ...).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PatternError extends Schema.TaggedError<PatternError>()("PatternError", {
+  message: Schema.String,
+  hint
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = false as const
+}
+
+/**
+ * Any error a run's body may fail with. The runtime turns each into a {@link RunResult} stop reason.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type RunError =
+  | LlmError
+  | BudgetExhausted
+  | OutputValidationError
+  | ModelRetryError
+  | PatternError
+  | ConfigError
+  | SessionStoreError
+  | ToolExecutionError
+
+/**
+ * True when the error says that trying again may succeed.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isRetryable = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === true

@@ -1,0 +1,61 @@
+/**
+ * A session store in process memory: fast, and gone with the process.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type { SessionArtifact, SessionCheckpoint, SessionMessage } from "../kernel/Session.js"
+import { SessionStore, type SessionState } from "./SessionStore.js"
+
+interface Entry {
+  messages: Array<SessionMessage>
+  state: SessionState
+  artifacts: Array<SessionArtifact>
+  checkpoints: Map<string, SessionCheckpoint>
+}
+
+/**
+ * Builds an in-memory store.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<SessionStore["Type"]> = Effect.sync(() => {
+  const sessions = new Map<string, Entry>()
+  const read = (id: string): Entry | undefined => sessions.get(id)
+  const write = (id: string): Entry => {
+    let entry = sessions.get(id)
+    if (!entry) {
+      entry = { messages: [], state: {}, artifacts: [], checkpoints: new Map() }
+      sessions.set(id, entry)
+    }
+    return entry
+  }
+  return SessionStore.of({
+    appendMessages: (id, messages) => Effect.sync(() => void write(id).messages.push(...messages)),
+    loadMessages: (id) => Effect.sync(() => [...(read(id)?.messages ?? [])]),
+    // states are copied through JSON so a caller never shares a mutable object with the store
+    getState: (id) => Effect.sync(() => structuredClone(read(id)?.state ?? {})),
+    setState: (id, state) => Effect.sync(() => void (write(id).state = structuredClone(state))),
+    saveArtifact: (id, artifact) => Effect.sync(() => void write(id).artifacts.push(artifact)),
+    listArtifacts: (id) => Effect.sync(() => [...(read(id)?.artifacts ?? [])]),
+    saveCheckpoint: (id, checkpoint) =>
+      Effect.sync(() => void write(id).checkpoints.set(checkpoint.checkpointId, checkpoint)),
+    loadCheckpoint: (id, checkpointId) => Effect.sync(() => Option.fromNullable(read(id)?.checkpoints.get(checkpointId))),
+    listCheckpoints: (id) => Effect.sync(() => [...(read(id)?.checkpoints.values() ?? [])]),
+    listSessions: Effect.sync(() => [...sessions.keys()]),
+    // one process owns an in-memory store, and the runtime already serializes a session's runs
+    acquire: () => Effect.void,
+    deleteSession: (id) => Effect.sync(() => void sessions.delete(id))
+  })
+})
+
+/**
+ * The in-memory store as a Layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<SessionStore> = Layer.effect(SessionStore, make)

@@ -1,0 +1,65 @@
+/**
+ * The session store seam: where a session's messages, state, artifacts and checkpoints live.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import type { SessionBusy, SessionStoreError } from "../kernel/Errors.js"
+import type { SessionArtifact, SessionCheckpoint, SessionMessage } from "../kernel/Session.js"
+
+/**
+ * Free-form session state (memory buffers, user data). Values must be JSON.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SessionState = Readonly<Record<string, unknown>>
+
+/**
+ * What a session store implements. Every operation on an unknown session treats it as empty; writing to
+ * it creates it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly appendMessages: (
+    sessionId: string,
+    messages: ReadonlyArray<SessionMessage>
+  ) => Effect.Effect<void, SessionStoreError>
+  readonly loadMessages: (sessionId: string) => Effect.Effect<ReadonlyArray<SessionMessage>, SessionStoreError>
+  readonly getState: (sessionId: string) => Effect.Effect<SessionState, SessionStoreError>
+  /** Replaces the whole state of the session. */
+  readonly setState: (sessionId: string, state: SessionState) => Effect.Effect<void, SessionStoreError>
+  readonly saveArtifact: (sessionId: string, artifact: SessionArtifact) => Effect.Effect<void, SessionStoreError>
+  readonly listArtifacts: (sessionId: string) => Effect.Effect<ReadonlyArray<SessionArtifact>, SessionStoreError>
+  readonly saveCheckpoint: (
+    sessionId: string,
+    checkpoint: SessionCheckpoint
+  ) => Effect.Effect<void, SessionStoreError>
+  readonly loadCheckpoint: (
+    sessionId: string,
+    checkpointId: string
+  ) => Effect.Effect<Option.Option<SessionCheckpoint>, SessionStoreError>
+  /** Checkpoints in the order they were saved. */
+  readonly listCheckpoints: (sessionId: string) => Effect.Effect<ReadonlyArray<SessionCheckpoint>, SessionStoreError>
+  readonly listSessions: Effect.Effect<ReadonlyArray<string>, SessionStoreError>
+  /**
+   * Holds the session exclusively until the scope closes, across processes sharing the store. Fails with
+   * `SessionBusy` when another process holds it and does not release it in time. Within one process the
+   * runtime already runs a session's runs one at a time; this guards against other processes.
+   */
+  readonly acquire: (sessionId: string) => Effect.Effect<void, SessionBusy | SessionStoreError, Scope.Scope>
+  readonly deleteSession: (sessionId: string) => Effect.Effect<void, SessionStoreError>
+}
+
+/**
+ * The session store used by a runtime.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class SessionStore extends Context.Tag("openagents/SessionStore")<SessionStore, Service>() {}

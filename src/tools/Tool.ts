@@ -1,0 +1,152 @@
+/**
+ * Tools: a name, a description, a parameter schema and a handler. A tool defined from an Effect Schema
+ * gets its JSON Schema (sent to the model) and its argument validation from that one schema.
+ *
+ * @since 0.1.0
+ */
+import Ajv from "ajv"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as JSONSchema from "effect/JSONSchema"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import type { ToolSpec } from "../kernel/Transcript.js"
+
+/**
+ * What a tool's handler can see and do besides its parameters.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ToolContext {
+  readonly runId: string
+  readonly sessionId: string
+  readonly agentId: string
+  readonly callId: string
+  /** The `deps` of the run request. */
+  readonly deps: unknown
+  /** Streams a piece of output as a `tool.delta` chunk. */
+  readonly emit: (text: string) => Effect.Effect<void>
+}
+
+/**
+ * A tool.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Tool<Params = any> {
+  readonly name: string
+  readonly description: string
+  /** JSON Schema of the parameters, as sent to the model. */
+  readonly jsonSchema: Record<string, unknown>
+  /** Checks and converts the arguments the model sent; `Left` holds a readable message. */
+  readonly decode: (args: unknown) => Either.Either<Params, string>
+  /** Per-call timeout; the executor's default applies when absent. */
+  readonly timeoutMs?: number | undefined
+  /** False for tools with side effects that must not run twice (durable runs replay them instead). */
+  readonly durableIdempotent: boolean
+  readonly handler: (params: Params, context: ToolContext) => Effect.Effect<unknown, unknown>
+}
+
+/**
+ * Options shared by every way of making a tool.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CommonOptions {
+  readonly description: string
+  readonly timeoutMs?: number
+  readonly durableIdempotent?: boolean
+}
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/
+
+const checkName = (name: string) => {
+  if (!TOOL_NAME.test(name)) {
+    throw new Error(`Invalid tool name '${name}': use 1-64 letters, digits, '_' or '-'`)
+  }
+}
+
+/**
+ * Defines a tool from an Effect Schema of its parameters.
+ *
+ * @example
+ * const Add = Tool.make("add", {
+ *   description: "Adds two numbers",
+ *   parameters: Schema.Struct({ a: Schema.Number, b: Schema.Number }),
+ *   handler: ({ a, b }) => Effect.succeed(a + b)
+ * })
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <S extends Schema.Schema<any, any, never>, E = never>(
+  name: string,
+  options: CommonOptions & {
+    readonly parameters: S
+    readonly handler: (params: Schema.Schema.Type<S>, context: ToolContext) => Effect.Effect<unknown, E>
+  }
+): Tool<Schema.Schema.Type<S>> => {
+  checkName(name)
+  const decode = Schema.decodeUnknownEither(options.parameters, { errors: "all", onExcessProperty: "error" })
+  const jsonSchema = JSONSchema.make(options.parameters) as unknown as Record<string, unknown>
+  delete jsonSchema["$schema"]
+  return {
+    name,
+    description: options.description,
+    jsonSchema,
+    decode: (args) =>
+      Either.mapLeft(decode(args), (error) => ParseResult.TreeFormatter.formatErrorSync(error)),
+    timeoutMs: options.timeoutMs,
+    durableIdempotent: options.durableIdempotent ?? true,
+    handler: options.handler
+  }
+}
+
+const ajv = new Ajv.default({ allErrors: true, strict: false })
+
+/**
+ * Defines a tool from a JSON Schema of its parameters (for tools declared in config or bridged from
+ * other systems). Arguments are validated with Ajv.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromJsonSchema = <E = never>(
+  name: string,
+  options: CommonOptions & {
+    readonly jsonSchema: Record<string, unknown>
+    readonly handler: (params: any, context: ToolContext) => Effect.Effect<unknown, E>
+  }
+): Tool<any> => {
+  checkName(name)
+  const validate = ajv.compile(options.jsonSchema)
+  return {
+    name,
+    description: options.description,
+    jsonSchema: options.jsonSchema,
+    decode: (args) =>
+      validate(args)
+        ? Either.right(args)
+        : Either.left(
+          (validate.errors ?? []).map((e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`).join("; ")
+        ),
+    timeoutMs: options.timeoutMs,
+    durableIdempotent: options.durableIdempotent ?? true,
+    handler: options.handler
+  }
+}
+
+/**
+ * The tool as the model sees it.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const spec = (tool: Tool): ToolSpec => ({
+  name: tool.name,
+  description: tool.description,
+  parameters: tool.jsonSchema
+})

@@ -1,0 +1,127 @@
+/**
+ * The tool executor seam: runs one tool call. The default executor finds the tool, validates the
+ * arguments against its schema, enforces its timeout and maps every failure to a typed tool error.
+ * Interruption is not an error: it passes through to the tool, which observes it.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import {
+  ToolExecutionError,
+  type ToolError,
+  ToolNotFound,
+  ToolTimeout,
+  ToolValidationError
+} from "../kernel/Errors.js"
+import type { ToolCallPart } from "../kernel/Transcript.js"
+import { closest } from "../internal/suggest.js"
+import type { ToolContext } from "./Tool.js"
+import type * as Toolkit from "./Toolkit.js"
+
+/**
+ * What an executor implements.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly execute: (
+    call: ToolCallPart,
+    toolkit: Toolkit.Service,
+    context: ToolContext
+  ) => Effect.Effect<unknown, ToolError>
+}
+
+/**
+ * The tool executor used by an agent.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class ToolExecutor extends Context.Tag("openagents/ToolExecutor")<ToolExecutor, Service>() {}
+
+/**
+ * Options of the default executor.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Timeout of a tool that declares none (default 30 000 ms). */
+  readonly defaultTimeoutMs?: number
+}
+
+const messageOf = (error: unknown): string => {
+  if (error instanceof Error) return error.message
+  if (typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string") {
+    return (error as { message: string }).message
+  }
+  return typeof error === "string" ? error : JSON.stringify(error)
+}
+
+/**
+ * Builds the default executor.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options?: Options): Service => {
+  const defaultTimeoutMs = options?.defaultTimeoutMs ?? 30_000
+  return ToolExecutor.of({
+    execute: (call, toolkit, context) =>
+      Effect.suspend((): Effect.Effect<unknown, ToolError> => {
+        const tool = toolkit.tools.get(call.name)
+        if (!tool) {
+          const available = [...toolkit.tools.keys()]
+          const suggestion = closest(call.name, available)
+          return Effect.fail(
+            new ToolNotFound({ toolName: call.name, available, ...(suggestion ? { suggestion } : {}) })
+          )
+        }
+        if (call.rawArguments !== undefined && call.arguments === undefined) {
+          return Effect.fail(
+            new ToolValidationError({
+              toolName: call.name,
+              message: `arguments are not valid JSON: ${call.rawArguments.slice(0, 200)}`
+            })
+          )
+        }
+        const decoded = tool.decode(call.arguments ?? {})
+        if (Either.isLeft(decoded)) {
+          return Effect.fail(new ToolValidationError({ toolName: call.name, message: decoded.left }))
+        }
+        const timeoutMs = tool.timeoutMs ?? defaultTimeoutMs
+        return Effect.suspend(() => tool.handler(decoded.right, context)).pipe(
+          Effect.catchAllCause((cause) => {
+            if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+            const failure = Cause.failureOption(cause)
+            const error = failure._tag === "Some" ? failure.value : Cause.squash(cause)
+            return Effect.fail(
+              new ToolExecutionError({
+                toolName: call.name,
+                message: messageOf(error),
+                retryable: (error as { retryable?: unknown } | null)?.retryable === true
+              })
+            )
+          }),
+          Effect.timeoutFail({
+            duration: Duration.millis(timeoutMs),
+            onTimeout: () => new ToolTimeout({ toolName: call.name, timeoutMs })
+          })
+        )
+      })
+  })
+}
+
+/**
+ * The default executor as a Layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options?: Options): Layer.Layer<ToolExecutor> => Layer.succeed(ToolExecutor, make(options))
