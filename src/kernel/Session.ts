@@ -46,3 +46,20 @@ export class SessionMessage extends Schema.Class<SessionMessage>("SessionMessage
   message: Message,
   timestampMs: Schema.Number
 }) {}
+
+/**
+ * One entry of a run's journal. Each completed step of a run is appended once: a model response, the
+ * start and the end of a tool call, a validation retry. `payload` holds only that step's own data, so
+ * storage per step stays constant however long the run grows.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class JournalEntry extends Schema.Class<JournalEntry>("JournalEntry")({
+  runId: Schema.String,
+  /** Position of the entry within its run, from 0, gap-free. */
+  seq: Schema.Int,
+  kind: Schema.Literal("run_started", "model", "tool_started", "tool", "validation_retry", "message", "run_finished"),
+  payload: Schema.Unknown,
+  timestampMs: Schema.Number
+}) {}

@@ -6,7 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { SessionArtifact, SessionCheckpoint, SessionMessage } from "../kernel/Session.js"
+import type { JournalEntry, SessionArtifact, SessionCheckpoint, SessionMessage } from "../kernel/Session.js"
 import { SessionStore, type SessionState } from "./SessionStore.js"
 
 interface Entry {
@@ -14,6 +14,7 @@ interface Entry {
   state: SessionState
   artifacts: Array<SessionArtifact>
   checkpoints: Map<string, SessionCheckpoint>
+  journal: Map<string, Array<JournalEntry>>
 }
 
 /**
@@ -28,7 +29,7 @@ export const make: Effect.Effect<SessionStore["Type"]> = Effect.sync(() => {
   const write = (id: string): Entry => {
     let entry = sessions.get(id)
     if (!entry) {
-      entry = { messages: [], state: {}, artifacts: [], checkpoints: new Map() }
+      entry = { messages: [], state: {}, artifacts: [], checkpoints: new Map(), journal: new Map() }
       sessions.set(id, entry)
     }
     return entry
@@ -45,6 +46,17 @@ export const make: Effect.Effect<SessionStore["Type"]> = Effect.sync(() => {
       Effect.sync(() => void write(id).checkpoints.set(checkpoint.checkpointId, checkpoint)),
     loadCheckpoint: (id, checkpointId) => Effect.sync(() => Option.fromNullable(read(id)?.checkpoints.get(checkpointId))),
     listCheckpoints: (id) => Effect.sync(() => [...(read(id)?.checkpoints.values() ?? [])]),
+    appendJournal: (id, entries) =>
+      Effect.sync(() => {
+        const journal = write(id).journal
+        for (const e of entries) {
+          const run = journal.get(e.runId)
+          if (run) run.push(e)
+          else journal.set(e.runId, [e])
+        }
+      }),
+    loadJournal: (id, runId) => Effect.sync(() => [...(read(id)?.journal.get(runId) ?? [])]),
+    listJournaledRuns: (id) => Effect.sync(() => [...(read(id)?.journal.keys() ?? [])]),
     listSessions: Effect.sync(() => [...sessions.keys()]),
     // one process owns an in-memory store, and the runtime already serializes a session's runs
     acquire: () => Effect.void,

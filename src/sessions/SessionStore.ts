@@ -8,7 +8,7 @@ import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type { SessionBusy, SessionStoreError } from "../kernel/Errors.js"
-import type { SessionArtifact, SessionCheckpoint, SessionMessage } from "../kernel/Session.js"
+import type { JournalEntry, SessionArtifact, SessionCheckpoint, SessionMessage } from "../kernel/Session.js"
 
 /**
  * Free-form session state (memory buffers, user data). Values must be JSON.
@@ -46,6 +46,12 @@ export interface Service {
   ) => Effect.Effect<Option.Option<SessionCheckpoint>, SessionStoreError>
   /** Checkpoints in the order they were saved. */
   readonly listCheckpoints: (sessionId: string) => Effect.Effect<ReadonlyArray<SessionCheckpoint>, SessionStoreError>
+  /** Appends entries to the session's run journal (see `JournalEntry`). */
+  readonly appendJournal: (sessionId: string, entries: ReadonlyArray<JournalEntry>) => Effect.Effect<void, SessionStoreError>
+  /** The journal entries of one run, in `seq` order. */
+  readonly loadJournal: (sessionId: string, runId: string) => Effect.Effect<ReadonlyArray<JournalEntry>, SessionStoreError>
+  /** Ids of the runs with a journal in the session, in the order they started. */
+  readonly listJournaledRuns: (sessionId: string) => Effect.Effect<ReadonlyArray<string>, SessionStoreError>
   readonly listSessions: Effect.Effect<ReadonlyArray<string>, SessionStoreError>
   /**
    * Holds the session exclusively until the scope closes, across processes sharing the store. Fails with
