@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { RunResult } from "./Run.js"
 
 const hint = Schema.optional(Schema.String)
 
@@ -440,6 +441,7 @@ export type RunError =
   | PatternError
   | ConfigError
   | SessionStoreError
+  | SessionBusy
   | ToolExecutionError
 
 /**
@@ -450,3 +452,22 @@ export type RunError =
  */
 export const isRetryable = (error: unknown): boolean =>
   typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === true
+
+/**
+ * `AgentRuntime.run` ended with another stop reason than `completed`; the whole result is attached.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RunFailed extends Schema.TaggedError<RunFailed>()("RunFailed", {
+  result: RunResult
+}) {
+  /** @since 0.1.0 */
+  get retryable() {
+    return this.result.error?.retryable ?? false
+  }
+  override get message() {
+    const reason = this.result.error ? `: ${this.result.error.message}` : ""
+    return `Run ${this.result.runId} ended with ${this.result.stopReason}${reason}`
+  }
+}

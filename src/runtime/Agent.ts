@@ -1,0 +1,57 @@
+/**
+ * Agent definitions in code. An agent names its seams as Layers; any seam it leaves out falls back to the
+ * one the runtime was given (or the builtin default: mock model, ReAct, window buffer, passthrough,
+ * default tool executor).
+ *
+ * @since 0.1.0
+ */
+import type * as Layer from "effect/Layer"
+import type { ContextAssembler } from "../context/ContextAssembler.js"
+import type { ConfigError } from "../kernel/Errors.js"
+import type { LanguageModel } from "../llm/LanguageModel.js"
+import type { RetryOptions } from "../llm/ProviderRetry.js"
+import type { Memory } from "../memory/Memory.js"
+import type { Pattern } from "../patterns/Pattern.js"
+import type { Tool } from "../tools/Tool.js"
+import type { ToolExecutor } from "../tools/ToolExecutor.js"
+
+/**
+ * An agent.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AgentDefinition {
+  readonly id: string
+  readonly name?: string | undefined
+  /** The system prompt. */
+  readonly instructions?: string | undefined
+  readonly model?: Layer.Layer<LanguageModel, ConfigError> | undefined
+  readonly tools?: ReadonlyArray<Tool> | undefined
+  readonly pattern?: Layer.Layer<Pattern, ConfigError> | undefined
+  readonly memory?: Layer.Layer<Memory, ConfigError> | undefined
+  readonly contextAssembler?: Layer.Layer<ContextAssembler, ConfigError> | undefined
+  readonly toolExecutor?: Layer.Layer<ToolExecutor, ConfigError> | undefined
+  /** Retries of model calls (see `ProviderRetry`). */
+  readonly retry?: Partial<RetryOptions> | undefined
+  /** Model calls per run (default 16); `budget.maxSteps` of a request takes precedence. */
+  readonly maxSteps?: number | undefined
+  /** Longest a single model call (retries included) may take (default 30 000 ms). */
+  readonly stepTimeoutMs?: number | undefined
+  /** Runs that may wait for a busy session before new ones fail with `SessionBusy` (default 1000). */
+  readonly sessionQueueSize?: number | undefined
+  /** Chunks buffered for a slow stream consumer before the run waits for it (default 2000). */
+  readonly eventQueueSize?: number | undefined
+  /** JSON Schema the final output must follow (`output_schema` in agent.json). */
+  readonly outputSchema?: Record<string, unknown> | undefined
+  /** Free-form description of how the agent was configured (shown by `getAgentInfo`). */
+  readonly info?: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * Defines an agent (identity function that keeps the type).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (definition: AgentDefinition): AgentDefinition => definition

@@ -1,0 +1,517 @@
+/**
+ * One run, from the first event to the last: the run context given to the pattern, budgets, usage,
+ * events and chunks, structured-output validation, and the result. Private to the runtime.
+ */
+import Ajv from "ajv"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as JSONSchema from "effect/JSONSchema"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type { ContextAssembler } from "../../context/ContextAssembler.js"
+import {
+  BudgetExhausted,
+  type BudgetLimit,
+  type LlmError,
+  OutputValidationError,
+  type RunError
+} from "../../kernel/Errors.js"
+import { RuntimeEvent } from "../../kernel/EventTaxonomy.js"
+import { type RunArtifact, RunErrorInfo, type RunRequest, RunResult, RunUsage, type StopReason } from "../../kernel/Run.js"
+import type * as RunContext from "../../kernel/RunContext.js"
+import { RunStreamChunk, type RunStreamChunkKind } from "../../kernel/RunStreamChunk.js"
+import { SessionArtifact, SessionMessage } from "../../kernel/Session.js"
+import type { Message, ModelRequest, ModelResponse, ModelUsage, ToolCallPart } from "../../kernel/Transcript.js"
+import type { LanguageModel } from "../../llm/LanguageModel.js"
+import * as Pricing from "../../llm/Pricing.js"
+import * as ProviderRetry from "../../llm/ProviderRetry.js"
+import type { Memory } from "../../memory/Memory.js"
+import type { Pattern } from "../../patterns/Pattern.js"
+import type { EventBus } from "../../events/EventBus.js"
+import type { SessionStore } from "../../sessions/SessionStore.js"
+import type { ToolExecutor } from "../../tools/ToolExecutor.js"
+import type * as Toolkit from "../../tools/Toolkit.js"
+
+/** Everything a run of one agent needs, built once per agent. */
+export interface AgentEnv {
+  readonly id: string
+  readonly name: string
+  readonly instructions: string | undefined
+  readonly model: LanguageModel["Type"]
+  readonly pattern: Pattern["Type"]
+  readonly memory: Memory["Type"]
+  readonly assembler: ContextAssembler["Type"]
+  readonly executor: ToolExecutor["Type"]
+  readonly toolkit: Toolkit.Service
+  readonly retry: ProviderRetry.RetryOptions
+  readonly maxSteps: number
+  readonly stepTimeoutMs: number
+  readonly sessionQueueSize: number
+  readonly eventQueueSize: number
+  readonly outputSchema: Record<string, unknown> | undefined
+}
+
+/** Where a run's chunks go (the stream of `runStream`), if anyone listens. */
+export type ChunkSink = (chunk: RunStreamChunk) => Effect.Effect<void>
+
+export interface RunServices {
+  readonly store: SessionStore["Type"]
+  readonly bus: EventBus["Type"]
+  readonly skillsInstructions: (sessionId: string) => Effect.Effect<string>
+}
+
+const CHUNK_KINDS: ReadonlySet<string> = new Set<RunStreamChunkKind>([
+  "run.started",
+  "llm.delta",
+  "llm.finished",
+  "tool.started",
+  "tool.delta",
+  "tool.finished",
+  "artifact",
+  "validation.retry",
+  "run.checkpoint_saved",
+  "run.resume_attempted",
+  "run.resume_succeeded"
+])
+
+const STOP_FOR_LIMIT: Record<BudgetLimit, StopReason> = {
+  max_steps: "max_steps",
+  max_duration_ms: "timeout",
+  step_timeout_ms: "timeout",
+  max_tool_calls: "budget_exhausted",
+  max_cost_usd: "budget_exhausted"
+}
+
+interface OutputValidator {
+  readonly jsonSchema: Record<string, unknown>
+  readonly validate: (value: unknown) => Either.Either<unknown, string>
+}
+
+const ajv = new Ajv.default({ allErrors: true, strict: false })
+
+const outputValidator = (request: RunRequest, agent: AgentEnv): OutputValidator | undefined => {
+  if (request.outputType) {
+    const schema = request.outputType
+    const decode = Schema.decodeUnknownEither(schema, { errors: "all" })
+    const jsonSchema = JSONSchema.make(schema) as unknown as Record<string, unknown>
+    return {
+      jsonSchema,
+      validate: (value) => Either.mapLeft(decode(value), (e) => ParseResult.TreeFormatter.formatErrorSync(e))
+    }
+  }
+  if (agent.outputSchema) {
+    const check = ajv.compile(agent.outputSchema)
+    return {
+      jsonSchema: agent.outputSchema,
+      validate: (value) =>
+        check(value)
+          ? Either.right(value)
+          : Either.left((check.errors ?? []).map((e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`).join("; "))
+    }
+  }
+  return undefined
+}
+
+/** The model's final text as JSON: accepts a bare JSON document or one fenced in ```json. */
+const parseOutput = (output: unknown): Either.Either<unknown, string> => {
+  if (typeof output !== "string") return Either.right(output)
+  const fenced = /^\s*```(?:json)?\s*([\s\S]*?)\s*```\s*$/.exec(output)
+  const text = fenced ? fenced[1]! : output
+  try {
+    return Either.right(JSON.parse(text))
+  } catch (e) {
+    return Either.left(`the output is not valid JSON (${(e as Error).message})`)
+  }
+}
+
+const errorInfo = (error: unknown): RunErrorInfo => {
+  const e = error as { _tag?: unknown; message?: unknown; retryable?: unknown; hint?: unknown }
+  const tag = typeof e?._tag === "string" ? e._tag : error instanceof Error ? error.name : "UnknownError"
+  const message = typeof e?.message === "string" && e.message !== "" ? e.message : String(error)
+  return new RunErrorInfo({
+    tag,
+    message,
+    retryable: e?.retryable === true,
+    ...(typeof e?.hint === "string" ? { hint: e.hint } : {})
+  })
+}
+
+const jsonText = (value: unknown): string => {
+  if (value === undefined) return "null"
+  try {
+    return JSON.stringify(value) ?? "null"
+  } catch {
+    return JSON.stringify(String(value))
+  }
+}
+
+const addUsage = (usage: RunUsage, call: ModelUsage, cost: Pricing.Cost | undefined): RunUsage => {
+  const breakdown: Record<string, number> = { ...usage.costBreakdown }
+  if (cost) for (const [k, v] of Object.entries(cost.breakdown)) breakdown[k] = (breakdown[k] ?? 0) + v
+  return new RunUsage({
+    llmCalls: usage.llmCalls + 1,
+    toolCalls: usage.toolCalls,
+    inputTokens: usage.inputTokens + call.inputTokens,
+    outputTokens: usage.outputTokens + call.outputTokens,
+    totalTokens: usage.totalTokens + call.inputTokens + call.outputTokens,
+    inputTokensCached: usage.inputTokensCached + call.cachedInputTokens,
+    inputTokensCacheCreation: usage.inputTokensCacheCreation + call.cacheCreationInputTokens,
+    // one call without a price makes the run's cost unknown, rather than silently too low
+    costUsd: usage.costUsd === null || cost === undefined ? null : usage.costUsd + cost.costUsd,
+    costBreakdown: breakdown
+  })
+}
+
+const usageJson = (usage: RunUsage) => Schema.encodeSync(RunUsage)(usage)
+
+/**
+ * Executes one run to its result. Never fails: every error, limit and interruption becomes the result's
+ * stop reason. Interrupting the returned effect interrupts the body (the in-flight model call or tool
+ * observes it) and still yields a `cancelled` result with its `run.finished` event and chunk.
+ */
+export const executeRun = (
+  request: RunRequest,
+  agent: AgentEnv,
+  services: RunServices,
+  options: {
+    readonly sink?: ChunkSink | undefined
+    /** Waits for the session's turn; interruptible. */
+    readonly waitTurn?: Effect.Effect<void> | undefined
+  }
+): Effect.Effect<RunResult> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function*() {
+      const { bus, store } = services
+      const runId = request.runId
+      const sessionId = request.sessionId
+      const budget = request.budget
+      const maxSteps = budget?.maxSteps ?? agent.maxSteps
+      const maxValidationRetries = budget?.maxValidationRetries ?? 3
+      const validator = outputValidator(request, agent)
+
+      // run state: one fiber drives the run, tool handlers may emit from their own fibers
+      let usage = RunUsage.empty
+      let steps = 0
+      let sequence = 0
+      let costUnknownReported = false
+      const messages: Array<Message> = []
+      let runStart = 0 // index in `messages` where this run's own messages begin
+      const artifacts: Array<RunArtifact> = []
+      let limitHit: BudgetExhausted | undefined
+      const emitLock = yield* Effect.makeSemaphore(1)
+
+      const emit = (name: string, payload: Record<string, unknown>, result?: RunResult): Effect.Effect<void> =>
+        emitLock.withPermits(1)(
+          Effect.gen(function*() {
+            const now = yield* Clock.currentTimeMillis
+            yield* bus.publish(
+              new RuntimeEvent({ name, runId, sessionId, agentId: agent.id, timestampMs: now, payload })
+            )
+            if (options.sink && (CHUNK_KINDS.has(name) || name === "run.finished")) {
+              const chunk = new RunStreamChunk({
+                kind: name as RunStreamChunkKind,
+                runId,
+                sessionId,
+                agentId: agent.id,
+                sequence: sequence++,
+                timestampMs: now,
+                payload,
+                ...(result ? { result } : {})
+              })
+              yield* options.sink(chunk)
+            }
+          })
+        )
+
+      const stop = (limit: BudgetLimit, max: number, used: number | undefined, message: string) =>
+        Effect.suspend(() => {
+          limitHit = new BudgetExhausted({ limit, max, message, ...(used !== undefined ? { used } : {}) })
+          return Effect.fail(limitHit)
+        })
+
+      const checkCostBefore = Effect.suspend(() => {
+        const max = budget?.maxCostUsd
+        if (max === undefined) return Effect.void
+        if (agent.model.pricing === undefined || usage.costUsd === null) {
+          if (costUnknownReported) return Effect.void
+          costUnknownReported = true
+          return emit("budget.cost_unknown", { limit: max, model: agent.model.model })
+        }
+        return usage.costUsd >= max
+          ? stop("max_cost_usd", max, usage.costUsd, `Cost budget of $${max} exhausted ($${usage.costUsd.toFixed(6)} spent)`)
+          : Effect.void
+      })
+
+      const callModel = (modelRequest: ModelRequest, step: number): Effect.Effect<ModelResponse, LlmError> =>
+        Effect.gen(function*() {
+          let response: ModelResponse | undefined
+          yield* Stream.runForEach(agent.model.stream(modelRequest), (event) => {
+            switch (event._tag) {
+              case "TextDelta":
+                return emit("llm.delta", { text: event.text })
+              case "ReasoningDelta":
+                return emit("llm.reasoning_delta", { text: event.text })
+              case "Finished":
+                response = event.response
+                return Effect.void
+            }
+          })
+          if (!response) {
+            return yield* Effect.dieMessage(`model ${agent.model.provider}/${agent.model.model} ended its stream without a response (step ${step})`)
+          }
+          return response
+        })
+
+      const context: RunContext.Service = {
+        request,
+        runId,
+        sessionId,
+        agentId: agent.id,
+        instructions: undefined,
+        tools: agent.toolkit.specs,
+        outputSchema: validator?.jsonSchema,
+        messages: Effect.sync(() => [...messages]),
+        appendMessage: (message) => Effect.sync(() => void messages.push(message)),
+        emit: (name, payload) => emit(name, payload),
+        addArtifact: (artifact) =>
+          Effect.suspend(() => {
+            artifacts.push(artifact)
+            return emit("artifact", { name: artifact.name, kind: artifact.kind, payload: artifact.payload })
+          }),
+        step: (stepOptions) =>
+          Effect.gen(function*() {
+            if (steps >= maxSteps) {
+              return yield* stop("max_steps", maxSteps, steps, `Step limit of ${maxSteps} model call(s) reached`)
+            }
+            yield* checkCostBefore
+            const step = ++steps
+            const withTools = stepOptions?.withTools ?? true
+            const modelRequest: ModelRequest = {
+              system: context.instructions,
+              messages: [...messages],
+              tools: withTools ? agent.toolkit.specs : [],
+              toolChoice: stepOptions?.toolChoice,
+              responseSchema: validator?.jsonSchema
+            }
+            yield* emit("llm.called", { model: agent.model.model, step, toolCount: modelRequest.tools.length })
+            const response = yield* ProviderRetry.retry(callModel(modelRequest, step), agent.retry, (d) =>
+              emit("llm.retry", { attempt: d.nextAttempt, delayMs: d.delayMs, error: d.error.message, errorTag: d.error._tag })
+            ).pipe(
+              Effect.tapError((error) =>
+                emit("llm.failed", { model: agent.model.model, step, error: error.message, retryable: error.retryable })
+              ),
+              Effect.timeoutFail({
+                duration: Duration.millis(agent.stepTimeoutMs),
+                onTimeout: () =>
+                  (limitHit = new BudgetExhausted({
+                    limit: "step_timeout_ms",
+                    max: agent.stepTimeoutMs,
+                    message: `Step ${step} took longer than step_timeout_ms (${agent.stepTimeoutMs} ms)`
+                  }))
+              })
+            )
+            const cost = agent.model.pricing ? Pricing.cost(response.usage, agent.model.pricing) : undefined
+            usage = addUsage(usage, response.usage, cost)
+            messages.push({ _tag: "assistant", content: response.content })
+            yield* emit("llm.finished", {
+              model: response.model,
+              step,
+              stopReason: response.stopReason,
+              usage: response.usage,
+              ...(cost ? { costUsd: cost.costUsd } : {})
+            })
+            yield* emit("usage.updated", { usage: usageJson(usage) })
+            const max = budget?.maxCostUsd
+            if (max !== undefined && usage.costUsd !== null && usage.costUsd > max) {
+              return yield* stop("max_cost_usd", max, usage.costUsd, `Cost budget of $${max} exceeded ($${usage.costUsd.toFixed(6)} spent)`)
+            }
+            return response
+          }),
+        callTool: (call: ToolCallPart) =>
+          Effect.gen(function*() {
+            const maxToolCalls = budget?.maxToolCalls
+            if (maxToolCalls !== undefined && usage.toolCalls >= maxToolCalls) {
+              return yield* stop("max_tool_calls", maxToolCalls, usage.toolCalls, `Tool call limit of ${maxToolCalls} reached`)
+            }
+            usage = new RunUsage({ ...usage, toolCalls: usage.toolCalls + 1 })
+            yield* emit("tool.started", { toolId: call.name, callId: call.id, params: call.arguments ?? null })
+            const exit = yield* Effect.either(
+              agent.executor.execute(call, agent.toolkit, {
+                runId,
+                sessionId,
+                agentId: agent.id,
+                callId: call.id,
+                deps: request.deps,
+                emit: (text) => emit("tool.delta", { toolId: call.name, callId: call.id, text })
+              })
+            )
+            const outcome: RunContext.ToolOutcome = Either.isRight(exit)
+              ? { callId: call.id, toolName: call.name, isError: false, result: exit.right, content: jsonText(exit.right) }
+              : {
+                callId: call.id,
+                toolName: call.name,
+                isError: true,
+                result: undefined,
+                content: JSON.stringify({ error: exit.left.message, type: exit.left._tag })
+              }
+            messages.push({ _tag: "tool", toolCallId: call.id, toolName: call.name, content: outcome.content, isError: outcome.isError })
+            yield* emit(
+              "tool.finished",
+              Either.isRight(exit)
+                ? { toolId: call.name, callId: call.id, result: exit.right ?? null }
+                : { toolId: call.name, callId: call.id, error: exit.left.message, errorTag: exit.left._tag }
+            )
+            return outcome
+          })
+      }
+
+      const body: Effect.Effect<unknown, RunError> = Effect.gen(function*() {
+        return yield* Effect.scoped(
+          Effect.gen(function*() {
+            yield* store.acquire(sessionId)
+            const state = yield* store.getState(sessionId)
+            const history = yield* agent.memory.inject(state)
+            if (history.length > 0) yield* emit("memory.injected", { messages: history.length })
+            const assembly = yield* agent.assembler.assemble({ request, history })
+            messages.push(...assembly.messages)
+            runStart = messages.length
+            messages.push({ _tag: "user", content: request.inputText })
+            const skills = yield* services.skillsInstructions(sessionId)
+            ;(context as { instructions: string | undefined }).instructions =
+              [agent.instructions, skills].filter((s) => s !== undefined && s !== "").join("\n\n") || undefined
+
+            let attempts = 0
+            while (true) {
+              const raw = yield* agent.pattern.execute(context).pipe(
+                Effect.catchTag("ModelRetryError", (e) => Effect.succeed(new ModelRetryRequested(e.message)))
+              )
+              const verdict: Either.Either<unknown, string> = raw instanceof ModelRetryRequested
+                ? Either.left(raw.message)
+                : validator
+                ? Either.flatMap(parseOutput(raw), validator.validate)
+                : Either.right(raw)
+              if (Either.isRight(verdict)) return verdict.right
+              attempts++
+              if (attempts > maxValidationRetries) {
+                return yield* new OutputValidationError({ attempts, lastValidationError: verdict.left })
+              }
+              yield* emit("validation.retry", { attempt: attempts, error: verdict.left })
+              messages.push({
+                _tag: "user",
+                content: `Your previous answer was not accepted (attempt ${attempts} of ${maxValidationRetries}): ${verdict.left}` +
+                  (validator ? `\nAnswer again with only a JSON value matching this JSON Schema:\n${JSON.stringify(validator.jsonSchema)}` : "")
+              })
+            }
+          })
+        )
+      }) as Effect.Effect<unknown, RunError>
+
+      const startedAt = yield* Clock.currentTimeMillis
+      const timed = budget?.maxDurationMs === undefined
+        ? body
+        : body.pipe(
+          Effect.timeoutFail({
+            duration: Duration.millis(budget.maxDurationMs),
+            onTimeout: () =>
+              (limitHit = new BudgetExhausted({
+                limit: "max_duration_ms",
+                max: budget.maxDurationMs!,
+                message: `Run exceeded max_duration_ms (${budget.maxDurationMs} ms)`
+              }))
+          })
+        )
+
+      // run.started comes first in every stream, even for a run cancelled while it waits for its session
+      yield* emit("run.started", {
+        inputText: request.inputText,
+        durable: request.durable,
+        ...(request.parentRunId ? { parentRunId: request.parentRunId } : {})
+      })
+      const exit = yield* restore(
+        Effect.gen(function*() {
+          if (options.waitTurn) yield* options.waitTurn
+          return yield* timed
+        })
+      ).pipe(Effect.exit)
+
+      // ---- the result, whatever happened ----
+      const finishedAt = yield* Clock.currentTimeMillis
+      let stopReason: StopReason
+      let finalOutput: unknown = null
+      let error: RunErrorInfo | null = null
+      const metadata: Record<string, unknown> = { steps, durationMs: finishedAt - startedAt }
+      if (Exit.isSuccess(exit)) {
+        stopReason = "completed"
+        finalOutput = exit.value
+      } else if (Cause.isInterruptedOnly(exit.cause)) {
+        stopReason = "cancelled"
+        error = new RunErrorInfo({ tag: "Cancelled", message: "The run was cancelled", retryable: false })
+      } else {
+        const failure = Cause.failureOption(exit.cause)
+        const cause = Option.isSome(failure) ? failure.value : Cause.squash(exit.cause)
+        if (cause instanceof BudgetExhausted) {
+          stopReason = STOP_FOR_LIMIT[cause.limit]
+          metadata["limit"] = cause.limit
+        } else if (limitHit && Cause.isInterrupted(exit.cause)) {
+          stopReason = STOP_FOR_LIMIT[limitHit.limit]
+          metadata["limit"] = limitHit.limit
+        } else {
+          stopReason = "failed"
+        }
+        error = errorInfo(limitHit && stopReason !== "failed" ? limitHit : cause)
+      }
+
+      const result = new RunResult({
+        runId,
+        sessionId,
+        agentId: agent.id,
+        finalOutput,
+        stopReason,
+        usage,
+        artifacts,
+        error,
+        metadata
+      })
+
+      // persist what the run wrote: its messages always, memory on completion. A store failure does not
+      // lose the result: it is reported in the result's metadata.
+      const ownMessages = messages.slice(runStart)
+      const persisted = yield* Effect.gen(function*() {
+        if (ownMessages.length > 0) {
+          yield* store.appendMessages(
+            sessionId,
+            ownMessages.map((message) => new SessionMessage({ runId, agentId: agent.id, message, timestampMs: finishedAt }))
+          )
+        }
+        for (const a of artifacts) {
+          yield* store.saveArtifact(sessionId, new SessionArtifact({ name: a.name, kind: a.kind, payload: a.payload, metadata: { ...a.metadata, runId } }))
+        }
+        if (stopReason === "completed") {
+          const state = yield* store.getState(sessionId)
+          const next = yield* agent.memory.writeback(state, {
+            runId,
+            input: request.inputText,
+            output: typeof finalOutput === "string" ? finalOutput : jsonText(finalOutput),
+            stopReason
+          })
+          yield* store.setState(sessionId, next)
+          yield* emit("memory.written", {})
+        }
+      }).pipe(Effect.either)
+      const finalResult = Either.isLeft(persisted)
+        ? new RunResult({ ...result, metadata: { ...metadata, persistError: persisted.left.message } })
+        : result
+      yield* emit("run.finished", { stopReason, ...(error ? { error: error.message } : {}), durationMs: metadata["durationMs"] }, finalResult)
+      return finalResult
+    })
+  )
+
+class ModelRetryRequested {
+  constructor(readonly message: string) {}
+}
