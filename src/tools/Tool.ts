@@ -91,8 +91,12 @@ export const make = <S extends Schema.Schema<any, any, never>, E = never>(
 ): Tool<Schema.Schema.Type<S>> => {
   checkName(name)
   const decode = Schema.decodeUnknownEither(options.parameters, { errors: "all", onExcessProperty: "error" })
-  const jsonSchema = JSONSchema.make(options.parameters) as unknown as Record<string, unknown>
-  delete jsonSchema["$schema"]
+  // a schema with an identifier would otherwise become a top-level $ref, which providers reject
+  const definitions: Record<string, JSONSchema.JsonSchema7> = {}
+  const jsonSchema: Record<string, unknown> = {
+    ...JSONSchema.fromAST(options.parameters.ast, { definitions, topLevelReferenceStrategy: "skip" })
+  }
+  if (Object.keys(definitions).length > 0) jsonSchema["$defs"] = definitions
   return {
     name,
     description: options.description,

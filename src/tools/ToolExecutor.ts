@@ -57,11 +57,22 @@ export interface Options {
 }
 
 const messageOf = (error: unknown): string => {
-  if (error instanceof Error) return error.message
+  if (error instanceof Error) return error.message || error.name
   if (typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string") {
     return (error as { message: string }).message
   }
-  return typeof error === "string" ? error : JSON.stringify(error)
+  if (typeof error === "string") return error
+  try {
+    const json = JSON.stringify(error)
+    if (typeof json === "string") return json
+  } catch {
+    // circular or BigInt: fall back to String()
+  }
+  try {
+    return String(error)
+  } catch {
+    return "Unknown error"
+  }
 }
 
 /**

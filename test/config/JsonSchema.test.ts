@@ -1,0 +1,67 @@
+import { assert, describe, it } from "@effect/vitest"
+import Ajv from "ajv"
+import * as fs from "node:fs"
+import * as NodePath from "node:path"
+import { fileURLToPath } from "node:url"
+import * as ConfigLoader from "../../src/config/ConfigLoader.js"
+
+const fixtures = NodePath.resolve(NodePath.dirname(fileURLToPath(import.meta.url)), "../fixtures/config")
+const example = JSON.parse(fs.readFileSync(NodePath.join(fixtures, "example.json"), "utf8")) as unknown
+
+// strict mode: unknown keywords, properties required but not defined, ... all throw
+const validator = () => new Ajv.default({ strict: true, allErrors: true }).compile(ConfigLoader.jsonSchema())
+
+describe("ConfigLoader.jsonSchema", () => {
+  it("is a draft-07 schema that Ajv compiles in strict mode", () => {
+    const schema = ConfigLoader.jsonSchema()
+    assert.strictEqual(schema.$schema, "http://json-schema.org/draft-07/schema#")
+    assert.doesNotThrow(validator)
+    assert.deepStrictEqual(JSON.parse(JSON.stringify(schema)), schema)
+  })
+
+  it("accepts the example and a minimal config", () => {
+    const validate = validator()
+    assert.isTrue(validate(example), JSON.stringify(validate.errors))
+    assert.isTrue(validate({ agents: [{ id: "a" }] }), JSON.stringify(validate.errors))
+  })
+
+  const rejected: ReadonlyArray<readonly [string, unknown]> = [
+    ["an unknown top-level key", { agents: [{ id: "a" }], sesion: {} }],
+    ["an unknown llm key", { agents: [{ id: "a", llm: { temprature: 1 } }] }],
+    ["no agents", { agents: [] }],
+    ["an agent without id", { agents: [{ name: "x" }] }],
+    ["an unknown memory type", { agents: [{ id: "a", memory: { type: "bufer" } }] }],
+    ["both type and impl", { agents: [{ id: "a", tools: [{ id: "t", type: "calc", impl: "./t.js#t" }] }] }],
+    ["neither type nor impl", { agents: [{ id: "a", pattern: {} }] }],
+    ["an impl without export", { agents: [{ id: "a", tools: [{ id: "t", impl: "./t.js" }] }] }],
+    ["an unknown builtin config key", { agents: [{ id: "a", memory: { type: "window_buffer", config: { size: 1 } } }] }],
+    ["config for a builtin without config", { agents: [{ id: "a" }], skills: { type: "none", config: { x: 1 } } }],
+    ["sqlite without db_path", { agents: [{ id: "a" }], session: { type: "sqlite" } }],
+    ["openai_compatible without api_base", { agents: [{ id: "a", llm: { provider: "openai_compatible" } }] }],
+    ["a script for a real provider", { agents: [{ id: "a", llm: { provider: "openai", script: [] } }] }],
+    ["temperature out of range", { agents: [{ id: "a", llm: { temperature: 3 } }] }],
+    ["a fractional max_steps", { agents: [{ id: "a", runtime: { max_steps: 1.5 } }] }]
+  ]
+  for (const [name, config] of rejected) {
+    it(`rejects ${name}`, () => {
+      const validate = validator()
+      assert.isFalse(validate(config))
+    })
+  }
+
+  it("names the unknown key in Ajv's error", () => {
+    const validate = validator()
+    assert.isFalse(validate({ agents: [{ id: "a", llm: { temprature: 1 } }] }))
+    assert.isTrue(
+      (validate.errors ?? []).some((e) =>
+        e.instancePath === "/agents/0/llm" && (e.params as { additionalProperty?: string }).additionalProperty === "temprature"
+      )
+    )
+  })
+
+  it("carries descriptions for editors", () => {
+    const schema = ConfigLoader.jsonSchema() as { $defs: Record<string, { properties: Record<string, { description?: string }> }> }
+    assert.include(schema.$defs.LlmConfig!.properties.temperature!.description ?? "", "0 to 2")
+    assert.include(schema.$defs.RuntimeOptions!.properties.max_steps!.description ?? "", "default 16")
+  })
+})
