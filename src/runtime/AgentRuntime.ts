@@ -13,6 +13,7 @@ import * as Exit from "effect/Exit"
 import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
@@ -67,7 +68,7 @@ export type StartError = UnknownAgentError | SessionBusy | ConfigError
  * @since 0.1.0
  * @category models
  */
-export type RunInput = RunRequest | RunRequestInput
+export type RunInput = RunRequest | RunRequestInput | Schema.Schema.Encoded<typeof RunRequest>
 
 /**
  * The runtime's operations.
@@ -302,10 +303,10 @@ export const make = (
     const normalize = (input: RunInput): Effect.Effect<RunRequest, ConfigError> =>
       input instanceof RunRequest
         ? Effect.succeed(input)
-        : Effect.try({
-          try: () => new RunRequest(input),
-          catch: (e) => ConfigError.single("request", (e as Error).message)
-        })
+        : Effect.mapError(
+          decodeRequest(input),
+          (e) => ConfigError.single("request", ParseResult.TreeFormatter.formatErrorSync(e))
+        )
 
     /** Starts a run as a fiber of the runtime; returns its result deferred. */
     const start = (input: RunInput, sink?: ChunkSink) =>
@@ -323,11 +324,9 @@ export const make = (
           request.runId,
           executeRun(request, env, { store, bus, skillsInstructions: skills.instructions }, {
             sink,
-            waitTurn: turn.waitTurn
-          }).pipe(
-            Effect.tap((result) => Deferred.succeed(done, result)),
-            Effect.ensuring(turn.release)
-          )
+            waitTurn: turn.waitTurn,
+            onResult: (result) => Deferred.succeed(done, result)
+          }).pipe(Effect.ensuring(turn.release))
         )
         return { request, done }
       })

@@ -183,6 +183,8 @@ export const executeRun = (
     readonly sink?: ChunkSink | undefined
     /** Waits for the session's turn; interruptible. */
     readonly waitTurn?: Effect.Effect<void> | undefined
+    /** Receives the result before the run's fiber ends (even when that fiber is being interrupted). */
+    readonly onResult?: ((result: RunResult) => Effect.Effect<void>) | undefined
   }
 ): Effect.Effect<RunResult> =>
   Effect.uninterruptibleMask((restore) =>
@@ -508,6 +510,7 @@ export const executeRun = (
         ? new RunResult({ ...result, metadata: { ...metadata, persistError: persisted.left.message } })
         : result
       yield* emit("run.finished", { stopReason, ...(error ? { error: error.message } : {}), durationMs: metadata["durationMs"] }, finalResult)
+      if (options.onResult) yield* options.onResult(finalResult)
       return finalResult
     })
   )
