@@ -520,6 +520,13 @@ export const LlmConfig = Schema.Struct({
   parallel_tool_calls: Schema.optionalWith(Schema.Boolean, { nullable: true }).annotations({
     description: "Let the model call several tools in one answer."
   }),
+  thinking_budget_tokens: Schema.optionalWith(PositiveInt, { nullable: true }).annotations({
+    description: "Anthropic: enable extended thinking with this token budget."
+  }),
+  reasoning_effort: Schema.optionalWith(
+    Schema.Literal("low", "medium", "high").annotations({ [NounAnnotationId]: "reasoning effort" }),
+    { nullable: true }
+  ).annotations({ description: "OpenAI reasoning models: low, medium or high." }),
   stream_endpoint: Schema.optionalWith(NonEmptyString, { nullable: true }).annotations({
     description: "A separate URL for streamed calls."
   }),

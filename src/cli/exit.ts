@@ -1,0 +1,28 @@
+/**
+ * Exit codes of the CLI, and the error that carries one out of a command.
+ */
+import * as Data from "effect/Data"
+import type { StopReason } from "../kernel/Run.js"
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, limit: 3, cancelled: 130 } as const
+
+/** Ends the CLI with `code` after printing `message` (if any) to stderr. */
+export class CliExit extends Data.TaggedError("CliExit")<{ readonly code: number; readonly message?: string }> {}
+
+export const exitCodeFor = (stopReason: StopReason): number => {
+  switch (stopReason) {
+    case "completed":
+      return EXIT.ok
+    case "failed":
+      return EXIT.failed
+    case "cancelled":
+      return EXIT.cancelled
+    case "max_steps":
+    case "timeout":
+    case "budget_exhausted":
+      return EXIT.limit
+  }
+}
+
+export const write = (stream: NodeJS.WriteStream, text: string) =>
+  new Promise<void>((resolve) => (stream.write(text) ? resolve() : stream.once("drain", () => resolve())))

@@ -1,0 +1,30 @@
+/**
+ * `openagents list-plugins`: the builtin plugin types per seam, and the model providers.
+ */
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Console from "effect/Console"
+import * as Builtins from "../config/BuiltinTypes.js"
+
+export const command = Command.make(
+  "list-plugins",
+  { format: Options.choice("format", ["table", "json"]).pipe(Options.withDefault("table" as const)) },
+  ({ format }) => {
+    const rows = Builtins.list()
+    const providers = Object.entries(Builtins.providers).map(([name, p]) => ({ name, description: String(p) }))
+    if (format === "json") return Console.log(JSON.stringify({ plugins: rows, providers }, null, 2))
+    const lines: Array<string> = []
+    let seam = ""
+    for (const row of rows) {
+      if (row.seam !== seam) {
+        seam = row.seam
+        lines.push(`\n${Builtins.seamLabel[row.seam]} (${row.seam}):`)
+      }
+      const keys = row.configKeys.length > 0 ? `  [config: ${row.configKeys.map((k) => k.name).join(", ")}]` : ""
+      lines.push(`  ${row.name.padEnd(16)} ${row.description}${keys}`)
+    }
+    lines.push("\nllm.provider:")
+    for (const p of providers) lines.push(`  ${p.name.padEnd(16)} ${p.description}`)
+    return Console.log(lines.join("\n").trimStart())
+  }
+).pipe(Command.withDescription("List the builtin plugin types and model providers"))

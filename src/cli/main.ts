@@ -1,0 +1,45 @@
+/**
+ * The `openagents` command line.
+ */
+import * as Command from "@effect/cli/Command"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import { CliExit, EXIT } from "./exit.js"
+import * as ListPlugins from "./listPlugins.js"
+import * as Run from "./run.js"
+import * as SchemaCommand from "./schema.js"
+import * as Validate from "./validate.js"
+
+const root = Command.make("openagents").pipe(
+  Command.withDescription("An agent runtime on Effect: run, validate and inspect agent.json configs"),
+  Command.withSubcommands([Run.command, Validate.command, SchemaCommand.command, ListPlugins.command])
+)
+
+const cli = Command.run(root, { name: "openagents", version: "0.1.0" })
+
+/** Runs the CLI on `argv` and resolves with the exit code. */
+export const main = (argv: ReadonlyArray<string>): Promise<number> =>
+  Effect.runPromiseExit(cli(argv).pipe(Effect.provide(NodeContext.layer))).then((exit) => {
+    if (Exit.isSuccess(exit)) return EXIT.ok
+    const error = Cause.squash(exit.cause)
+    if (error instanceof CliExit) {
+      if (error.message) process.stderr.write(error.message + "\n")
+      return error.code
+    }
+    if (ValidationError.isValidationError(error)) {
+      // @effect/cli has printed the problem (or the help that was asked for) already
+      return ValidationError.isHelpRequested(error) ? EXIT.ok : EXIT.usage
+    }
+    process.stderr.write(`openagents: unexpected error: ${Cause.pretty(exit.cause)}\n`)
+    return EXIT.failed
+  })
+
+const isEntry = process.argv[1] !== undefined && /cli[\\/]main\.[jt]s$/.test(process.argv[1])
+if (isEntry) {
+  main(process.argv).then((code) => {
+    process.exitCode = code
+  })
+}

@@ -1,0 +1,155 @@
+/**
+ * `openagents run CONFIG --input TEXT`: runs one agent turn and prints it as text, JSON or events.
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as ConfigLoader from "../config/ConfigLoader.js"
+import * as Plugins from "../config/Plugins.js"
+import type { ConfigError } from "../kernel/Errors.js"
+import { RunResult } from "../kernel/Run.js"
+import * as RunStreamChunk from "../kernel/RunStreamChunk.js"
+import { AgentRuntime, layer as runtimeLayer } from "../runtime/AgentRuntime.js"
+import { formatConfigError } from "./configErrors.js"
+import { CliExit, EXIT, exitCodeFor, write } from "./exit.js"
+
+const configArg = Args.text({ name: "config" }).pipe(Args.withDescription("Path to an agent.json file"))
+
+const optionalInt = (name: string, description: string) =>
+  Options.integer(name).pipe(Options.withDescription(description), Options.optional)
+
+export const options = {
+  config: configArg,
+  input: Options.text("input").pipe(Options.withAlias("i"), Options.withDescription("The user's message")),
+  agent: Options.text("agent").pipe(
+    Options.withDescription("Agent id (may be left out when the config has one agent)"),
+    Options.optional
+  ),
+  session: Options.text("session").pipe(Options.withDescription("Session id (default: a new cli-<hex> id)"), Options.optional),
+  format: Options.choice("format", ["text", "json", "events"]).pipe(
+    Options.withDescription("text: the answer as it streams; json: the RunResult; events: one chunk JSON per line"),
+    Options.withDefault("text" as const)
+  ),
+  maxSteps: optionalInt("max-steps", "Stop after this many model calls (exit 3)"),
+  maxDurationMs: optionalInt("max-duration-ms", "Stop after this many milliseconds (exit 3)"),
+  maxToolCalls: optionalInt("max-tool-calls", "Stop after this many tool calls (exit 3)"),
+  maxCostUsd: Options.float("max-cost-usd").pipe(Options.withDescription("Stop past this cost in USD (exit 3)"), Options.optional),
+  durable: Options.boolean("durable").pipe(Options.withDescription("Journal every step and resume after retryable errors"))
+}
+
+export const configFailure = (error: ConfigError) =>
+  new CliExit({ code: EXIT.usage, message: formatConfigError(error) })
+
+/** The runtime context of a config file, or a CliExit(2). */
+export const loadRuntime = (configPath: string) =>
+  Effect.gen(function*() {
+    const loaded = yield* ConfigLoader.loadFile(configPath).pipe(Effect.mapError(configFailure))
+    const built = yield* Plugins.fromConfig(loaded).pipe(Effect.mapError(configFailure))
+    const ctx = yield* Layer.build(runtimeLayer({ agents: built.agents }).pipe(Layer.provide(built.services))).pipe(
+      Effect.mapError(configFailure)
+    )
+    return { loaded, agents: built.agents, runtime: Context.get(ctx, AgentRuntime) }
+  })
+
+const describeError = (result: RunResult): string => {
+  const e = result.error
+  if (!e) return ""
+  const limit = result.metadata["limit"] ? ` (limit: ${String(result.metadata["limit"])})` : ""
+  return `error: run ${result.stopReason}${limit}: ${e.tag}: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}\n`
+}
+
+export const handler = (opts: {
+  readonly config: string
+  readonly input: string
+  readonly agent: Option.Option<string>
+  readonly session: Option.Option<string>
+  readonly format: "text" | "json" | "events"
+  readonly maxSteps: Option.Option<number>
+  readonly maxDurationMs: Option.Option<number>
+  readonly maxToolCalls: Option.Option<number>
+  readonly maxCostUsd: Option.Option<number>
+  readonly durable: boolean
+}) =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const { agents, runtime } = yield* loadRuntime(opts.config)
+      const agentId = Option.isSome(opts.agent)
+        ? opts.agent.value
+        : agents.length === 1
+        ? agents[0]!.id
+        : yield* new CliExit({
+          code: EXIT.usage,
+          message: `--agent is required: ${opts.config} has ${agents.length} agents (${agents.map((a) => a.id).join(", ")})`
+        })
+      const runId = crypto.randomUUID()
+      const budget = {
+        ...Option.match(opts.maxSteps, { onNone: () => ({}), onSome: (maxSteps) => ({ maxSteps }) }),
+        ...Option.match(opts.maxDurationMs, { onNone: () => ({}), onSome: (maxDurationMs) => ({ maxDurationMs }) }),
+        ...Option.match(opts.maxToolCalls, { onNone: () => ({}), onSome: (maxToolCalls) => ({ maxToolCalls }) }),
+        ...Option.match(opts.maxCostUsd, { onNone: () => ({}), onSome: (maxCostUsd) => ({ maxCostUsd }) })
+      }
+      const request = {
+        agentId,
+        sessionId: Option.getOrElse(opts.session, () => `cli-${runId.slice(0, 8)}`),
+        inputText: opts.input,
+        runId,
+        budget,
+        durable: opts.durable
+      }
+
+      // the first Ctrl-C cancels the run (it still ends with its result); a second one exits at once
+      const rt = yield* Effect.runtime<never>()
+      let interrupts = 0
+      const onSigint = () => {
+        interrupts++
+        if (interrupts > 1) process.exit(EXIT.cancelled)
+        Runtime.runFork(rt)(runtime.cancel(runId))
+      }
+      yield* Effect.acquireRelease(
+        Effect.sync(() => process.on("SIGINT", onSigint)),
+        () => Effect.sync(() => process.off("SIGINT", onSigint))
+      )
+
+      let printed = false
+      let result: RunResult | undefined
+      yield* Stream.runForEach(runtime.runStream(request), (chunk) =>
+        Effect.promise(async () => {
+          if (chunk.kind === "run.finished") result = chunk.result
+          if (opts.format === "events") {
+            await write(process.stdout, JSON.stringify(RunStreamChunk.toJson(chunk)) + "\n")
+          } else if (opts.format === "text" && chunk.kind === "llm.delta") {
+            printed = true
+            await write(process.stdout, String(chunk.payload["text"]))
+          } else if (opts.format === "text" && chunk.kind === "llm.finished" && printed) {
+            await write(process.stdout, "\n")
+            printed = false
+          }
+        })).pipe(
+          Effect.catchTags({
+            ConfigError: (e) => Effect.fail(configFailure(e)),
+            UnknownAgentError: (e) => Effect.fail(new CliExit({ code: EXIT.usage, message: `${e.message}\n  hint: ${e.hint}` })),
+            SessionBusy: (e) => Effect.fail(new CliExit({ code: EXIT.failed, message: e.message }))
+          })
+        )
+      if (!result) return yield* new CliExit({ code: EXIT.failed, message: "the run ended without a result" })
+      const final = result
+      if (opts.format === "json") {
+        yield* Effect.promise(() => write(process.stdout, JSON.stringify(Schema.encodeSync(RunResult)(final), null, 2) + "\n"))
+      } else if (opts.format === "text" && final.stopReason === "completed" && typeof final.finalOutput !== "string") {
+        yield* Effect.promise(() => write(process.stdout, JSON.stringify(final.finalOutput, null, 2) + "\n"))
+      }
+      const code = exitCodeFor(final.stopReason)
+      if (code !== EXIT.ok) return yield* new CliExit({ code, message: describeError(final).trimEnd() })
+    })
+  )
+
+export const command = Command.make("run", options, handler).pipe(
+  Command.withDescription("Run one turn of an agent from an agent.json file")
+)

@@ -1,0 +1,362 @@
+/**
+ * From a validated `agent.json` to Layers: each plugin ref (`type` for a builtin, `impl` for a module of
+ * yours) becomes the Layer of its seam, and each agent an `AgentDefinition`.
+ *
+ * An `impl` is `<module>#<export>`; a relative module is resolved against the config file's folder. The
+ * export is either the seam's value itself (a `Tool`, or a Layer of the seam's Tag) or a factory called
+ * with the ref's `config` that returns one (directly, or as an Effect).
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as path from "node:path"
+import { pathToFileURL } from "node:url"
+import * as ContextAssembler from "../context/ContextAssembler.js"
+import * as EventBus from "../events/EventBus.js"
+import { ConfigError, type SessionStoreError } from "../kernel/Errors.js"
+import * as AnthropicModel from "../llm/AnthropicModel.js"
+import type { LanguageModel } from "../llm/LanguageModel.js"
+import * as MockModel from "../llm/MockModel.js"
+import * as OpenAiChatModel from "../llm/OpenAiChatModel.js"
+import * as OpenAiResponsesModel from "../llm/OpenAiResponsesModel.js"
+import type * as Pricing from "../llm/Pricing.js"
+import type { RetryOptions } from "../llm/ProviderRetry.js"
+import { Memory } from "../memory/Memory.js"
+import * as WindowBuffer from "../memory/WindowBuffer.js"
+import { Pattern } from "../patterns/Pattern.js"
+import * as React from "../patterns/React.js"
+import type { AgentDefinition } from "../runtime/Agent.js"
+import * as AgentRuntime from "../runtime/AgentRuntime.js"
+import * as InMemorySessionStore from "../sessions/InMemorySessionStore.js"
+import * as JsonlSessionStore from "../sessions/JsonlSessionStore.js"
+import * as SqliteSessionStore from "../sessions/SqliteSessionStore.js"
+import { SessionStore } from "../sessions/SessionStore.js"
+import * as Skills from "../skills/Skills.js"
+import * as Builtin from "../tools/builtin/index.js"
+import type { Tool } from "../tools/Tool.js"
+import * as ToolExecutor from "../tools/ToolExecutor.js"
+import type { AgentConfig, AppConfig, LlmConfig, PricingConfig } from "./AppConfig.js"
+import * as ConfigLoader from "./ConfigLoader.js"
+import type { LoadedConfig } from "./ConfigLoader.js"
+
+/**
+ * What a config becomes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Built {
+  readonly agents: ReadonlyArray<AgentDefinition>
+  /** The runtime-wide services: session store, event bus, skills. */
+  readonly services: Layer.Layer<SessionStore | EventBus.EventBus | Skills.Skills, ConfigError>
+}
+
+interface Ref {
+  readonly type?: string | undefined
+  readonly impl?: string | undefined
+  readonly config?: Readonly<Record<string, unknown>> | undefined
+}
+
+const num = (config: Readonly<Record<string, unknown>> | undefined, key: string): number | undefined =>
+  typeof config?.[key] === "number" ? (config[key] as number) : undefined
+const str = (config: Readonly<Record<string, unknown>> | undefined, key: string): string | undefined =>
+  typeof config?.[key] === "string" ? (config[key] as string) : undefined
+
+/**
+ * Imports the export named by an `impl` ref.
+ *
+ * @since 0.1.0
+ * @category loading
+ */
+export const importImpl = (impl: string, dir: string, where: string): Effect.Effect<unknown, ConfigError> =>
+  Effect.gen(function*() {
+    const hash = impl.lastIndexOf("#")
+    const module = hash > 0 ? impl.slice(0, hash) : impl
+    const name = hash > 0 ? impl.slice(hash + 1) : "default"
+    const specifier = module.startsWith(".") || path.isAbsolute(module)
+      ? pathToFileURL(path.resolve(dir, module)).href
+      : module
+    const loaded = yield* Effect.tryPromise({
+      try: () => import(specifier) as Promise<Record<string, unknown>>,
+      catch: (e) =>
+        ConfigError.single(`${where}.impl`, `cannot import '${module}': ${(e as Error).message}`, {
+          hint: "a relative module is resolved against the config file's folder, e.g. ./tools.js#myTool"
+        })
+    })
+    if (!(name in loaded)) {
+      const available = Object.keys(loaded).join(", ") || "none"
+      return yield* ConfigError.single(`${where}.impl`, `module '${module}' has no export '${name}' (exports: ${available})`)
+    }
+    return loaded[name]
+  })
+
+/** Calls a factory with the ref's config when the export is a function; unwraps an Effect result. */
+const instantiate = (value: unknown, config: Readonly<Record<string, unknown>>, where: string) =>
+  Effect.gen(function*() {
+    let out = value
+    if (typeof out === "function" && !Layer.isLayer(out)) {
+      out = yield* Effect.try({
+        try: () => (out as (config: unknown) => unknown)(config),
+        catch: (e) => ConfigError.single(`${where}.impl`, `the factory threw: ${(e as Error).message}`)
+      })
+    }
+    if (Effect.isEffect(out)) {
+      out = yield* (out as Effect.Effect<unknown, unknown>).pipe(
+        Effect.mapError((e) => ConfigError.single(`${where}.impl`, `the factory failed: ${String((e as Error)?.message ?? e)}`))
+      )
+    }
+    return out
+  })
+
+/** An impl export as a Layer of `tag`: a Layer is taken as it is, anything else as the service value. */
+const implLayer = <I, S>(tag: Context.Tag<I, S>, ref: Ref, dir: string, where: string): Layer.Layer<I, ConfigError> =>
+  Layer.unwrapEffect(
+    Effect.gen(function*() {
+      const value = yield* instantiate(yield* importImpl(ref.impl!, dir, where), ref.config ?? {}, where)
+      if (Layer.isLayer(value)) return value as Layer.Layer<I, ConfigError>
+      if (typeof value !== "object" || value === null) {
+        return yield* ConfigError.single(`${where}.impl`, `expected a Layer or a service object, got ${typeof value}`)
+      }
+      return Layer.succeed(tag, value as S)
+    })
+  )
+
+const isTool = (u: unknown): u is Tool =>
+  typeof u === "object" && u !== null && typeof (u as Tool).name === "string" && typeof (u as Tool).handler === "function" &&
+  typeof (u as Tool).decode === "function"
+
+const pricingOf = (p: PricingConfig | undefined): Partial<Pricing.Pricing> | undefined =>
+  p && {
+    ...(p.input !== undefined ? { input: p.input } : {}),
+    ...(p.output !== undefined ? { output: p.output } : {}),
+    ...(p.cached_read !== undefined ? { cachedRead: p.cached_read } : {}),
+    ...(p.cached_write !== undefined ? { cachedWrite: p.cached_write } : {})
+  }
+
+const DEFAULT_MODELS = { anthropic: "claude-sonnet-4-6", openai: "gpt-4o-mini", openai_compatible: "gpt-4o-mini" } as const
+
+/**
+ * The model Layer of an `llm` block.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const modelLayer = (llm: LlmConfig): Layer.Layer<LanguageModel, ConfigError> => {
+  if (llm.provider === "mock") {
+    const pricing = pricingOf(llm.pricing ?? undefined)
+    return MockModel.layer({
+      model: llm.model ?? "mock",
+      pricing: pricing?.input !== undefined && pricing.output !== undefined ? (pricing as Pricing.Pricing) : undefined,
+      script: llm.script?.map((s): MockModel.MockStep => ({
+        text: s.text ?? undefined,
+        toolCalls: s.tool_calls?.map((c) => ({ name: c.name, arguments: c.arguments ?? {} })),
+        usage: s.usage
+          ? {
+            ...(s.usage.input_tokens !== undefined ? { inputTokens: s.usage.input_tokens } : {}),
+            ...(s.usage.output_tokens !== undefined ? { outputTokens: s.usage.output_tokens } : {}),
+            ...(s.usage.cached_input_tokens !== undefined ? { cachedInputTokens: s.usage.cached_input_tokens } : {})
+          }
+          : undefined,
+        delayMs: s.delay_ms ?? undefined,
+        error: s.error
+          ? { kind: s.error.kind, retryAfterMs: s.error.retry_after_ms ?? undefined, message: s.error.message ?? undefined }
+          : undefined
+      }))
+    })
+  }
+  const options = {
+    model: llm.model ?? DEFAULT_MODELS[llm.provider],
+    apiKeyEnv: llm.api_key_env ?? undefined,
+    baseUrl: llm.api_base ?? undefined,
+    temperature: llm.temperature ?? undefined,
+    maxTokens: llm.max_tokens ?? undefined,
+    timeoutMs: llm.timeout_ms ?? undefined,
+    idleTimeoutMs: llm.idle_timeout_ms ?? undefined,
+    extraHeaders: llm.extra_headers ?? undefined,
+    pricing: pricingOf(llm.pricing ?? undefined),
+    reasoningModel: llm.reasoning_model ?? undefined,
+    seed: llm.seed ?? undefined,
+    topP: llm.top_p ?? undefined,
+    parallelToolCalls: llm.parallel_tool_calls ?? undefined,
+    thinking: llm.thinking_budget_tokens ? { budgetTokens: llm.thinking_budget_tokens } : undefined,
+    reasoningEffort: llm.reasoning_effort ?? undefined
+  }
+  if (llm.provider === "anthropic") return AnthropicModel.layer(options)
+  const style = llm.openai_api_style ?? (llm.api_base?.replace(/\/+$/, "").endsWith("/responses") ? "responses" : "chat_completions")
+  const baseUrl = style === "responses" ? options.baseUrl?.replace(/\/+$/, "").replace(/\/responses$/, "") : options.baseUrl
+  const openai = { ...options, baseUrl, provider: llm.provider }
+  return style === "responses" ? OpenAiResponsesModel.layer(openai) : OpenAiChatModel.layer(openai)
+}
+
+const retryOf = (llm: LlmConfig): Partial<RetryOptions> | undefined => {
+  const r = llm.retry
+  if (!r) return undefined
+  return {
+    maxAttempts: r.max_attempts,
+    initialBackoffMs: r.initial_backoff_ms,
+    maxBackoffMs: r.max_backoff_ms,
+    backoffMultiplier: r.backoff_multiplier,
+    retryOnConnectionErrors: r.retry_on_connection_errors,
+    totalBudgetMs: r.total_budget_ms ?? undefined
+  }
+}
+
+const toolsOf = (agent: AgentConfig, index: number, dir: string): Effect.Effect<ReadonlyArray<Tool>, ConfigError> =>
+  Effect.forEach(
+    agent.tools.map((t, i) => [t, i] as const).filter(([t]) => t.enabled !== false),
+    ([ref, i]) => {
+      const where = `agents[${index}].tools[${i}]`
+      if (ref.type) {
+        return Effect.try({
+          try: () => Builtin.make(ref.type!, ref.id, ref.config ?? {}),
+          catch: (e) => ConfigError.single(where, (e as Error).message)
+        })
+      }
+      return Effect.gen(function*() {
+        const value = yield* instantiate(yield* importImpl(ref.impl!, dir, where), ref.config ?? {}, where)
+        if (!isTool(value)) {
+          return yield* ConfigError.single(`${where}.impl`, "expected a Tool (made with Tool.make or Tool.fromJsonSchema)")
+        }
+        return value.name === ref.id ? value : { ...value, name: ref.id }
+      })
+    }
+  )
+
+const seamLayer = <I, S>(
+  ref: Ref | undefined,
+  tag: Context.Tag<I, S>,
+  builtins: Record<string, (config: Readonly<Record<string, unknown>> | undefined) => Layer.Layer<I>>,
+  dir: string,
+  where: string
+): Layer.Layer<I, ConfigError> | undefined => {
+  if (!ref) return undefined
+  if (ref.impl) return implLayer(tag, ref, dir, where)
+  const make = builtins[ref.type ?? ""]
+  return make ? make(ref.config) : Layer.fail(ConfigError.single(`${where}.type`, `unknown type '${ref.type}'`))
+}
+
+/**
+ * The definition of one configured agent.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const agentDefinition = (
+  agent: AgentConfig,
+  index: number,
+  dir: string
+): Effect.Effect<AgentDefinition, ConfigError> =>
+  Effect.gen(function*() {
+    const where = `agents[${index}]`
+    const tools = yield* toolsOf(agent, index, dir)
+    const llm = agent.llm
+    return {
+      id: agent.id,
+      name: agent.name,
+      instructions: agent.instructions ?? undefined,
+      model: modelLayer(llm),
+      tools,
+      pattern: seamLayer(agent.pattern, Pattern, { react: () => React.layer }, dir, `${where}.pattern`),
+      memory: seamLayer(agent.memory, Memory, {
+        window_buffer: (c) => WindowBuffer.layer({ windowSize: num(c, "window_size"), stateKey: str(c, "state_key") }),
+        buffer: (c) => WindowBuffer.layer({ windowSize: num(c, "max_items") ?? Number.MAX_SAFE_INTEGER, stateKey: str(c, "state_key") })
+      }, dir, `${where}.memory`),
+      contextAssembler: seamLayer(agent.context_assembler ?? undefined, ContextAssembler.ContextAssembler, {
+        passthrough: () => ContextAssembler.layerPassthrough
+      }, dir, `${where}.context_assembler`),
+      toolExecutor: seamLayer(agent.tool_executor ?? undefined, ToolExecutor.ToolExecutor, {
+        default: (c) => ToolExecutor.layer({ defaultTimeoutMs: num(c, "default_timeout_ms") })
+      }, dir, `${where}.tool_executor`),
+      retry: retryOf(llm),
+      maxSteps: agent.runtime.max_steps,
+      stepTimeoutMs: agent.runtime.step_timeout_ms,
+      sessionQueueSize: agent.runtime.session_queue_size,
+      eventQueueSize: agent.runtime.event_queue_size,
+      outputSchema: (agent.output_schema ?? undefined) as Record<string, unknown> | undefined,
+      info: {
+        provider: llm.provider,
+        model: llm.model ?? null,
+        pattern: agent.pattern.type ?? agent.pattern.impl,
+        memory: agent.memory.type ?? agent.memory.impl,
+        tools: agent.tools.map((t) => ({ id: t.id, type: t.type ?? null, impl: t.impl ?? null, enabled: t.enabled !== false }))
+      }
+    } satisfies AgentDefinition
+  })
+
+const storeError = (where: string) => (e: SessionStoreError) =>
+  ConfigError.single(where, e.message, e.hint ? { hint: e.hint } : undefined)
+
+/**
+ * The runtime-wide services of a config.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const servicesLayer = (config: AppConfig, dir: string): Built["services"] => {
+  const session = config.session as Ref
+  const sessionLayer: Layer.Layer<SessionStore, ConfigError> = session.impl
+    ? implLayer(SessionStore, session, dir, "session")
+    : session.type === "jsonl_file"
+    ? Layer.mapError(
+      JsonlSessionStore.layer({
+        rootDir: path.resolve(dir, str(session.config, "root_dir")!),
+        fsync: session.config?.["fsync"] === true,
+        lockTimeoutMs: num(session.config, "lock_timeout_ms")
+      }),
+      storeError("session.config.root_dir")
+    )
+    : session.type === "sqlite"
+    ? Layer.mapError(
+      SqliteSessionStore.layer({
+        dbPath: path.resolve(dir, str(session.config, "db_path")!),
+        busyTimeoutMs: num(session.config, "busy_timeout_ms"),
+        lockTimeoutMs: num(session.config, "lock_timeout_ms")
+      }),
+      storeError("session.config.db_path")
+    )
+    : InMemorySessionStore.layer
+  const events = config.events as Ref
+  const eventsLayer: Layer.Layer<EventBus.EventBus, ConfigError> = events.impl
+    ? implLayer(EventBus.EventBus, events, dir, "events")
+    : EventBus.layer({ maxHistory: num(events.config, "max_history") })
+  const skills = config.skills as Ref
+  const skillsLayer: Layer.Layer<Skills.Skills, ConfigError> = skills.impl
+    ? implLayer(Skills.Skills, skills, dir, "skills")
+    : Skills.layerNone
+  return Layer.mergeAll(sessionLayer, eventsLayer, skillsLayer)
+}
+
+/**
+ * Everything a loaded config describes.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromConfig = (loaded: LoadedConfig): Effect.Effect<Built, ConfigError> =>
+  Effect.gen(function*() {
+    const agents = yield* Effect.forEach(loaded.config.agents, (a, i) => agentDefinition(a, i, loaded.dir))
+    return { agents, services: servicesLayer(loaded.config, loaded.dir) }
+  })
+
+/**
+ * An `AgentRuntime` built from a config file path or a config object. Built from a file, `reload()`
+ * reads the file again.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const runtimeLayer = (
+  input: string | Record<string, unknown>
+): Layer.Layer<AgentRuntime.AgentRuntime | EventBus.EventBus | SessionStore, ConfigError> =>
+  Layer.unwrapEffect(
+    Effect.gen(function*() {
+      const loaded = yield* ConfigLoader.load(input)
+      const built = yield* fromConfig(loaded)
+      const reload = typeof input === "string"
+        ? Effect.flatMap(ConfigLoader.loadFile(loaded.path), (next) => Effect.map(fromConfig(next), (b) => b.agents))
+        : undefined
+      return AgentRuntime.layer({ agents: built.agents, reload }).pipe(Layer.provideMerge(built.services))
+    })
+  ).pipe(Layer.map((ctx) => Context.omit(Skills.Skills)(ctx)))

@@ -1,0 +1,81 @@
+/**
+ * The Promise facade, for code that does not use Effect.
+ *
+ * @example
+ * const runtime = await createRuntime("agent.json")
+ * const answer = await runtime.run({ agentId: "assistant", inputText: "hello" })
+ * for await (const chunk of runtime.runStream({ agentId: "assistant", inputText: "hi" })) console.log(chunk.kind)
+ * await runtime.close()
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import type * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Runtime from "effect/Runtime"
+import * as Stream from "effect/Stream"
+import * as Plugins from "../config/Plugins.js"
+import type { ConfigError } from "../kernel/Errors.js"
+import type { RunResult } from "../kernel/Run.js"
+import type { RunStreamChunk } from "../kernel/RunStreamChunk.js"
+import * as AgentRuntime from "./AgentRuntime.js"
+
+/**
+ * A runtime driven with Promises.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Client {
+  /** The final output; rejects with `RunFailed` (carrying the result) unless the run completed. */
+  readonly run: (request: AgentRuntime.RunInput) => Promise<unknown>
+  /** The whole result, whatever the stop reason. */
+  readonly runDetailed: (request: AgentRuntime.RunInput) => Promise<RunResult>
+  /** The run's chunks as they happen; leaving the loop early cancels the run. */
+  readonly runStream: (request: AgentRuntime.RunInput) => AsyncIterable<RunStreamChunk>
+  readonly cancel: (runId: string) => Promise<boolean>
+  readonly listAgents: () => Promise<ReadonlyArray<{ readonly id: string; readonly name: string }>>
+  readonly reload: () => Promise<void>
+  /** Cancels every run and releases every resource (stores, connections). */
+  readonly close: () => Promise<void>
+}
+
+/**
+ * Wraps a runtime Layer in a {@link Client}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromLayer = async (layer: Layer.Layer<AgentRuntime.AgentRuntime, ConfigError>): Promise<Client> => {
+  const managed = ManagedRuntime.make(layer)
+  const effectRuntime = await managed.runtime().catch((e: unknown) => {
+    throw Runtime.isFiberFailure(e) ? Cause.squash(e[Runtime.FiberFailureCauseId]) : e
+  })
+  const runtime = await managed.runPromise(AgentRuntime.AgentRuntime)
+  // reject with the typed error itself (a RunFailed, a ConfigError, ...), not a wrapper
+  const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> =>
+    managed.runPromiseExit(effect).then((exit) => {
+      if (Exit.isSuccess(exit)) return exit.value
+      throw Cause.squash(exit.cause)
+    })
+  return {
+    run: (request) => run(runtime.run(request)),
+    runDetailed: (request) => run(runtime.runDetailed(request)),
+    runStream: (request) => Stream.toAsyncIterableRuntime(runtime.runStream(request), effectRuntime),
+    cancel: (runId) => run(runtime.cancel(runId)),
+    listAgents: () => run(runtime.listAgents),
+    reload: () => run(runtime.reload),
+    close: () => run(runtime.close).then(() => managed.dispose())
+  }
+}
+
+/**
+ * A runtime from an `agent.json` path or a config object.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const createRuntime = (config: string | Record<string, unknown>): Promise<Client> =>
+  fromLayer(Plugins.runtimeLayer(config))
