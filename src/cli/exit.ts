@@ -2,6 +2,7 @@
  * Exit codes of the CLI, and the error that carries one out of a command.
  */
 import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import type { StopReason } from "../kernel/Run.js"
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, limit: 3, cancelled: 130 } as const
@@ -26,3 +27,6 @@ export const exitCodeFor = (stopReason: StopReason): number => {
 
 export const write = (stream: NodeJS.WriteStream, text: string) =>
   new Promise<void>((resolve) => (stream.write(text) ? resolve() : stream.once("drain", () => resolve())))
+
+/** Prints a line to stdout (through process.stdout, so output is ordered with streamed chunks). */
+export const printLine = (text: string) => Effect.promise(() => write(process.stdout, text + "\n"))

@@ -3,7 +3,7 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as Console from "effect/Console"
+import { printLine } from "./exit.js"
 import * as Builtins from "../config/BuiltinTypes.js"
 
 export const command = Command.make(
@@ -12,7 +12,7 @@ export const command = Command.make(
   ({ format }) => {
     const rows = Builtins.list()
     const providers = Object.entries(Builtins.providers).map(([name, p]) => ({ name, description: String(p) }))
-    if (format === "json") return Console.log(JSON.stringify({ plugins: rows, providers }, null, 2))
+    if (format === "json") return printLine(JSON.stringify({ plugins: rows, providers }, null, 2))
     const lines: Array<string> = []
     let seam = ""
     for (const row of rows) {
@@ -25,6 +25,6 @@ export const command = Command.make(
     }
     lines.push("\nllm.provider:")
     for (const p of providers) lines.push(`  ${p.name.padEnd(16)} ${p.description}`)
-    return Console.log(lines.join("\n").trimStart())
+    return printLine(lines.join("\n").trimStart())
   }
 ).pipe(Command.withDescription("List the builtin plugin types and model providers"))

@@ -3,7 +3,7 @@
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
-import * as Console from "effect/Console"
+import { printLine } from "./exit.js"
 import * as Effect from "effect/Effect"
 import * as ConfigLoader from "../config/ConfigLoader.js"
 import * as Plugins from "../config/Plugins.js"
@@ -18,7 +18,7 @@ export const command = Command.make(
       // builds tools and imports impl modules too, so a broken plugin reference is found here
       const built = yield* Plugins.fromConfig(loaded).pipe(Effect.mapError(configFailure))
       const tools = built.agents.reduce((n, a) => n + (a.tools?.length ?? 0), 0)
-      yield* Console.log(
+      yield* printLine(
         `OK: ${loaded.path} is valid (${built.agents.length} agent${built.agents.length === 1 ? "" : "s"}, ${tools} tool${tools === 1 ? "" : "s"})`
       )
     })

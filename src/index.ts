@@ -1,0 +1,83 @@
+/**
+ * openagents: an agent runtime for TypeScript on Effect 3.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as Run from "./kernel/Run.js"
+/** @since 0.1.0 */
+export * as RunStreamChunk from "./kernel/RunStreamChunk.js"
+/** @since 0.1.0 */
+export * as RunContext from "./kernel/RunContext.js"
+/** @since 0.1.0 */
+export * as Errors from "./kernel/Errors.js"
+/** @since 0.1.0 */
+export * as EventTaxonomy from "./kernel/EventTaxonomy.js"
+/** @since 0.1.0 */
+export * as Transcript from "./kernel/Transcript.js"
+/** @since 0.1.0 */
+export * as Session from "./kernel/Session.js"
+
+/** @since 0.1.0 */
+export * as LanguageModel from "./llm/LanguageModel.js"
+/** @since 0.1.0 */
+export * as MockModel from "./llm/MockModel.js"
+/** @since 0.1.0 */
+export * as AnthropicModel from "./llm/AnthropicModel.js"
+/** @since 0.1.0 */
+export * as OpenAiChatModel from "./llm/OpenAiChatModel.js"
+/** @since 0.1.0 */
+export * as OpenAiResponsesModel from "./llm/OpenAiResponsesModel.js"
+/** @since 0.1.0 */
+export * as Pricing from "./llm/Pricing.js"
+/** @since 0.1.0 */
+export * as ProviderRetry from "./llm/ProviderRetry.js"
+
+/** @since 0.1.0 */
+export * as Tool from "./tools/Tool.js"
+/** @since 0.1.0 */
+export * as Toolkit from "./tools/Toolkit.js"
+/** @since 0.1.0 */
+export * as ToolExecutor from "./tools/ToolExecutor.js"
+/** @since 0.1.0 */
+export * as Builtin from "./tools/builtin/index.js"
+
+/** @since 0.1.0 */
+export * as Pattern from "./patterns/Pattern.js"
+/** @since 0.1.0 */
+export * as React from "./patterns/React.js"
+/** @since 0.1.0 */
+export * as Memory from "./memory/Memory.js"
+/** @since 0.1.0 */
+export * as WindowBuffer from "./memory/WindowBuffer.js"
+/** @since 0.1.0 */
+export * as ContextAssembler from "./context/ContextAssembler.js"
+/** @since 0.1.0 */
+export * as SessionStore from "./sessions/SessionStore.js"
+/** @since 0.1.0 */
+export * as InMemorySessionStore from "./sessions/InMemorySessionStore.js"
+/** @since 0.1.0 */
+export * as JsonlSessionStore from "./sessions/JsonlSessionStore.js"
+/** @since 0.1.0 */
+export * as SqliteSessionStore from "./sessions/SqliteSessionStore.js"
+/** @since 0.1.0 */
+export * as EventBus from "./events/EventBus.js"
+/** @since 0.1.0 */
+export * as Skills from "./skills/Skills.js"
+
+/** @since 0.1.0 */
+export * as Agent from "./runtime/Agent.js"
+/** @since 0.1.0 */
+export * as AgentRuntime from "./runtime/AgentRuntime.js"
+/** @since 0.1.0 */
+export * as Client from "./runtime/Client.js"
+/** @since 0.1.0 */
+export { createRuntime } from "./runtime/Client.js"
+
+/** @since 0.1.0 */
+export * as AppConfig from "./config/AppConfig.js"
+/** @since 0.1.0 */
+export * as ConfigLoader from "./config/ConfigLoader.js"
+/** @since 0.1.0 */
+export * as Plugins from "./config/Plugins.js"
