@@ -100,16 +100,26 @@ export class UnknownAgentError extends Schema.TaggedError<UnknownAgentError>()("
  */
 export class SessionBusy extends Schema.TaggedError<SessionBusy>()("SessionBusy", {
   sessionId: Schema.String,
-  queueSize: Schema.Number
+  /** `queue_full`: too many runs wait in this process; `locked`: another process holds the session. */
+  reason: Schema.optionalWith(Schema.Literal("queue_full", "locked"), { default: () => "queue_full" as const }),
+  queueSize: Schema.optional(Schema.Number),
+  heldBy: Schema.optional(Schema.String),
+  lockTimeoutMs: Schema.optional(Schema.Number)
 }) {
   /** @since 0.1.0 */
   readonly retryable = true as const
   override get message() {
-    return `Session '${this.sessionId}' is busy: ${this.queueSize} run(s) already waiting (session_queue_size)`
+    return this.reason === "locked"
+      ? `Session '${this.sessionId}' is held by another process${this.heldBy ? ` (${this.heldBy})` : ""}; gave up after ${
+        this.lockTimeoutMs ?? 0
+      } ms`
+      : `Session '${this.sessionId}' is busy: ${this.queueSize ?? 0} run(s) already waiting (session_queue_size)`
   }
   /** @since 0.1.0 */
   get hint() {
-    return "Retry later, use another session id, or raise agents[].runtime.session_queue_size."
+    return this.reason === "locked"
+      ? "Another runtime is running this session; retry later, use another session id, or raise lock_timeout_ms."
+      : "Retry later, use another session id, or raise agents[].runtime.session_queue_size."
   }
 }
 
