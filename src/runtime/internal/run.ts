@@ -165,7 +165,7 @@ const addUsage = (usage: RunUsage, call: ModelUsage, cost: Pricing.Cost | undefi
     // one call without a price makes the run's cost unknown, rather than silently too low
     costUsd: usage.costUsd === null || cost === undefined ? null : usage.costUsd + cost.costUsd,
     costBreakdown: breakdown
-  })
+  }, true)
 }
 
 const usageJson = (usage: RunUsage) => Schema.encodeSync(RunUsage)(usage)
@@ -213,7 +213,8 @@ export const executeRun = (
           Effect.gen(function*() {
             const now = yield* Clock.currentTimeMillis
             yield* bus.publish(
-              new RuntimeEvent({ name, runId, sessionId, agentId: agent.id, timestampMs: now, payload })
+              // built by the runtime from checked parts: skip re-validation on this hot path
+              new RuntimeEvent({ name, runId, sessionId, agentId: agent.id, timestampMs: now, payload }, true)
             )
             if (options.sink && (CHUNK_KINDS.has(name) || name === "run.finished")) {
               const chunk = new RunStreamChunk({
@@ -225,7 +226,7 @@ export const executeRun = (
                 timestampMs: now,
                 payload,
                 ...(result ? { result } : {})
-              })
+              }, true)
               yield* options.sink(chunk)
             }
           })
@@ -341,7 +342,7 @@ export const executeRun = (
             if (maxToolCalls !== undefined && usage.toolCalls >= maxToolCalls) {
               return yield* stop("max_tool_calls", maxToolCalls, usage.toolCalls, `Tool call limit of ${maxToolCalls} reached`)
             }
-            usage = new RunUsage({ ...usage, toolCalls: usage.toolCalls + 1 })
+            usage = new RunUsage({ ...usage, toolCalls: usage.toolCalls + 1 }, true)
             yield* emit("tool.started", { toolId: call.name, callId: call.id, params: call.arguments ?? null })
             const exit = yield* Effect.either(
               agent.executor.execute(call, agent.toolkit, {
