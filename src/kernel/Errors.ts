@@ -438,6 +438,33 @@ export class PatternError extends Schema.TaggedError<PatternError>()("PatternErr
 }
 
 /**
+ * A durable run cannot go on by itself: a tool call that is not idempotent started before a crash and did
+ * not finish, so nobody knows whether its side effect happened. A human decides: resume with the call
+ * re-run, or with the result it is assumed to have had.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ToolOutcomeUnknown extends Schema.TaggedError<ToolOutcomeUnknown>()("ToolOutcomeUnknown", {
+  runId: Schema.String,
+  toolName: Schema.String,
+  callId: Schema.String,
+  checkpointId: Schema.optional(Schema.String)
+}) {
+  /** @since 0.1.0 */
+  readonly retryable = false as const
+  override get message() {
+    return `Tool '${this.toolName}' (call ${this.callId}) started before the run was interrupted and did not finish; ` +
+      `it is not idempotent, so the run stops rather than risk running it twice`
+  }
+  /** @since 0.1.0 */
+  get hint() {
+    return `Check whether its side effect happened, then resume with --rerun-call ${this.callId} ` +
+      `(or contextHints.durable.rerun) or --assume-call ${this.callId}='<result JSON>' (contextHints.durable.assume).`
+  }
+}
+
+/**
  * Any error a run's body may fail with. The runtime turns each into a {@link RunResult} stop reason.
  *
  * @since 0.1.0
@@ -453,6 +480,7 @@ export type RunError =
   | SessionStoreError
   | SessionBusy
   | ToolExecutionError
+  | ToolOutcomeUnknown
 
 /**
  * True when the error says that trying again may succeed.

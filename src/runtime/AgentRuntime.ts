@@ -37,6 +37,7 @@ import * as Skills from "../skills/Skills.js"
 import * as ToolExecutor from "../tools/ToolExecutor.js"
 import * as Toolkit from "../tools/Toolkit.js"
 import type { AgentDefinition } from "./Agent.js"
+import { runIdOfCheckpoint } from "./internal/journal.js"
 import { type AgentEnv, type ChunkSink, executeRun } from "./internal/run.js"
 
 /**
@@ -308,10 +309,23 @@ export const make = (
           (e) => ConfigError.single("request", ParseResult.TreeFormatter.formatErrorSync(e))
         )
 
+    /** A resumed run goes on under the run id of its checkpoint (`<runId>:step:<n>`), journal and all. */
+    const adoptRunId = (request: RunRequest): Effect.Effect<RunRequest, ConfigError> => {
+      const checkpoint = request.resumeFromCheckpoint
+      if (checkpoint === undefined) return Effect.succeed(request)
+      const runId = runIdOfCheckpoint(checkpoint)
+      if (runId === undefined) {
+        return Effect.fail(
+          ConfigError.single("request.resumeFromCheckpoint", `'${checkpoint}' is not a checkpoint id (<runId>:step:<n>)`)
+        )
+      }
+      return Effect.succeed(new RunRequest({ ...request, runId }))
+    }
+
     /** Starts a run as a fiber of the runtime; returns its result deferred. */
     const start = (input: RunInput, sink?: ChunkSink) =>
       Effect.gen(function*() {
-        const request = yield* normalize(input)
+        const request = yield* Effect.flatMap(normalize(input), adoptRunId)
         const definition = yield* lookup(request.agentId)
         const env = yield* envFor(definition)
         if (yield* FiberMap.has(fibers, request.runId)) {
@@ -349,7 +363,7 @@ export const make = (
     const runStream = (input: RunInput): Stream.Stream<RunStreamChunk, StartError> =>
       Stream.unwrapScoped(
         Effect.gen(function*() {
-          const request = yield* normalize(input)
+          const request = yield* Effect.flatMap(normalize(input), adoptRunId)
           const definition = yield* lookup(request.agentId)
           const env = yield* envFor(definition)
           const queue = yield* Effect.acquireRelease(

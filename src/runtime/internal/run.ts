@@ -12,22 +12,34 @@ import * as Exit from "effect/Exit"
 import * as JSONSchema from "effect/JSONSchema"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { ContextAssembler } from "../../context/ContextAssembler.js"
 import {
   BudgetExhausted,
   type BudgetLimit,
+  ConfigError,
+  isRetryable,
   type LlmError,
   OutputValidationError,
-  type RunError
+  type RunError,
+  SessionStoreError,
+  ToolOutcomeUnknown
 } from "../../kernel/Errors.js"
 import { RuntimeEvent } from "../../kernel/EventTaxonomy.js"
 import { type RunArtifact, RunErrorInfo, type RunRequest, RunResult, RunUsage, type StopReason } from "../../kernel/Run.js"
 import type * as RunContext from "../../kernel/RunContext.js"
 import { RunStreamChunk, type RunStreamChunkKind } from "../../kernel/RunStreamChunk.js"
-import { SessionArtifact, SessionMessage } from "../../kernel/Session.js"
-import type { Message, ModelRequest, ModelResponse, ModelUsage, ToolCallPart } from "../../kernel/Transcript.js"
+import { JournalEntry, SessionArtifact, SessionCheckpoint, SessionMessage } from "../../kernel/Session.js"
+import {
+  type Message,
+  type ModelRequest,
+  type ModelResponse,
+  type ModelUsage,
+  responseText,
+  type ToolCallPart
+} from "../../kernel/Transcript.js"
 import type { LanguageModel } from "../../llm/LanguageModel.js"
 import * as Pricing from "../../llm/Pricing.js"
 import * as ProviderRetry from "../../llm/ProviderRetry.js"
@@ -37,6 +49,7 @@ import type { EventBus } from "../../events/EventBus.js"
 import type { SessionStore } from "../../sessions/SessionStore.js"
 import type { ToolExecutor } from "../../tools/ToolExecutor.js"
 import type * as Toolkit from "../../tools/Toolkit.js"
+import * as Journal from "./journal.js"
 
 /** Everything a run of one agent needs, built once per agent. */
 export interface AgentEnv {
@@ -168,6 +181,9 @@ const addUsage = (usage: RunUsage, call: ModelUsage, cost: Pricing.Cost | undefi
   }, true)
 }
 
+/** A value as JSON would keep it (undefined → null, class instances → plain data). */
+const jsonSafe = (value: unknown): unknown => JSON.parse(jsonText(value))
+
 const usageJson = (usage: RunUsage) => Schema.encodeSync(RunUsage)(usage)
 
 /**
@@ -207,6 +223,11 @@ export const executeRun = (
       const artifacts: Array<RunArtifact> = []
       let limitHit: BudgetExhausted | undefined
       const emitLock = yield* Effect.makeSemaphore(1)
+      // journal: every completed step appended once; checkpoints (durable runs) point into it
+      let journalSeq = 0
+      let checkpointStep = 0
+      let lastCheckpoint: string | undefined
+      const warnedTools = new Set<string>()
 
       const emit = (name: string, payload: Record<string, unknown>, result?: RunResult): Effect.Effect<void> =>
         emitLock.withPermits(1)(
@@ -231,6 +252,36 @@ export const executeRun = (
             }
           })
         )
+
+      const journal = (kind: JournalEntry["kind"], payload: unknown) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          store.appendJournal(sessionId, [new JournalEntry({ runId, seq: journalSeq++, kind, payload, timestampMs: now }, true)]))
+
+      const checkpoint: Effect.Effect<void> = Effect.suspend(() => {
+        if (!request.durable) return Effect.void
+        const step = checkpointStep++
+        const checkpointId = `${runId}:step:${step}`
+        return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          store.saveCheckpoint(
+            sessionId,
+            new SessionCheckpoint({
+              checkpointId,
+              // a reference into the journal, never a copy of the transcript: constant size per step
+              state: { runId, seq: journalSeq - 1, step },
+              transcriptLength: messages.length,
+              artifactCount: artifacts.length,
+              createdAtMs: now
+            }, true)
+          ).pipe(
+            Effect.matchEffect({
+              onFailure: (e) => emit("run.checkpoint_failed", { checkpointId, error: e.message }),
+              onSuccess: () => {
+                lastCheckpoint = checkpointId
+                return emit("run.checkpoint_saved", { checkpointId, step, transcriptLength: messages.length })
+              }
+            })
+          ))
+      })
 
       const stop = (limit: BudgetLimit, max: number, used: number | undefined, message: string) =>
         Effect.suspend(() => {
@@ -280,12 +331,19 @@ export const executeRun = (
         tools: agent.toolkit.specs,
         outputSchema: validator?.jsonSchema,
         messages: Effect.sync(() => [...messages]),
-        appendMessage: (message) => Effect.sync(() => void messages.push(message)),
+        appendMessage: (message) =>
+          Effect.suspend(() => {
+            messages.push(message)
+            return journal("message", Journal.encode("message", { message })).pipe(Effect.orDie)
+          }),
         emit: (name, payload) => emit(name, payload),
         addArtifact: (artifact) =>
           Effect.suspend(() => {
             artifacts.push(artifact)
-            return emit("artifact", { name: artifact.name, kind: artifact.kind, payload: artifact.payload })
+            return journal("message", Journal.encode("message", { artifact })).pipe(
+              Effect.orDie,
+              Effect.zipRight(emit("artifact", { name: artifact.name, kind: artifact.kind, payload: artifact.payload }))
+            )
           }),
         step: (stepOptions) =>
           Effect.gen(function*() {
@@ -322,6 +380,8 @@ export const executeRun = (
             const cost = agent.model.pricing ? Pricing.cost(response.usage, agent.model.pricing) : undefined
             usage = addUsage(usage, response.usage, cost)
             messages.push({ _tag: "assistant", content: response.content })
+            yield* journal("model", Journal.encode("model", { step, content: response.content, usage: response.usage, cost: cost ?? null }))
+            yield* checkpoint
             yield* emit("llm.finished", {
               model: response.model,
               step,
@@ -343,6 +403,15 @@ export const executeRun = (
               return yield* stop("max_tool_calls", maxToolCalls, usage.toolCalls, `Tool call limit of ${maxToolCalls} reached`)
             }
             usage = new RunUsage({ ...usage, toolCalls: usage.toolCalls + 1 }, true)
+            const tool = agent.toolkit.tools.get(call.name)
+            if (request.durable && tool && !tool.durableIdempotent && !warnedTools.has(tool.name)) {
+              warnedTools.add(tool.name)
+              yield* emit("run.durable_idempotency_warning", {
+                toolId: tool.name,
+                hint: "not idempotent: if the run is interrupted while it runs, resuming needs a decision"
+              })
+            }
+            yield* journal("tool_started", Journal.encode("tool_started", { callId: call.id, name: call.name, arguments: call.arguments ?? null }))
             yield* emit("tool.started", { toolId: call.name, callId: call.id, params: call.arguments ?? null })
             const exit = yield* Effect.either(
               agent.executor.execute(call, agent.toolkit, {
@@ -364,6 +433,14 @@ export const executeRun = (
                 content: JSON.stringify({ error: exit.left.message, type: exit.left._tag })
               }
             messages.push({ _tag: "tool", toolCallId: call.id, toolName: call.name, content: outcome.content, isError: outcome.isError })
+            yield* journal("tool", Journal.encode("tool", {
+              callId: call.id,
+              name: call.name,
+              content: outcome.content,
+              isError: outcome.isError,
+              result: jsonSafe(outcome.result)
+            }))
+            yield* checkpoint
             yield* emit(
               "tool.finished",
               Either.isRight(exit)
@@ -374,46 +451,164 @@ export const executeRun = (
           })
       }
 
-      const body: Effect.Effect<unknown, RunError> = Effect.gen(function*() {
-        return yield* Effect.scoped(
-          Effect.gen(function*() {
-            yield* store.acquire(sessionId)
-            const state = yield* store.getState(sessionId)
-            const history = yield* agent.memory.inject(state)
-            if (history.length > 0) yield* emit("memory.injected", { messages: history.length })
-            const assembly = yield* agent.assembler.assemble({ request, history })
-            messages.push(...assembly.messages)
-            runStart = messages.length
-            messages.push({ _tag: "user", content: request.inputText })
-            const skills = yield* services.skillsInstructions(sessionId)
-            ;(context as { instructions: string | undefined }).instructions =
-              [agent.instructions, skills].filter((s) => s !== undefined && s !== "").join("\n\n") || undefined
+      /** A fresh start: memory, assembled context and the user input, journaled as the run's first entry. */
+      const begin = Effect.gen(function*() {
+        const state = yield* store.getState(sessionId)
+        const history = yield* agent.memory.inject(state)
+        if (history.length > 0) yield* emit("memory.injected", { messages: history.length })
+        const assembly = yield* agent.assembler.assemble({ request, history })
+        messages.push(...assembly.messages)
+        runStart = messages.length
+        messages.push({ _tag: "user", content: request.inputText })
+        yield* journal("run_started", Journal.encode("run_started", { messages, runStart }))
+        yield* checkpoint
+      })
 
-            let attempts = 0
-            while (true) {
-              const raw = yield* agent.pattern.execute(context).pipe(
-                Effect.catchTag("ModelRetryError", (e) => Effect.succeed(new ModelRetryRequested(e.message)))
-              )
-              const verdict: Either.Either<unknown, string> = raw instanceof ModelRetryRequested
-                ? Either.left(raw.message)
-                : validator
-                ? Either.flatMap(parseOutput(raw), validator.validate)
-                : Either.right(raw)
-              if (Either.isRight(verdict)) return verdict.right
-              attempts++
-              if (attempts > maxValidationRetries) {
-                return yield* new OutputValidationError({ attempts, lastValidationError: verdict.left })
-              }
-              yield* emit("validation.retry", { attempt: attempts, error: verdict.left })
-              messages.push({
-                _tag: "user",
-                content: `Your previous answer was not accepted (attempt ${attempts} of ${maxValidationRetries}): ${verdict.left}` +
-                  (validator ? `\nAnswer again with only a JSON value matching this JSON Schema:\n${JSON.stringify(validator.jsonSchema)}` : "")
-              })
+      /** Rebuilds the run from its journal as of `checkpointId`, then settles the tool calls left open. */
+      const rebuild = (checkpointId: string, attempt: number) =>
+        Effect.gen(function*() {
+          const found = yield* store.loadCheckpoint(sessionId, checkpointId)
+          if (Option.isNone(found)) {
+            const available = (yield* store.listCheckpoints(sessionId)).map((c) => c.checkpointId)
+            return yield* ConfigError.single("resumeFromCheckpoint", `no checkpoint '${checkpointId}' in session '${sessionId}'`, {
+              hint: available.length > 0
+                ? `available: ${available.slice(-10).join(", ")}`
+                : `session '${sessionId}' has no checkpoints: only durable runs save them`
+            })
+          }
+          const upTo = Number(found.value.state["seq"])
+          const entries = yield* store.loadJournal(sessionId, runId)
+          const replayed = Journal.replay(entries, upTo)
+          if (Either.isLeft(replayed)) {
+            return yield* new SessionStoreError({ sessionId, operation: "loadJournal", message: replayed.left })
+          }
+          const r = replayed.right
+          messages.length = 0
+          messages.push(...r.messages)
+          runStart = r.runStart
+          usage = r.usage
+          steps = r.steps
+          artifacts.length = 0
+          artifacts.push(...r.artifacts)
+          journalSeq = r.lastSeq + 1
+          checkpointStep = Number(found.value.state["step"]) + 1
+          lastCheckpoint = checkpointId
+          yield* journal("message", Journal.encode("message", { resume: { checkpointId, upTo } }))
+          yield* emit("run.resume_succeeded", { checkpointId, attempt, transcriptLength: messages.length })
+          yield* settleOpenCalls(entries, checkpointId)
+          return r.validationAttempts
+        })
+
+      /** Tool calls of the last model answer that have no result yet: replayed, re-run, or a human decides. */
+      const settleOpenCalls = (entries: ReadonlyArray<JournalEntry>, checkpointId: string) =>
+        Effect.gen(function*() {
+          const last = messages[messages.length - 1]
+          if (!last || last._tag !== "assistant") return
+          const open = last.content.filter((p): p is ToolCallPart => p._tag === "tool_call")
+          if (open.length === 0) return
+          const known = Journal.toolCalls(entries)
+          const hints = (request.contextHints["durable"] ?? {}) as { rerun?: ReadonlyArray<string>; assume?: Record<string, unknown> }
+          for (const call of open) {
+            const seen = known.get(call.id)
+            if (seen?.finished) {
+              // done before the interruption: its result is replayed, the tool does not run again
+              const f = seen.finished
+              messages.push({ _tag: "tool", toolCallId: f.callId, toolName: f.name, content: f.content, isError: f.isError })
+              usage = new RunUsage({ ...usage, toolCalls: usage.toolCalls + 1 }, true)
+              yield* journal("tool", Journal.encode("tool", f))
+              continue
             }
-          })
-        )
-      }) as Effect.Effect<unknown, RunError>
+            if (seen?.started && hints.assume && call.id in hints.assume) {
+              const result = hints.assume[call.id]
+              messages.push({ _tag: "tool", toolCallId: call.id, toolName: call.name, content: jsonText(result), isError: false })
+              usage = new RunUsage({ ...usage, toolCalls: usage.toolCalls + 1 }, true)
+              yield* journal("tool", Journal.encode("tool", { callId: call.id, name: call.name, content: jsonText(result), isError: false, result: jsonSafe(result) }))
+              continue
+            }
+            const tool = agent.toolkit.tools.get(call.name)
+            if (seen?.started && tool && !tool.durableIdempotent && !(hints.rerun ?? []).includes(call.id)) {
+              return yield* new ToolOutcomeUnknown({ runId, toolName: call.name, callId: call.id, checkpointId })
+            }
+            yield* context.callTool(call)
+          }
+          yield* checkpoint
+        })
+
+      /** The pattern, then validation of its output, until the output is accepted. */
+      const execute = (validationAttempts: number, resumed: boolean) =>
+        Effect.gen(function*() {
+          let attempts = validationAttempts
+          // a run interrupted after its final answer was journaled does not ask the model again
+          const last = messages[messages.length - 1]
+          let pending: unknown = resumed && last?._tag === "assistant" && !last.content.some((p) => p._tag === "tool_call")
+            ? responseText(last)
+            : undefined
+          while (true) {
+            const raw = pending !== undefined ? pending : yield* agent.pattern.execute(context).pipe(
+              Effect.catchTag("ModelRetryError", (e) => Effect.succeed(new ModelRetryRequested(e.message)))
+            )
+            pending = undefined
+            const verdict: Either.Either<unknown, string> = raw instanceof ModelRetryRequested
+              ? Either.left(raw.message)
+              : validator
+              ? Either.flatMap(parseOutput(raw), validator.validate)
+              : Either.right(raw)
+            if (Either.isRight(verdict)) return verdict.right
+            attempts++
+            if (attempts > maxValidationRetries) {
+              return yield* new OutputValidationError({ attempts, lastValidationError: verdict.left })
+            }
+            yield* emit("validation.retry", { attempt: attempts, error: verdict.left })
+            const feedback: Message = {
+              _tag: "user",
+              content: `Your previous answer was not accepted (attempt ${attempts} of ${maxValidationRetries}): ${verdict.left}` +
+                (validator ? `\nAnswer again with only a JSON value matching this JSON Schema:\n${JSON.stringify(validator.jsonSchema)}` : "")
+            }
+            messages.push(feedback)
+            yield* journal("validation_retry", Journal.encode("validation_retry", { attempt: attempts, error: verdict.left, message: feedback }))
+          }
+        })
+
+      const maxResumeAttempts = budget?.maxResumeAttempts ?? 3
+      const body: Effect.Effect<unknown, RunError> = Effect.scoped(
+        Effect.gen(function*() {
+          yield* store.acquire(sessionId)
+          const skills = yield* services.skillsInstructions(sessionId)
+          ;(context as { instructions: string | undefined }).instructions =
+            [agent.instructions, skills].filter((s) => s !== undefined && s !== "").join("\n\n") || undefined
+          if (request.resumeFromCheckpoint) {
+            // a new process goes on from where the journal says the run was
+            const entries = yield* store.loadJournal(sessionId, runId)
+            journalSeq = entries.reduce((m, e) => Math.max(m, e.seq + 1), 0)
+          }
+          // durable runs resume from their last checkpoint after a retryable error, on a Schedule
+          const driver = yield* Schedule.driver(
+            Schedule.exponential(Duration.millis(agent.retry.initialBackoffMs), 2).pipe(
+              Schedule.either(Schedule.spaced(Duration.millis(agent.retry.maxBackoffMs))),
+              Schedule.intersect(Schedule.recurs(maxResumeAttempts))
+            )
+          )
+          let from = request.resumeFromCheckpoint
+          let attempt = 0
+          while (true) {
+            const outcome = yield* Effect.either(Effect.gen(function*() {
+              const validationAttempts = from === undefined ? (yield* begin, 0) : yield* rebuild(from, attempt)
+              return yield* execute(validationAttempts, from !== undefined)
+            }))
+            if (Either.isRight(outcome)) return outcome.right
+            const error = outcome.left
+            if (!request.durable || !isRetryable(error) || lastCheckpoint === undefined) return yield* Effect.fail(error)
+            const next = yield* Effect.either(driver.next(error))
+            if (Either.isLeft(next)) {
+              yield* emit("run.resume_exhausted", { attempt: attempt + 1, limit: maxResumeAttempts, error: error.message })
+              return yield* Effect.fail(error)
+            }
+            attempt++
+            from = lastCheckpoint
+            yield* emit("run.resume_attempted", { checkpointId: from, attempt, error: error.message, errorTag: error._tag })
+          }
+        })
+      ) as Effect.Effect<unknown, RunError>
 
       const startedAt = yield* Clock.currentTimeMillis
       const timed = budget?.maxDurationMs === undefined
@@ -486,6 +681,7 @@ export const executeRun = (
       // lose the result: it is reported in the result's metadata.
       const ownMessages = messages.slice(runStart)
       const persisted = yield* Effect.gen(function*() {
+        if (journalSeq > 0) yield* journal("run_finished", Journal.encode("run_finished", { stopReason }))
         if (ownMessages.length > 0) {
           yield* store.appendMessages(
             sessionId,
@@ -499,7 +695,11 @@ export const executeRun = (
           const state = yield* store.getState(sessionId)
           const next = yield* agent.memory.writeback(state, {
             runId,
-            input: request.inputText,
+            // a resumed run's input is the one it started with, whatever the resume request said
+            input: (() => {
+              const first = messages[runStart]
+              return first?._tag === "user" ? first.content : request.inputText
+            })(),
             output: typeof finalOutput === "string" ? finalOutput : jsonText(finalOutput),
             stopReason
           })
