@@ -227,6 +227,7 @@ export const executeRun = (
       let journalSeq = 0
       let checkpointStep = 0
       let lastCheckpoint: string | undefined
+      let persistedBefore = 0
       const warnedTools = new Set<string>()
 
       const emit = (name: string, payload: Record<string, unknown>, result?: RunResult): Effect.Effect<void> =>
@@ -491,6 +492,8 @@ export const executeRun = (
           artifacts.length = 0
           artifacts.push(...r.artifacts)
           journalSeq = r.lastSeq + 1
+          // an earlier attempt that ended (cancelled, failed) has stored a prefix of these messages already
+          persistedBefore = (yield* store.loadMessages(sessionId)).filter((m) => m.runId === runId).length
           checkpointStep = Number(found.value.state["step"]) + 1
           lastCheckpoint = checkpointId
           yield* journal("message", Journal.encode("message", { resume: { checkpointId, upTo } }))
@@ -679,7 +682,7 @@ export const executeRun = (
 
       // persist what the run wrote: its messages always, memory on completion. A store failure does not
       // lose the result: it is reported in the result's metadata.
-      const ownMessages = messages.slice(runStart)
+      const ownMessages = messages.slice(runStart + persistedBefore)
       const persisted = yield* Effect.gen(function*() {
         if (journalSeq > 0) yield* journal("run_finished", Journal.encode("run_finished", { stopReason }))
         if (ownMessages.length > 0) {
