@@ -3,6 +3,7 @@ import { Deferred, Effect, Either, Fiber, Layer, Option, Schema, Stream, TestClo
 import { RunFailed, SessionBusy, UnknownAgentError } from "../../src/kernel/Errors.js"
 import { LanguageModel } from "../../src/llm/LanguageModel.js"
 import * as MockModel from "../../src/llm/MockModel.js"
+import type { ModelRequest } from "../../src/kernel/Transcript.js"
 import { AgentRuntime } from "../../src/runtime/AgentRuntime.js"
 import * as Tool from "../../src/tools/Tool.js"
 import { Add, collect, runtimeLayer, scripted, withEvents } from "../support/runtime.js"
@@ -14,6 +15,35 @@ const Boom = Tool.make("boom", {
 })
 
 describe("runs", () => {
+  it.effect("the model receives the instructions, the session's history and the tools", () =>
+    Effect.gen(function*() {
+      const seen: Array<ModelRequest> = []
+      const recording = Layer.effect(
+        LanguageModel,
+        Effect.map(MockModel.make(), (m) =>
+          LanguageModel.of({
+            ...m,
+            stream: (request) => {
+              seen.push(request)
+              return m.stream(request)
+            }
+          }))
+      )
+      yield* Effect.gen(function*() {
+        const rt = yield* AgentRuntime
+        yield* rt.runDetailed({ agentId: "a", sessionId: "s", inputText: "first" })
+        yield* rt.runDetailed({ agentId: "a", sessionId: "s", inputText: "second" })
+      }).pipe(Effect.provide(runtimeLayer([{ id: "a", instructions: "Be brief.", tools: [Add], model: recording }])))
+      assert.strictEqual(seen[1]!.system, "Be brief.")
+      assert.deepStrictEqual(seen[1]!.messages, [
+        { _tag: "user", content: "first" },
+        { _tag: "assistant", content: [{ _tag: "text", text: "Echo: first (history=0)" }] },
+        { _tag: "user", content: "second" }
+      ])
+      assert.deepStrictEqual(seen[1]!.tools.map((t) => t.name), ["add"])
+      assert.strictEqual((seen[1]!.tools[0]!.parameters as { type: string }).type, "object")
+    }))
+
   it.effect("tool errors go back to the model as tool results and the run goes on", () =>
     Effect.gen(function*() {
       const rt = yield* AgentRuntime

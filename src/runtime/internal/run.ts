@@ -228,6 +228,7 @@ export const executeRun = (
       let checkpointStep = 0
       let lastCheckpoint: string | undefined
       let persistedBefore = 0
+      let instructions: string | undefined // the agent's, and the skills' for this session
       const warnedTools = new Set<string>()
 
       const emit = (name: string, payload: Record<string, unknown>, result?: RunResult): Effect.Effect<void> =>
@@ -328,7 +329,9 @@ export const executeRun = (
         runId,
         sessionId,
         agentId: agent.id,
-        instructions: undefined,
+        get instructions() {
+          return instructions
+        },
         tools: agent.toolkit.specs,
         outputSchema: validator?.jsonSchema,
         messages: Effect.sync(() => [...messages]),
@@ -355,7 +358,7 @@ export const executeRun = (
             const step = ++steps
             const withTools = stepOptions?.withTools ?? true
             const modelRequest: ModelRequest = {
-              system: context.instructions,
+              system: instructions,
               messages: [...messages],
               tools: withTools ? agent.toolkit.specs : [],
               toolChoice: stepOptions?.toolChoice,
@@ -577,8 +580,7 @@ export const executeRun = (
         Effect.gen(function*() {
           yield* store.acquire(sessionId)
           const skills = yield* services.skillsInstructions(sessionId)
-          ;(context as { instructions: string | undefined }).instructions =
-            [agent.instructions, skills].filter((s) => s !== undefined && s !== "").join("\n\n") || undefined
+          instructions = [agent.instructions, skills].filter((s) => s !== undefined && s !== "").join("\n\n") || undefined
           if (request.resumeFromCheckpoint) {
             // a new process goes on from where the journal says the run was
             const entries = yield* store.loadJournal(sessionId, runId)
