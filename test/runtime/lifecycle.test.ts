@@ -1,0 +1,87 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Option, TestClock } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as Plugins from "../../src/config/Plugins.js"
+import { EventBus } from "../../src/events/EventBus.js"
+import { AgentRuntime } from "../../src/runtime/AgentRuntime.js"
+import { runtimeLayer, scripted } from "../support/runtime.js"
+
+describe("runtime lifecycle", () => {
+  it.effect("reload() re-reads the config file: new agents appear, changed ones take effect, old ones go", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oa-reload-"))
+      const file = path.join(dir, "agent.json")
+      const write = (agents: Array<Record<string, unknown>>) => fs.writeFileSync(file, JSON.stringify({ agents }))
+      write([{ id: "a", llm: { script: [{ text: "v1" }] } }])
+      yield* Effect.gen(function*() {
+        const rt = yield* AgentRuntime
+        assert.strictEqual(yield* rt.run({ agentId: "a", inputText: "x" }), "v1")
+        write([{ id: "a", llm: { script: [{ text: "v2" }] } }, { id: "b", name: "Bee" }])
+        yield* rt.reload
+        assert.strictEqual(yield* rt.run({ agentId: "a", inputText: "x" }), "v2")
+        assert.deepStrictEqual(yield* rt.listAgents, [{ id: "a", name: "a" }, { id: "b", name: "Bee" }])
+        write([{ id: "b", llm: { provider: "nope" } }])
+        const broken = yield* Effect.flip(rt.reload)
+        assert.match(broken.message, /agents\[0\]\.llm\.provider/)
+        // a failed reload keeps the agents that were there
+        assert.deepStrictEqual((yield* rt.listAgents).map((a) => a.id), ["a", "b"])
+        write([{ id: "b" }])
+        yield* rt.reload
+        assert.deepStrictEqual((yield* rt.listAgents).map((a) => a.id), ["b"])
+        assert.strictEqual((yield* Effect.flip(rt.run({ agentId: "a", inputText: "x" })))._tag, "UnknownAgentError")
+      }).pipe(Effect.provide(Plugins.runtimeLayer(file)))
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
+  it.effect("a runtime built from an object cannot reload", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime
+      const error = yield* Effect.flip(rt.reload)
+      assert.match(error.message, /not built from a config file/)
+    }).pipe(Effect.provide(Plugins.runtimeLayer({ agents: [{ id: "a" }] }))))
+
+  it.effect("reloadAgent() rebuilds the agent's seams: a scripted model starts its script again", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime
+      assert.strictEqual(yield* rt.run({ agentId: "a", inputText: "x" }), "one")
+      assert.strictEqual(yield* rt.run({ agentId: "a", inputText: "x" }), "two")
+      assert.isTrue(Option.getOrThrow(yield* rt.getAgentInfo("a")).loaded)
+      yield* rt.reloadAgent("a")
+      assert.isFalse(Option.getOrThrow(yield* rt.getAgentInfo("a")).loaded)
+      assert.strictEqual(yield* rt.run({ agentId: "a", inputText: "x" }), "one")
+      assert.strictEqual((yield* Effect.flip(rt.reloadAgent("zz")))._tag, "UnknownAgentError")
+    }).pipe(Effect.provide(runtimeLayer([{ id: "a", model: scripted([{ text: "one" }, { text: "two" }]) }]))))
+
+  it.effect("closeSession() cancels the session's runs and forgets it; releaseSession() is idempotent", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime
+      const slow = yield* Effect.fork(rt.runDetailed({ agentId: "a", sessionId: "s1", inputText: "x" }))
+      const queued = yield* Effect.fork(rt.runDetailed({ agentId: "a", sessionId: "s1", inputText: "y" }))
+      yield* TestClock.adjust("10 millis")
+      assert.strictEqual(yield* rt.sessionCount, 1)
+      yield* rt.closeSession("s1")
+      assert.strictEqual((yield* Fiber.join(slow)).stopReason, "cancelled")
+      assert.strictEqual((yield* Fiber.join(queued)).stopReason, "cancelled")
+      assert.strictEqual(yield* rt.sessionCount, 0)
+      yield* rt.releaseSession("s1")
+      yield* rt.releaseSession("never-seen")
+      assert.strictEqual(yield* rt.sessionCount, 0)
+    }).pipe(Effect.provide(runtimeLayer([{ id: "a", model: scripted([{ delayMs: 60_000, text: "late" }]) }]))))
+
+  it.effect("close() cancels every run; the event bus keeps a bounded history", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime
+      const bus = yield* EventBus
+      const runs = yield* Effect.forEach(["s1", "s2"], (s) => Effect.fork(rt.runDetailed({ agentId: "a", sessionId: s, inputText: "x" })))
+      yield* TestClock.adjust("10 millis")
+      yield* rt.close
+      for (const f of runs) assert.strictEqual((yield* Fiber.join(f)).stopReason, "cancelled")
+      const finished = yield* bus.history({ name: "run.finished" })
+      assert.strictEqual(finished.length, 2)
+      assert.strictEqual((yield* bus.history({ limit: 1 })).length, 1)
+      yield* bus.clearHistory
+      assert.strictEqual((yield* bus.history()).length, 0)
+    }).pipe(Effect.provide(runtimeLayer([{ id: "a", model: scripted([{ delayMs: 60_000, text: "late" }]) }]))))
+})
