@@ -69,7 +69,8 @@ export interface Replayed {
   readonly lastSeq: number
 }
 
-const addCost = (usage: RunUsage, u: ModelPayload["usage"], cost: ModelPayload["cost"]): RunUsage => {
+/** Adds one model call to a run's usage. A call without a price makes the run's cost unknown, not too low. */
+export const addModelUsage = (usage: RunUsage, u: ModelPayload["usage"], cost: ModelPayload["cost"]): RunUsage => {
   const breakdown: Record<string, number> = { ...usage.costBreakdown }
   if (cost) for (const [k, v] of Object.entries(cost.breakdown)) breakdown[k] = (breakdown[k] ?? 0) + v
   return new RunUsage({
@@ -82,7 +83,7 @@ const addCost = (usage: RunUsage, u: ModelPayload["usage"], cost: ModelPayload["
     inputTokensCacheCreation: usage.inputTokensCacheCreation + u.cacheCreationInputTokens,
     costUsd: usage.costUsd === null || cost === null ? null : usage.costUsd + cost.costUsd,
     costBreakdown: breakdown
-  })
+  }, true)
 }
 
 /**
@@ -118,7 +119,7 @@ export const replay = (entries: ReadonlyArray<JournalEntry>, upTo: number): Eith
         break
       case "model":
         steps++
-        usage = addCost(usage, payload.usage, payload.cost)
+        usage = addModelUsage(usage, payload.usage, payload.cost)
         messages.push({ _tag: "assistant", content: payload.content })
         break
       case "tool":

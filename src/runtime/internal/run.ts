@@ -30,13 +30,12 @@ import {
 import { RuntimeEvent } from "../../kernel/EventTaxonomy.js"
 import { type RunArtifact, RunErrorInfo, type RunRequest, RunResult, RunUsage, type StopReason } from "../../kernel/Run.js"
 import type * as RunContext from "../../kernel/RunContext.js"
-import { RunStreamChunk, type RunStreamChunkKind } from "../../kernel/RunStreamChunk.js"
+import { RunStreamChunk, RunStreamChunkKind } from "../../kernel/RunStreamChunk.js"
 import { JournalEntry, SessionArtifact, SessionCheckpoint, SessionMessage } from "../../kernel/Session.js"
 import {
   type Message,
   type ModelRequest,
   type ModelResponse,
-  type ModelUsage,
   responseText,
   type ToolCallPart
 } from "../../kernel/Transcript.js"
@@ -79,19 +78,8 @@ export interface RunServices {
   readonly skillsInstructions: (sessionId: string) => Effect.Effect<string>
 }
 
-const CHUNK_KINDS: ReadonlySet<string> = new Set<RunStreamChunkKind>([
-  "run.started",
-  "llm.delta",
-  "llm.finished",
-  "tool.started",
-  "tool.delta",
-  "tool.finished",
-  "artifact",
-  "validation.retry",
-  "run.checkpoint_saved",
-  "run.resume_attempted",
-  "run.resume_succeeded"
-])
+/** Events that are also chunks of the run's stream (`run.finished` is added with the result). */
+const CHUNK_KINDS: ReadonlySet<string> = new Set<string>(RunStreamChunkKind.literals.filter((k) => k !== "run.finished"))
 
 const STOP_FOR_LIMIT: Record<BudgetLimit, StopReason> = {
   max_steps: "max_steps",
@@ -162,23 +150,6 @@ const jsonText = (value: unknown): string => {
   } catch {
     return JSON.stringify(String(value))
   }
-}
-
-const addUsage = (usage: RunUsage, call: ModelUsage, cost: Pricing.Cost | undefined): RunUsage => {
-  const breakdown: Record<string, number> = { ...usage.costBreakdown }
-  if (cost) for (const [k, v] of Object.entries(cost.breakdown)) breakdown[k] = (breakdown[k] ?? 0) + v
-  return new RunUsage({
-    llmCalls: usage.llmCalls + 1,
-    toolCalls: usage.toolCalls,
-    inputTokens: usage.inputTokens + call.inputTokens,
-    outputTokens: usage.outputTokens + call.outputTokens,
-    totalTokens: usage.totalTokens + call.inputTokens + call.outputTokens,
-    inputTokensCached: usage.inputTokensCached + call.cachedInputTokens,
-    inputTokensCacheCreation: usage.inputTokensCacheCreation + call.cacheCreationInputTokens,
-    // one call without a price makes the run's cost unknown, rather than silently too low
-    costUsd: usage.costUsd === null || cost === undefined ? null : usage.costUsd + cost.costUsd,
-    costBreakdown: breakdown
-  }, true)
 }
 
 /** A value as JSON would keep it (undefined → null, class instances → plain data). */
@@ -382,7 +353,7 @@ export const executeRun = (
               })
             )
             const cost = agent.model.pricing ? Pricing.cost(response.usage, agent.model.pricing) : undefined
-            usage = addUsage(usage, response.usage, cost)
+            usage = Journal.addModelUsage(usage, response.usage, cost ?? null)
             messages.push({ _tag: "assistant", content: response.content })
             yield* journal("model", Journal.encode("model", { step, content: response.content, usage: response.usage, cost: cost ?? null }))
             yield* checkpoint
