@@ -494,7 +494,7 @@ export const LlmConfig = Schema.Struct({
     description: "Maximum output tokens per model call."
   }),
   timeout_ms: Schema.optionalWith(PositiveInt, { default: () => 30_000, nullable: true }).annotations({
-    description: "Timeout of one model call, in milliseconds (default 30000)."
+    description: "How long to wait for the response headers of a model call, in milliseconds (default 30000)."
   }),
   idle_timeout_ms: Schema.optionalWith(PositiveInt, { nullable: true }).annotations({
     description: "Fail a streamed call that sends nothing for this long, in milliseconds."
