@@ -323,7 +323,7 @@ export const RetryConfig = Schema.Struct({
     description: "Retry when the connection fails or drops (default true)."
   }),
   total_budget_ms: Schema.optionalWith(PositiveInt, { nullable: true }).annotations({
-    description: "Stop retrying once this much time has passed since the first attempt (default: no limit)."
+    description: "Start no retry once this much time has passed since the first failure; waits are cut to fit (default: no limit)."
   })
 }).annotations({ identifier: "RetryConfig", title: "retry" })
 
@@ -527,9 +527,6 @@ export const LlmConfig = Schema.Struct({
     Schema.Literal("low", "medium", "high").annotations({ [NounAnnotationId]: "reasoning effort" }),
     { nullable: true }
   ).annotations({ description: "OpenAI reasoning models: low, medium or high." }),
-  stream_endpoint: Schema.optionalWith(NonEmptyString, { nullable: true }).annotations({
-    description: "A separate URL for streamed calls."
-  }),
   pricing: Schema.optionalWith(PricingConfig, { nullable: true }).annotations({
     description: "Prices in USD per million tokens, for cost accounting and cost budgets."
   }),

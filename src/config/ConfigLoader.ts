@@ -10,10 +10,8 @@
  *
  * @since 0.1.0
  */
-import Ajv from "ajv"
-import Ajv2019 from "ajv/dist/2019.js"
-import Ajv2020 from "ajv/dist/2020.js"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as JSONSchema from "effect/JSONSchema"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
@@ -21,6 +19,7 @@ import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import * as fs from "node:fs/promises"
 import * as NodePath from "node:path"
+import * as JsonSchema from "../internal/jsonSchema.js"
 import { closest } from "../internal/suggest.js"
 import { ConfigError, ConfigIssue } from "../kernel/Errors.js"
 import { AppConfig, type ConfigMessage, MessageAnnotationId, NounAnnotationId } from "./AppConfig.js"
@@ -359,17 +358,6 @@ const decodeWith = <A, I>(
 // the Schema's problems
 // ---------------------------------------------------------------------------------------------------------
 
-type AjvInstance = Ajv.default | Ajv2019.default | Ajv2020.default
-
-const ajvOptions = { allErrors: true, strict: false, logger: false } as const
-
-const newAjv = (schema: Record<string, unknown>): AjvInstance => {
-  const dialect = typeof schema.$schema === "string" ? schema.$schema : ""
-  if (dialect.includes("2020-12")) return new Ajv2020.default(ajvOptions)
-  if (dialect.includes("2019-09")) return new Ajv2019.default(ajvOptions)
-  return new Ajv.default(ajvOptions)
-}
-
 /**
  * Compiles a JSON Schema with Ajv (draft-07, or 2019-09 / 2020-12 when its `$schema` says so) and returns
  * the compile error, if any.
@@ -377,14 +365,8 @@ const newAjv = (schema: Record<string, unknown>): AjvInstance => {
  * @since 0.1.0
  * @category validation
  */
-export const jsonSchemaError = (schema: Record<string, unknown>): string | undefined => {
-  try {
-    newAjv(schema).compile(schema)
-    return undefined
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error)
-  }
-}
+export const jsonSchemaError = (schema: Record<string, unknown>): string | undefined =>
+  Either.getLeft(JsonSchema.compile(schema)).pipe(Option.getOrUndefined)
 
 const checkRef = (
   ref: unknown,

@@ -35,7 +35,7 @@ import * as SqliteSessionStore from "../sessions/SqliteSessionStore.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import * as Skills from "../skills/Skills.js"
 import * as Builtin from "../tools/builtin/index.js"
-import type { Tool } from "../tools/Tool.js"
+import { checkName, type Tool } from "../tools/Tool.js"
 import * as ToolExecutor from "../tools/ToolExecutor.js"
 import type { AgentConfig, AppConfig, LlmConfig, PricingConfig } from "./AppConfig.js"
 import * as ConfigLoader from "./ConfigLoader.js"
@@ -151,7 +151,7 @@ export const modelLayer = (llm: LlmConfig): Layer.Layer<LanguageModel, ConfigErr
       pricing: pricing?.input !== undefined && pricing.output !== undefined ? (pricing as Pricing.Pricing) : undefined,
       script: llm.script?.map((s): MockModel.MockStep => ({
         text: s.text ?? undefined,
-        toolCalls: s.tool_calls?.map((c) => ({ name: c.name, arguments: c.arguments ?? {} })),
+        toolCalls: s.tool_calls?.map((c) => ({ name: c.name, arguments: c.arguments ?? {}, id: c.id })),
         usage: s.usage
           ? {
             ...(s.usage.input_tokens !== undefined ? { inputTokens: s.usage.input_tokens } : {}),
@@ -219,6 +219,10 @@ const toolsOf = (agent: AgentConfig, index: number, dir: string): Effect.Effect<
         if (!isTool(value)) {
           return yield* ConfigError.single(`${where}.impl`, "expected a Tool (made with Tool.make or Tool.fromJsonSchema)")
         }
+        yield* Effect.try({
+          try: () => checkName(ref.id),
+          catch: (e) => ConfigError.single(`${where}.id`, (e as Error).message)
+        })
         return value.name === ref.id ? value : { ...value, name: ref.id }
       })
     }
@@ -269,6 +273,7 @@ export const agentDefinition = (
       toolExecutor: seamLayer(agent.tool_executor ?? undefined, ToolExecutor.ToolExecutor, {
         default: (c) => ToolExecutor.layer({ defaultTimeoutMs: num(c, "default_timeout_ms") })
       }, dir, `${where}.tool_executor`),
+      memoryOnError: agent.memory.on_error,
       retry: retryOf(llm),
       maxSteps: agent.runtime.max_steps,
       stepTimeoutMs: agent.runtime.step_timeout_ms,
@@ -336,6 +341,11 @@ export const servicesLayer = (config: AppConfig, dir: string): Built["services"]
  */
 export const fromConfig = (loaded: LoadedConfig): Effect.Effect<Built, ConfigError> =>
   Effect.gen(function*() {
+    if ((loaded.config.runtime as Ref).impl) {
+      return yield* ConfigError.single("runtime.impl", "a custom runtime cannot be loaded", {
+        hint: "keep runtime {\"type\": \"default\"} and customize the seams (pattern, memory, tool_executor, ...) instead"
+      })
+    }
     const agents = yield* Effect.forEach(loaded.config.agents, (a, i) => agentDefinition(a, i, loaded.dir))
     return { agents, services: servicesLayer(loaded.config, loaded.dir) }
   })

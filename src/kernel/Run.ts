@@ -157,7 +157,7 @@ export class RunRequest extends Schema.Class<RunRequest>("RunRequest")({
 }) {}
 
 /**
- * The fields accepted by {@link makeRunRequest}: only `agentId` and `inputText` are required.
+ * The fields accepted by the `RunRequest` constructor: only `agentId` and `inputText` are required.
  *
  * @since 0.1.0
  * @category models

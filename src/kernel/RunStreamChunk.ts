@@ -12,16 +12,18 @@ import { RunResult } from "./Run.js"
  *
  * | kind | payload |
  * |---|---|
- * | `run.started` | `inputText`, `durable` |
+ * | `run.started` | `inputText`, `durable`, `parentRunId?` |
  * | `llm.delta` | `text` |
- * | `llm.finished` | `model`, `step`, `stopReason`, `usage` |
+ * | `llm.finished` | `model`, `step`, `stopReason`, `usage`, `costUsd?` |
  * | `tool.started` | `toolId`, `callId`, `params` |
  * | `tool.delta` | `toolId`, `callId`, `text` |
- * | `tool.finished` | `toolId`, `callId`, and `result` or `error` |
+ * | `tool.finished` | `toolId`, `callId`, and `result` or `error` + `errorTag` |
  * | `artifact` | `name`, `kind`, `payload` |
  * | `validation.retry` | `attempt`, `error` |
- * | `run.checkpoint_saved`, `run.resume_attempted`, `run.resume_succeeded` | see docs/durable-runs.md |
- * | `run.finished` | `stopReason` (the result is in `result`) |
+ * | `run.checkpoint_saved` | `checkpointId`, `step`, `transcriptLength` |
+ * | `run.resume_attempted` | `checkpointId`, `attempt`, `error`, `errorTag` |
+ * | `run.resume_succeeded` | `checkpointId`, `attempt`, `transcriptLength` |
+ * | `run.finished` | `stopReason`, `error?`, `durationMs` (the result is in `result`) |
  *
  * @since 0.1.0
  * @category models

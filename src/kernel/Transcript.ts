@@ -86,7 +86,8 @@ export const AssistantMessage = Schema.TaggedStruct("assistant", { content: Sche
 
 /**
  * The result of one tool call, answering the {@link ToolCallPart} with the same `toolCallId`.
- * `content` is what the model reads: the JSON of the result, or the error's message when `isError`.
+ * `content` is what the model reads: the JSON of the result, or, when `isError`, the JSON
+ * `{"error": <message>, "type": <error tag>}`.
  *
  * @since 0.1.0
  * @category models

@@ -50,7 +50,9 @@ export type MockErrorKind = "rate_limit" | "overloaded" | "connection" | "timeou
  */
 export interface MockStep {
   readonly text?: string | undefined
-  readonly toolCalls?: ReadonlyArray<{ readonly name: string; readonly arguments: unknown }> | undefined
+  readonly toolCalls?:
+    | ReadonlyArray<{ readonly name: string; readonly arguments: unknown; readonly id?: string | undefined }>
+    | undefined
   readonly usage?:
     | { readonly inputTokens?: number; readonly outputTokens?: number; readonly cachedInputTokens?: number }
     | undefined
@@ -165,7 +167,7 @@ export const make = (options?: Options): Effect.Effect<LanguageModel["Type"]> =>
         if (step) {
           if (step.text) content.push({ _tag: "text", text: step.text })
           step.toolCalls?.forEach((c, i) =>
-            content.push({ _tag: "tool_call", id: `call_${n}_${i}`, name: c.name, arguments: c.arguments })
+            content.push({ _tag: "tool_call", id: c.id ?? `call_${n}_${i}`, name: c.name, arguments: c.arguments })
           )
         } else {
           const reply = echo(request)

@@ -30,6 +30,8 @@ export interface AgentDefinition {
   readonly tools?: ReadonlyArray<Tool> | undefined
   readonly pattern?: Layer.Layer<Pattern, ConfigError> | undefined
   readonly memory?: Layer.Layer<Memory, ConfigError> | undefined
+  /** A memory that fails is skipped with a `memory.failed` event (`continue`, the default) or fails the run. */
+  readonly memoryOnError?: "continue" | "fail" | undefined
   readonly contextAssembler?: Layer.Layer<ContextAssembler, ConfigError> | undefined
   readonly toolExecutor?: Layer.Layer<ToolExecutor, ConfigError> | undefined
   /** Retries of model calls (see `ProviderRetry`). */

@@ -168,7 +168,8 @@ export const make = (
       pattern: yield* Effect.serviceOption(Pattern),
       memory: yield* Effect.serviceOption(Memory),
       assembler: yield* Effect.serviceOption(ContextAssembler.ContextAssembler),
-      executor: yield* Effect.serviceOption(ToolExecutor.ToolExecutor)
+      executor: yield* Effect.serviceOption(ToolExecutor.ToolExecutor),
+      toolkit: yield* Effect.serviceOption(Toolkit.Toolkit)
     }
     const fibers = yield* FiberMap.make<string>()
     const buildLock = yield* Effect.makeSemaphore(1)
@@ -224,7 +225,9 @@ export const make = (
               () => Effect.succeed(ToolExecutor.make()),
               scope
             )
-            const toolkit = yield* Effect.try({
+            const toolkit = definition.tools === undefined && Option.isSome(ambient.toolkit)
+              ? ambient.toolkit.value
+              : yield* Effect.try({
               try: () => Toolkit.make(...(definition.tools ?? [])),
               catch: (e) => ConfigError.single(`agents.${definition.id}.tools`, (e as Error).message)
             })
@@ -235,6 +238,7 @@ export const make = (
               model,
               pattern,
               memory,
+              memoryOnError: definition.memoryOnError ?? "continue",
               assembler,
               executor,
               toolkit,
@@ -340,7 +344,11 @@ export const make = (
             sink,
             waitTurn: turn.waitTurn,
             onResult: (result) => Deferred.succeed(done, result)
-          }).pipe(Effect.ensuring(turn.release))
+          }).pipe(
+            // a run that could not even produce its result (a defect) must not leave its caller waiting
+            Effect.onExit((exit) => Deferred.done(done, exit)),
+            Effect.ensuring(turn.release)
+          )
         )
         return { request, done }
       })
@@ -378,7 +386,8 @@ export const make = (
           }
           yield* Effect.acquireRelease(
             start(request, sink),
-            ({ request }) => (finished ? Effect.void : cancel(request.runId))
+            // shut the queue first: a run blocked on a full queue must be able to finish its cancellation
+            ({ request }) => Effect.zipRight(Queue.shutdown(queue), finished ? Effect.void : cancel(request.runId))
           )
           return Stream.fromQueue(queue).pipe(Stream.takeUntil((chunk) => chunk.kind === "run.finished"))
         })

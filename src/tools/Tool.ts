@@ -4,12 +4,12 @@
  *
  * @since 0.1.0
  */
-import Ajv from "ajv"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as JSONSchema from "effect/JSONSchema"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as JsonSchema from "../internal/jsonSchema.js"
 import type { ToolSpec } from "../kernel/Transcript.js"
 
 /**
@@ -63,7 +63,13 @@ export interface CommonOptions {
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/
 
-const checkName = (name: string) => {
+/**
+ * Throws when `name` cannot be a tool name (1-64 letters, digits, `_` or `-`, as the providers require).
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const checkName = (name: string) => {
   if (!TOOL_NAME.test(name)) {
     throw new Error(`Invalid tool name '${name}': use 1-64 letters, digits, '_' or '-'`)
   }
@@ -109,8 +115,6 @@ export const make = <S extends Schema.Schema<any, any, never>, E = never>(
   }
 }
 
-const ajv = new Ajv.default({ allErrors: true, strict: false })
-
 /**
  * Defines a tool from a JSON Schema of its parameters (for tools declared in config or bridged from
  * other systems). Arguments are validated with Ajv.
@@ -126,17 +130,13 @@ export const fromJsonSchema = <E = never>(
   }
 ): Tool<any> => {
   checkName(name)
-  const validate = ajv.compile(options.jsonSchema)
+  const compiled = JsonSchema.compile(options.jsonSchema)
+  if (Either.isLeft(compiled)) throw new Error(`Invalid parameter schema of tool '${name}': ${compiled.left}`)
   return {
     name,
     description: options.description,
     jsonSchema: options.jsonSchema,
-    decode: (args) =>
-      validate(args)
-        ? Either.right(args)
-        : Either.left(
-          (validate.errors ?? []).map((e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`).join("; ")
-        ),
+    decode: compiled.right,
     timeoutMs: options.timeoutMs,
     durableIdempotent: options.durableIdempotent ?? true,
     handler: options.handler

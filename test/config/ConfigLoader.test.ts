@@ -37,7 +37,6 @@ describe("ConfigLoader.decode", () => {
       assert.strictEqual(a.llm.provider, "mock")
       assert.strictEqual(a.llm.temperature, 0.2)
       assert.deepStrictEqual(a.llm.extra_headers, { x: "y" })
-      assert.strictEqual(a.llm.stream_endpoint, undefined)
       assert.deepStrictEqual(a.llm.pricing, { input: 3, output: 15, cached_read: 0.3, cached_write: 3.75 })
       assert.deepStrictEqual(a.llm.retry, {
         max_attempts: 3,

@@ -2,7 +2,6 @@
  * One run, from the first event to the last: the run context given to the pattern, budgets, usage,
  * events and chunks, structured-output validation, and the result. Private to the runtime.
  */
-import Ajv from "ajv"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -13,6 +12,7 @@ import * as JSONSchema from "effect/JSONSchema"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { ContextAssembler } from "../../context/ContextAssembler.js"
@@ -40,6 +40,7 @@ import {
   type ToolCallPart
 } from "../../kernel/Transcript.js"
 import type { LanguageModel } from "../../llm/LanguageModel.js"
+import * as JsonSchema from "../../internal/jsonSchema.js"
 import * as Pricing from "../../llm/Pricing.js"
 import * as ProviderRetry from "../../llm/ProviderRetry.js"
 import type { Memory } from "../../memory/Memory.js"
@@ -58,6 +59,8 @@ export interface AgentEnv {
   readonly model: LanguageModel["Type"]
   readonly pattern: Pattern["Type"]
   readonly memory: Memory["Type"]
+  /** What a failing memory does to the run. */
+  readonly memoryOnError: "continue" | "fail"
   readonly assembler: ContextAssembler["Type"]
   readonly executor: ToolExecutor["Type"]
   readonly toolkit: Toolkit.Service
@@ -94,29 +97,29 @@ interface OutputValidator {
   readonly validate: (value: unknown) => Either.Either<unknown, string>
 }
 
-const ajv = new Ajv.default({ allErrors: true, strict: false })
-
-const outputValidator = (request: RunRequest, agent: AgentEnv): OutputValidator | undefined => {
+/** The validator of the run's structured output, or a ConfigError naming what is wrong with its schema. */
+const outputValidator = (request: RunRequest, agent: AgentEnv): Either.Either<OutputValidator | undefined, ConfigError> => {
   if (request.outputType) {
     const schema = request.outputType
-    const decode = Schema.decodeUnknownEither(schema, { errors: "all" })
-    const jsonSchema = JSONSchema.make(schema) as unknown as Record<string, unknown>
-    return {
-      jsonSchema,
-      validate: (value) => Either.mapLeft(decode(value), (e) => ParseResult.TreeFormatter.formatErrorSync(e))
+    try {
+      const decode = Schema.decodeUnknownEither(schema, { errors: "all" })
+      const jsonSchema = JSONSchema.make(schema) as unknown as Record<string, unknown>
+      return Either.right({
+        jsonSchema,
+        validate: (value) => Either.mapLeft(decode(value), (e) => ParseResult.TreeFormatter.formatErrorSync(e))
+      })
+    } catch (e) {
+      return Either.left(ConfigError.single("request.outputType", `cannot be used as an output type: ${(e as Error).message}`))
     }
   }
   if (agent.outputSchema) {
-    const check = ajv.compile(agent.outputSchema)
-    return {
-      jsonSchema: agent.outputSchema,
-      validate: (value) =>
-        check(value)
-          ? Either.right(value)
-          : Either.left((check.errors ?? []).map((e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`).join("; "))
-    }
+    const schema = agent.outputSchema
+    return Either.match(JsonSchema.compile(schema), {
+      onLeft: (message) => Either.left(ConfigError.single(`agents.${agent.id}.output_schema`, `is not a valid JSON Schema: ${message}`)),
+      onRight: (validate) => Either.right({ jsonSchema: schema, validate })
+    })
   }
-  return undefined
+  return Either.right(undefined)
 }
 
 /** The model's final text as JSON: accepts a bare JSON document or one fenced in ```json. */
@@ -182,7 +185,8 @@ export const executeRun = (
       const budget = request.budget
       const maxSteps = budget?.maxSteps ?? agent.maxSteps
       const maxValidationRetries = budget?.maxValidationRetries ?? 3
-      const validator = outputValidator(request, agent)
+      const validatorOrError = outputValidator(request, agent)
+      const validator = Either.getOrUndefined(validatorOrError)
 
       // run state: one fiber drives the run, tool handlers may emit from their own fibers
       let usage = RunUsage.empty
@@ -200,6 +204,7 @@ export const executeRun = (
       let lastCheckpoint: string | undefined
       let persistedBefore = 0
       let instructions: string | undefined // the agent's, and the skills' for this session
+      let contextMetadata: Readonly<Record<string, unknown>> | undefined
       const warnedTools = new Set<string>()
 
       const emit = (name: string, payload: Record<string, unknown>, result?: RunResult): Effect.Effect<void> =>
@@ -255,6 +260,13 @@ export const executeRun = (
             })
           ))
       })
+
+      /** A memory that breaks is reported and skipped (`on_error: continue`) or breaks the run (`fail`). */
+      const memoryGuard = <A>(phase: string, effect: Effect.Effect<A>, fallback: A): Effect.Effect<A> =>
+        Effect.catchAllCause(effect, (cause) =>
+          agent.memoryOnError === "fail"
+            ? Effect.failCause(cause)
+            : Effect.as(emit("memory.failed", { phase, error: Cause.pretty(cause).split("\n")[0] ?? "" }), fallback))
 
       const stop = (limit: BudgetLimit, max: number, used: number | undefined, message: string) =>
         Effect.suspend(() => {
@@ -429,9 +441,10 @@ export const executeRun = (
       /** A fresh start: memory, assembled context and the user input, journaled as the run's first entry. */
       const begin = Effect.gen(function*() {
         const state = yield* store.getState(sessionId)
-        const history = yield* agent.memory.inject(state)
+        const history = yield* memoryGuard("inject", agent.memory.inject(state), [] as ReadonlyArray<Message>)
         if (history.length > 0) yield* emit("memory.injected", { messages: history.length })
         const assembly = yield* agent.assembler.assemble({ request, history })
+        contextMetadata = assembly.metadata
         messages.push(...assembly.messages)
         runStart = messages.length
         messages.push({ _tag: "user", content: request.inputText })
@@ -547,9 +560,11 @@ export const executeRun = (
         })
 
       const maxResumeAttempts = budget?.maxResumeAttempts ?? 3
-      const body: Effect.Effect<unknown, RunError> = Effect.scoped(
-        Effect.gen(function*() {
-          yield* store.acquire(sessionId)
+      // the session lease is held until the run's work is saved, not only while its body runs
+      const leaseScope = yield* Scope.make()
+      const body: Effect.Effect<unknown, RunError> = Effect.gen(function*() {
+          if (Either.isLeft(validatorOrError)) return yield* validatorOrError.left
+          yield* Scope.extend(store.acquire(sessionId), leaseScope)
           const skills = yield* services.skillsInstructions(sessionId)
           instructions = [agent.instructions, skills].filter((s) => s !== undefined && s !== "").join("\n\n") || undefined
           if (request.resumeFromCheckpoint) {
@@ -583,8 +598,7 @@ export const executeRun = (
             from = lastCheckpoint
             yield* emit("run.resume_attempted", { checkpointId: from, attempt, error: error.message, errorTag: error._tag })
           }
-        })
-      ) as Effect.Effect<unknown, RunError>
+        }) as Effect.Effect<unknown, RunError>
 
       const startedAt = yield* Clock.currentTimeMillis
       const timed = budget?.maxDurationMs === undefined
@@ -619,7 +633,11 @@ export const executeRun = (
       let stopReason: StopReason
       let finalOutput: unknown = null
       let error: RunErrorInfo | null = null
-      const metadata: Record<string, unknown> = { steps, durationMs: finishedAt - startedAt }
+      const metadata: Record<string, unknown> = {
+        steps,
+        durationMs: finishedAt - startedAt,
+        ...(contextMetadata ? { context: contextMetadata } : {})
+      }
       if (Exit.isSuccess(exit)) {
         stopReason = "completed"
         finalOutput = exit.value
@@ -669,7 +687,7 @@ export const executeRun = (
         }
         if (stopReason === "completed") {
           const state = yield* store.getState(sessionId)
-          const next = yield* agent.memory.writeback(state, {
+          const next = yield* memoryGuard("writeback", agent.memory.writeback(state, {
             runId,
             // a resumed run's input is the one it started with, whatever the resume request said
             input: (() => {
@@ -678,11 +696,12 @@ export const executeRun = (
             })(),
             output: typeof finalOutput === "string" ? finalOutput : jsonText(finalOutput),
             stopReason
-          })
+          }), state)
           yield* store.setState(sessionId, next)
           yield* emit("memory.written", {})
         }
       }).pipe(Effect.either)
+      yield* Scope.close(leaseScope, Exit.void)
       const finalResult = Either.isLeft(persisted)
         ? new RunResult({ ...result, metadata: { ...metadata, persistError: persisted.left.message } })
         : result
