@@ -32,7 +32,8 @@ export interface Turn {
 export interface Service {
   /** The messages injected before the new user input. */
   readonly inject: (state: SessionState) => Effect.Effect<ReadonlyArray<Message>>
-  /** The new session state after a turn. */
+  /** The new session state after a turn. Called again with the same `runId` when a run is resumed after it
+   * wrote back: the turn must then replace the earlier one, not be added twice. */
   readonly writeback: (state: SessionState, turn: Turn) => Effect.Effect<SessionState>
 }
 

@@ -51,7 +51,11 @@ export const make = (options?: Options): Memory["Type"] => {
     writeback: (state, turn) =>
       Effect.sync(() => ({
         ...state,
-        [stateKey]: [...turns(state), { runId: turn.runId, input: turn.input, output: turn.output, stopReason: turn.stopReason }].slice(-windowSize)
+        // a resumed run may write back again: its turn replaces the one it wrote before
+        [stateKey]: [
+          ...turns(state).filter((t) => t.runId !== turn.runId),
+          { runId: turn.runId, input: turn.input, output: turn.output, stopReason: turn.stopReason }
+        ].slice(-windowSize)
       }))
   })
 }

@@ -226,6 +226,11 @@ describe("durable runs", () => {
         assert.match(missing.error!.hint!, /r1:step:0/)
         const malformed = yield* Effect.flip(rt.runDetailed({ agentId: "a", inputText: "", resumeFromCheckpoint: "nope" }))
         assert.match(malformed.message, /not a checkpoint id/)
+        // a finished run's id cannot be reused for a new run: its journal would be mixed up
+        const reused = yield* rt.runDetailed({ agentId: "a", sessionId: "s", runId: "r1", inputText: "again" })
+        assert.strictEqual(reused.stopReason, "failed")
+        assert.match(reused.error!.message, /run 'r1' already ran in session 's'/)
+        assert.strictEqual((yield* store.loadJournal("s", "r1")).filter((e) => e.kind === "run_started").length, 1)
       }).pipe(Effect.provide(runtimeOn(store, [{ id: "a", tools: [tool], model: Planned.layer(plan, "done") }])))
     }))
 

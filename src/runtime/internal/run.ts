@@ -203,6 +203,7 @@ export const executeRun = (
       let checkpointStep = 0
       let lastCheckpoint: string | undefined
       let persistedBefore = 0
+      let artifactsPersistedBefore = 0
       let instructions: string | undefined // the agent's, and the skills' for this session
       let contextMetadata: Readonly<Record<string, unknown>> | undefined
       const warnedTools = new Set<string>()
@@ -440,6 +441,11 @@ export const executeRun = (
 
       /** A fresh start: memory, assembled context and the user input, journaled as the run's first entry. */
       const begin = Effect.gen(function*() {
+        if ((yield* store.loadJournal(sessionId, runId)).length > 0) {
+          return yield* ConfigError.single("request.runId", `run '${runId}' already ran in session '${sessionId}'`, {
+            hint: "use a new run id, or resumeFromCheckpoint to go on with that run"
+          })
+        }
         const state = yield* store.getState(sessionId)
         const history = yield* memoryGuard("inject", agent.memory.inject(state), [] as ReadonlyArray<Message>)
         if (history.length > 0) yield* emit("memory.injected", { messages: history.length })
@@ -481,6 +487,7 @@ export const executeRun = (
           journalSeq = r.lastSeq + 1
           // an earlier attempt that ended (cancelled, failed) has stored a prefix of these messages already
           persistedBefore = (yield* store.loadMessages(sessionId)).filter((m) => m.runId === runId).length
+          artifactsPersistedBefore = (yield* store.listArtifacts(sessionId)).filter((a) => a.metadata["runId"] === runId).length
           checkpointStep = Number(found.value.state["step"]) + 1
           lastCheckpoint = checkpointId
           yield* journal("message", Journal.encode("message", { resume: { checkpointId, upTo } }))
@@ -682,7 +689,7 @@ export const executeRun = (
             ownMessages.map((message) => new SessionMessage({ runId, agentId: agent.id, message, timestampMs: finishedAt }))
           )
         }
-        for (const a of artifacts) {
+        for (const a of artifacts.slice(artifactsPersistedBefore)) {
           yield* store.saveArtifact(sessionId, new SessionArtifact({ name: a.name, kind: a.kind, payload: a.payload, metadata: { ...a.metadata, runId } }))
         }
         if (stopReason === "completed") {
