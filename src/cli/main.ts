@@ -9,18 +9,34 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { CliExit, EXIT } from "./exit.js"
 import * as ListPlugins from "./listPlugins.js"
+import * as Replay from "./replay.js"
+import * as Resume from "./resume.js"
 import * as Run from "./run.js"
 import * as SchemaCommand from "./schema.js"
+import * as Sessions from "./sessions.js"
 import * as Validate from "./validate.js"
 
 const root = Command.make("openagents").pipe(
   Command.withDescription("An agent runtime on Effect: run, validate and inspect agent.json configs"),
-  Command.withSubcommands([Run.command, Validate.command, SchemaCommand.command, ListPlugins.command])
+  Command.withSubcommands([
+    Run.command,
+    Resume.command,
+    Sessions.command,
+    Replay.command,
+    Validate.command,
+    SchemaCommand.command,
+    ListPlugins.command
+  ])
 )
 
 const cli = Command.run(root, { name: "openagents", version: "0.1.0" })
 
-/** Runs the CLI on `argv` and resolves with the exit code. */
+/**
+ * Runs the CLI on `argv` and resolves with the exit code.
+ *
+ * @since 0.1.0
+ * @category entry points
+ */
 export const main = (argv: ReadonlyArray<string>): Promise<number> =>
   Effect.runPromiseExit(cli(argv).pipe(Effect.provide(NodeContext.layer))).then((exit) => {
     if (Exit.isSuccess(exit)) return EXIT.ok

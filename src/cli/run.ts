@@ -1,5 +1,7 @@
 /**
  * `openagents run CONFIG --input TEXT`: runs one agent turn and prints it as text, JSON or events.
+ *
+ * @since 0.1.0
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
@@ -16,7 +18,8 @@ import * as Plugins from "../config/Plugins.js"
 import type { ConfigError } from "../kernel/Errors.js"
 import { RunResult } from "../kernel/Run.js"
 import * as RunStreamChunk from "../kernel/RunStreamChunk.js"
-import { AgentRuntime, layer as runtimeLayer } from "../runtime/AgentRuntime.js"
+import { AgentRuntime, layer as runtimeLayer, type RunInput } from "../runtime/AgentRuntime.js"
+import { SessionStore } from "../sessions/SessionStore.js"
 import { formatConfigError } from "./configErrors.js"
 import { CliExit, EXIT, exitCodeFor, write } from "./exit.js"
 
@@ -25,6 +28,12 @@ const configArg = Args.text({ name: "config" }).pipe(Args.withDescription("Path 
 const optionalInt = (name: string, description: string) =>
   Options.integer(name).pipe(Options.withDescription(description), Options.optional)
 
+/**
+ * The options of `openagents run`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
 export const options = {
   config: configArg,
   input: Options.text("input").pipe(Options.withAlias("i"), Options.withDescription("The user's message")),
@@ -44,25 +53,153 @@ export const options = {
   durable: Options.boolean("durable").pipe(Options.withDescription("Journal every step and resume after retryable errors"))
 }
 
+/**
+ * A configuration error as the CLI's exit 2, every problem printed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export const configFailure = (error: ConfigError) =>
   new CliExit({ code: EXIT.usage, message: formatConfigError(error) })
 
-/** The runtime context of a config file, or a CliExit(2). */
+/**
+ * The runtime of a config file and the session store it runs on, or a CliExit(2).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const loadRuntime = (configPath: string) =>
   Effect.gen(function*() {
     const loaded = yield* ConfigLoader.loadFile(configPath).pipe(Effect.mapError(configFailure))
     const built = yield* Plugins.fromConfig(loaded).pipe(Effect.mapError(configFailure))
-    const ctx = yield* Layer.build(runtimeLayer({ agents: built.agents }).pipe(Layer.provide(built.services))).pipe(
+    const ctx = yield* Layer.build(runtimeLayer({ agents: built.agents }).pipe(Layer.provideMerge(built.services))).pipe(
       Effect.mapError(configFailure)
     )
-    return { loaded, agents: built.agents, runtime: Context.get(ctx, AgentRuntime) }
+    return { loaded, agents: built.agents, runtime: Context.get(ctx, AgentRuntime), store: Context.get(ctx, SessionStore) }
   })
+
+/**
+ * The agent a command runs: `--agent`, or the config's only agent; a CliExit(2) otherwise.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const chooseAgent = (
+  agent: Option.Option<string>,
+  agents: ReadonlyArray<{ readonly id: string }>,
+  configPath: string
+): Effect.Effect<string, CliExit> =>
+  Option.isSome(agent)
+    ? Effect.succeed(agent.value)
+    : agents.length === 1
+    ? Effect.succeed(agents[0]!.id)
+    : Effect.fail(
+      new CliExit({
+        code: EXIT.usage,
+        message: `--agent is required: ${configPath} has ${agents.length} agents (${agents.map((a) => a.id).join(", ")})`
+      })
+    )
 
 const describeError = (result: RunResult): string => {
   const e = result.error
   if (!e) return ""
   const limit = result.metadata["limit"] ? ` (limit: ${String(result.metadata["limit"])})` : ""
   return `error: run ${result.stopReason}${limit}: ${e.tag}: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}\n`
+}
+
+/**
+ * Runs a request and prints it in `format` (text: the answer as it streams; json: the RunResult; events:
+ * one chunk per line), then ends with the exit code of its stop reason. The first Ctrl-C cancels the run
+ * `runId` (it still ends with its result), a second one exits at once.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const streamRun = (
+  runtime: AgentRuntime["Type"],
+  request: RunInput,
+  runId: string,
+  format: "text" | "json" | "events",
+  /** In text format, print a final text answer that no `llm.delta` streamed (a resumed run's journaled answer). */
+  printFinalIfSilent = false
+) =>
+  Effect.scoped(
+    Effect.gen(function*() {
+      const rt = yield* Effect.runtime<never>()
+      let interrupts = 0
+      const onSigint = () => {
+        interrupts++
+        if (interrupts > 1) process.exit(EXIT.cancelled)
+        Runtime.runFork(rt)(runtime.cancel(runId))
+      }
+      yield* Effect.acquireRelease(
+        Effect.sync(() => process.on("SIGINT", onSigint)),
+        () => Effect.sync(() => process.off("SIGINT", onSigint))
+      )
+
+      let printed = false
+      let streamed = false
+      let result: RunResult | undefined
+      yield* Stream.runForEach(runtime.runStream(request), (chunk) =>
+        Effect.promise(async () => {
+          if (chunk.kind === "run.finished") result = chunk.result
+          if (format === "events") {
+            await write(process.stdout, JSON.stringify(RunStreamChunk.toJson(chunk)) + "\n")
+          } else if (format === "text" && chunk.kind === "llm.delta") {
+            printed = true
+            streamed = true
+            await write(process.stdout, String(chunk.payload["text"]))
+          } else if (format === "text" && chunk.kind === "llm.finished" && printed) {
+            await write(process.stdout, "\n")
+            printed = false
+          }
+        })).pipe(
+          Effect.catchTags({
+            ConfigError: (e) => Effect.fail(configFailure(e)),
+            UnknownAgentError: (e) => Effect.fail(new CliExit({ code: EXIT.usage, message: `${e.message}\n  hint: ${e.hint}` })),
+            SessionBusy: (e) => Effect.fail(new CliExit({ code: EXIT.failed, message: e.message }))
+          })
+        )
+      if (!result) return yield* new CliExit({ code: EXIT.failed, message: "the run ended without a result" })
+      const final = result
+      if (format === "json") {
+        yield* Effect.promise(() => write(process.stdout, JSON.stringify(Schema.encodeSync(RunResult)(final), null, 2) + "\n"))
+      } else if (format === "text" && final.stopReason === "completed" && typeof final.finalOutput !== "string") {
+        yield* Effect.promise(() => write(process.stdout, JSON.stringify(final.finalOutput, null, 2) + "\n"))
+      } else if (
+        format === "text" && printFinalIfSilent && !streamed && final.stopReason === "completed" && final.finalOutput !== ""
+      ) {
+        yield* Effect.promise(() => write(process.stdout, String(final.finalOutput) + "\n"))
+      }
+      const code = exitCodeFor(final.stopReason)
+      if (code !== EXIT.ok) return yield* new CliExit({ code, message: describeError(final).trimEnd() })
+    })
+  )
+
+/**
+ * `openagents run`.
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
+/** Limit flags are checked here so a mistake reads as the flag, not as a schema error. */
+const checkLimits = (opts: {
+  readonly maxSteps: Option.Option<number>
+  readonly maxDurationMs: Option.Option<number>
+  readonly maxToolCalls: Option.Option<number>
+  readonly maxCostUsd: Option.Option<number>
+}) => {
+  const bad = [
+    ["--max-steps", opts.maxSteps, 1],
+    ["--max-duration-ms", opts.maxDurationMs, 1],
+    ["--max-tool-calls", opts.maxToolCalls, 0],
+    ["--max-cost-usd", opts.maxCostUsd, 0]
+  ].find(([, value, min]) => Option.isSome(value as Option.Option<number>) && (value as Option.Some<number>).value < (min as number))
+  if (!bad) return Effect.void
+  const [flag, value, min] = bad as [string, Option.Some<number>, number]
+  return Effect.fail(
+    new CliExit({ code: EXIT.usage, message: `${flag} must be ${min === 1 ? "at least 1" : "0 or more"} (got ${value.value})` })
+  )
 }
 
 export const handler = (opts: {
@@ -80,14 +217,8 @@ export const handler = (opts: {
   Effect.scoped(
     Effect.gen(function*() {
       const { agents, runtime } = yield* loadRuntime(opts.config)
-      const agentId = Option.isSome(opts.agent)
-        ? opts.agent.value
-        : agents.length === 1
-        ? agents[0]!.id
-        : yield* new CliExit({
-          code: EXIT.usage,
-          message: `--agent is required: ${opts.config} has ${agents.length} agents (${agents.map((a) => a.id).join(", ")})`
-        })
+      const agentId = yield* chooseAgent(opts.agent, agents, opts.config)
+      yield* checkLimits(opts)
       const runId = crypto.randomUUID()
       const budget = {
         ...Option.match(opts.maxSteps, { onNone: () => ({}), onSome: (maxSteps) => ({ maxSteps }) }),
@@ -103,53 +234,16 @@ export const handler = (opts: {
         budget,
         durable: opts.durable
       }
-
-      // the first Ctrl-C cancels the run (it still ends with its result); a second one exits at once
-      const rt = yield* Effect.runtime<never>()
-      let interrupts = 0
-      const onSigint = () => {
-        interrupts++
-        if (interrupts > 1) process.exit(EXIT.cancelled)
-        Runtime.runFork(rt)(runtime.cancel(runId))
-      }
-      yield* Effect.acquireRelease(
-        Effect.sync(() => process.on("SIGINT", onSigint)),
-        () => Effect.sync(() => process.off("SIGINT", onSigint))
-      )
-
-      let printed = false
-      let result: RunResult | undefined
-      yield* Stream.runForEach(runtime.runStream(request), (chunk) =>
-        Effect.promise(async () => {
-          if (chunk.kind === "run.finished") result = chunk.result
-          if (opts.format === "events") {
-            await write(process.stdout, JSON.stringify(RunStreamChunk.toJson(chunk)) + "\n")
-          } else if (opts.format === "text" && chunk.kind === "llm.delta") {
-            printed = true
-            await write(process.stdout, String(chunk.payload["text"]))
-          } else if (opts.format === "text" && chunk.kind === "llm.finished" && printed) {
-            await write(process.stdout, "\n")
-            printed = false
-          }
-        })).pipe(
-          Effect.catchTags({
-            ConfigError: (e) => Effect.fail(configFailure(e)),
-            UnknownAgentError: (e) => Effect.fail(new CliExit({ code: EXIT.usage, message: `${e.message}\n  hint: ${e.hint}` })),
-            SessionBusy: (e) => Effect.fail(new CliExit({ code: EXIT.failed, message: e.message }))
-          })
-        )
-      if (!result) return yield* new CliExit({ code: EXIT.failed, message: "the run ended without a result" })
-      const final = result
-      if (opts.format === "json") {
-        yield* Effect.promise(() => write(process.stdout, JSON.stringify(Schema.encodeSync(RunResult)(final), null, 2) + "\n"))
-      } else if (opts.format === "text" && final.stopReason === "completed" && typeof final.finalOutput !== "string") {
-        yield* Effect.promise(() => write(process.stdout, JSON.stringify(final.finalOutput, null, 2) + "\n"))
-      }
-      const code = exitCodeFor(final.stopReason)
-      if (code !== EXIT.ok) return yield* new CliExit({ code, message: describeError(final).trimEnd() })
+      yield* streamRun(runtime, request, runId, opts.format)
     })
   )
 
+/**
+ * The `run` command.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
 export const command = Command.make("run", options, handler).pipe(
   Command.withDescription("Run one turn of an agent from an agent.json file")
 )

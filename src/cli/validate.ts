@@ -5,9 +5,14 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import { printLine } from "./exit.js"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as ConfigLoader from "../config/ConfigLoader.js"
 import * as Plugins from "../config/Plugins.js"
+import type { ConfigError } from "../kernel/Errors.js"
 import { configFailure } from "./run.js"
+
+const buildSeam = <A>(layer: Layer.Layer<A, ConfigError> | undefined) =>
+  layer ? Effect.scoped(Layer.build(layer)).pipe(Effect.asVoid, Effect.mapError(configFailure)) : Effect.void
 
 export const command = Command.make(
   "validate",
@@ -15,8 +20,15 @@ export const command = Command.make(
   ({ config }) =>
     Effect.gen(function*() {
       const loaded = yield* ConfigLoader.loadFile(config).pipe(Effect.mapError(configFailure))
-      // builds tools and imports impl modules too, so a broken plugin reference is found here
+      // builds the tools and every seam but the model and the stores (which need secrets or create files),
+      // so a broken `impl` reference is found here rather than at the first run
       const built = yield* Plugins.fromConfig(loaded).pipe(Effect.mapError(configFailure))
+      for (const agent of built.agents) {
+        yield* buildSeam(agent.pattern)
+        yield* buildSeam(agent.memory)
+        yield* buildSeam(agent.contextAssembler)
+        yield* buildSeam(agent.toolExecutor)
+      }
       const tools = built.agents.reduce((n, a) => n + (a.tools?.length ?? 0), 0)
       yield* printLine(
         `OK: ${loaded.path} is valid (${built.agents.length} agent${built.agents.length === 1 ? "" : "s"}, ${tools} tool${tools === 1 ? "" : "s"})`

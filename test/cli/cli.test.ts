@@ -93,6 +93,21 @@ describe("openagents validate: every mistake exits 2 with its path and a clear m
     assert.match(text, /4 problems/)
   })
 
+  it("broken impl references of any seam are found by validate, not at the first run", async () => {
+    file("tools.mjs", "export const ok = { nope: true }\n")
+    const memory = file("memory.json", agent({ memory: { impl: "./missing-module.mjs#memory" } }))
+    assert.strictEqual(await cli("validate", memory), 2)
+    assert.match(err.join(""), /agents\[0\]\.memory\.impl: cannot import '\.\/missing-module\.mjs'/)
+    err.length = 0
+    const tool = file("tool.json", agent({ tools: [{ id: "t", impl: "./tools.mjs#ok" }] }))
+    assert.strictEqual(await cli("validate", tool), 2)
+    assert.match(err.join(""), /agents\[0\]\.tools\[0\]\.impl: expected a Tool/)
+    err.length = 0
+    const runtime = file("runtime.json", { ...agent(), runtime: { impl: "./tools.mjs#ok" } })
+    assert.strictEqual(await cli("validate", runtime), 2)
+    assert.match(err.join(""), /runtime\.impl: a custom runtime cannot be loaded/)
+  })
+
   it("a valid config passes with exit 0", async () => {
     const code = await cli("validate", path.resolve("examples/assistant.json"))
     assert.strictEqual(code, 0)
@@ -140,6 +155,9 @@ describe("openagents run", () => {
     assert.match(err.join(""), /--agent is required.*a, b/)
     assert.strictEqual(await cli("run", two, "--input", "x", "--agent", "b"), 0)
     assert.strictEqual(await cli("run", cfg), 2) // --input missing
+    err.length = 0
+    assert.strictEqual(await cli("run", cfg, "--input", "x", "--max-steps", "0"), 2)
+    assert.match(err.join(""), /--max-steps must be at least 1 \(got 0\)/)
   })
 
   it("schema prints the JSON Schema; list-plugins lists every seam", async () => {
