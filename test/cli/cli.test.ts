@@ -1,38 +1,16 @@
-import { afterEach, assert, beforeEach, describe, it, vi } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import { main } from "../../src/cli/main.js"
+import { cli, useCli } from "../support/cli.js"
 
-let dir: string
-let out: Array<string>
-let err: Array<string>
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "oa-cli-"))
-  out = []
-  err = []
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk))
-    return true
-  })
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk))
-    return true
-  })
-})
-afterEach(() => {
-  vi.restoreAllMocks()
-  fs.rmSync(dir, { recursive: true, force: true })
-})
+const { dir, out, err } = useCli("oa-cli-")
 
 const file = (name: string, content: unknown) => {
-  const p = path.join(dir, name)
+  const p = path.join(dir(), name)
   fs.writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content))
   return p
 }
-const cli = (...args: Array<string>) => main(["node", "openagents", ...args])
 const agent = (extra: Record<string, unknown> = {}) => ({ agents: [{ id: "a", ...extra }] })
 
 describe("openagents validate: every mistake exits 2 with its path and a clear message", () => {
@@ -73,10 +51,10 @@ describe("openagents validate: every mistake exits 2 with its path and a clear m
     assert.strictEqual(await cli("validate", file("broken.json", '{\n  "agents": [\n    {"id": "a",}\n  ]\n}')), 2)
     assert.match(err.join(""), /line 3, column \d+/)
     err.length = 0
-    assert.strictEqual(await cli("validate", path.join(dir, "missing.json")), 2)
+    assert.strictEqual(await cli("validate", path.join(dir(), "missing.json")), 2)
     assert.match(err.join(""), /not found/)
     err.length = 0
-    assert.strictEqual(await cli("validate", dir), 2)
+    assert.strictEqual(await cli("validate", dir()), 2)
     assert.match(err.join(""), /director/)
   })
 

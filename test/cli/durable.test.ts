@@ -2,9 +2,8 @@
  * `openagents sessions list|show|delete`, `replay` and `resume`, in-process through `main(argv)`, on a
  * JSONL and a SQLite config.
  */
-import { afterEach, assert, beforeEach, describe, it, vi } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Context from "effect/Context"
@@ -13,40 +12,19 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import { main } from "../../src/cli/main.js"
 import * as Plugins from "../../src/config/Plugins.js"
 import { AgentRuntime } from "../../src/runtime/AgentRuntime.js"
 import * as JsonlSessionStore from "../../src/sessions/JsonlSessionStore.js"
 import type { SessionStore } from "../../src/sessions/SessionStore.js"
 import * as SqliteSessionStore from "../../src/sessions/SqliteSessionStore.js"
 import { SessionStore as SessionStoreTag } from "../../src/sessions/SessionStore.js"
+import { cli, useCli } from "../support/cli.js"
 import { noteLine } from "../support/durable-child.js"
 
 const toolModule = fileURLToPath(new URL("../support/durable-child.ts", import.meta.url))
 
-let dir: string
-let out: Array<string>
-let err: Array<string>
-
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "oa-cli-durable-"))
-  out = []
-  err = []
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk))
-    return true
-  })
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk))
-    return true
-  })
-})
-afterEach(() => {
-  vi.restoreAllMocks()
-  fs.rmSync(dir, { recursive: true, force: true })
-})
-
-const cli = (...args: Array<string>) => main(["node", "openagents", ...args])
+const harness = useCli("oa-cli-durable-")
+const { out, err } = harness
 const stdout = () => out.join("")
 const stderr = () => err.join("")
 const reset = () => {
@@ -76,8 +54,8 @@ const backends: ReadonlyArray<Backend> = [
 
 /** A config of one mock agent with `calc` and `write_note` (not idempotent) on the backend's store. */
 const config = (backend: Backend, name = "agent.json", noteOptions: Record<string, unknown> = {}) => {
-  const file = path.join(dir, name)
-  const impl = path.relative(dir, toolModule).split(path.sep).join("/")
+  const file = path.join(harness.dir(), name)
+  const impl = path.relative(harness.dir(), toolModule).split(path.sep).join("/")
   fs.writeFileSync(
     file,
     JSON.stringify({
@@ -86,7 +64,7 @@ const config = (backend: Backend, name = "agent.json", noteOptions: Record<strin
         llm: { provider: "mock" },
         tools: [
           { id: "calc", type: "calc" },
-          { id: "write_note", impl: `${impl.startsWith(".") ? impl : `./${impl}`}#writeNoteTool`, config: { notes: path.join(dir, "notes.txt"), ...noteOptions } }
+          { id: "write_note", impl: `${impl.startsWith(".") ? impl : `./${impl}`}#writeNoteTool`, config: { notes: path.join(harness.dir(), "notes.txt"), ...noteOptions } }
         ]
       }],
       session: backend.session
@@ -96,7 +74,7 @@ const config = (backend: Backend, name = "agent.json", noteOptions: Record<strin
 }
 
 const withStore = <A>(backend: Backend, f: (store: SessionStore["Type"]) => Effect.Effect<A, unknown>) =>
-  Effect.runPromise(Effect.scoped(Effect.flatMap(backend.open(dir), f)))
+  Effect.runPromise(Effect.scoped(Effect.flatMap(backend.open(harness.dir()), f)))
 
 /**
  * What a process killed inside `write_note` leaves: a durable run whose journal has the call started but
@@ -208,7 +186,7 @@ for (const backend of backends) {
       const checkpoint = await interruptedInWriteNote(backend, "s1")
       assert.match(checkpoint, /^crashed-run:step:1$/)
       const cfg = config(backend)
-      assert.deepStrictEqual(fs.readFileSync(path.join(dir, "notes.txt"), "utf8"), noteLine("call_0_0", "hello") + "\n")
+      assert.deepStrictEqual(fs.readFileSync(path.join(harness.dir(), "notes.txt"), "utf8"), noteLine("call_0_0", "hello") + "\n")
 
       // the session is found by scanning the store
       assert.strictEqual(await cli("resume", cfg, "--checkpoint", checkpoint), 1)
@@ -227,7 +205,7 @@ for (const backend of backends) {
       assert.strictEqual(result.stopReason, "completed")
       assert.strictEqual(result.finalOutput, `Tool[write_note] => ${assumed}`)
       // the tool did not run again
-      assert.deepStrictEqual(fs.readFileSync(path.join(dir, "notes.txt"), "utf8"), noteLine("call_0_0", "hello") + "\n")
+      assert.deepStrictEqual(fs.readFileSync(path.join(harness.dir(), "notes.txt"), "utf8"), noteLine("call_0_0", "hello") + "\n")
       reset()
       assert.strictEqual(await cli("replay", cfg, "s1", "--run", "crashed-run"), 0)
       assert.match(stdout(), /message +resumed from crashed-run:step:1 \(entries after #1 abandoned\)/)
@@ -240,7 +218,7 @@ for (const backend of backends) {
       assert.strictEqual(await cli("resume", cfg, "--checkpoint", checkpoint, "--rerun-call", "call_0_0"), 0, stderr())
       assert.strictEqual(stdout(), `Tool[write_note] => {"written":"call_0_0 hello"}\n`)
       // the human said it had not happened: it runs again
-      assert.deepStrictEqual(fs.readFileSync(path.join(dir, "notes.txt"), "utf8").trim().split("\n"), [
+      assert.deepStrictEqual(fs.readFileSync(path.join(harness.dir(), "notes.txt"), "utf8").trim().split("\n"), [
         noteLine("call_0_0", "hello"),
         noteLine("call_0_0", "hello")
       ])
@@ -294,7 +272,7 @@ for (const backend of backends) {
 
       // a session held by a run elsewhere is not deleted under it
       await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-        const store = yield* backend.open(dir)
+        const store = yield* backend.open(harness.dir())
         yield* store.acquire("main")
         const code = yield* Effect.promise(() => cli("sessions", "delete", cfg, "main"))
         assert.strictEqual(code, 1)
@@ -309,7 +287,7 @@ for (const backend of backends) {
 
 describe("sessions on the in_memory store", () => {
   it("list says that it keeps nothing; show explains why the session is unknown", async () => {
-    const cfg = path.join(dir, "memory.json")
+    const cfg = path.join(harness.dir(), "memory.json")
     fs.writeFileSync(cfg, JSON.stringify({ agents: [{ id: "a" }] }))
     assert.strictEqual(await cli("sessions", "list", cfg), 0)
     assert.match(stdout(), /no sessions in the in_memory store \(it keeps nothing once a process ends\)/)
@@ -318,7 +296,7 @@ describe("sessions on the in_memory store", () => {
   })
 
   it("a bad config is exit 2 with its problems", async () => {
-    const cfg = path.join(dir, "bad.json")
+    const cfg = path.join(harness.dir(), "bad.json")
     fs.writeFileSync(cfg, JSON.stringify({ agents: [{ id: "a" }], session: { type: "jsonl_file" } }))
     assert.strictEqual(await cli("sessions", "list", cfg), 2)
     assert.match(stderr(), /session\.config.*root_dir/s)
