@@ -177,31 +177,34 @@ export const streamRun = (
   )
 
 /**
- * `openagents run`.
- *
- * @since 0.1.0
- * @category handlers
- */
 /** Limit flags are checked here so a mistake reads as the flag, not as a schema error. */
 const checkLimits = (opts: {
   readonly maxSteps: Option.Option<number>
   readonly maxDurationMs: Option.Option<number>
   readonly maxToolCalls: Option.Option<number>
   readonly maxCostUsd: Option.Option<number>
-}) => {
-  const bad = [
+}): Effect.Effect<void, CliExit> => {
+  const limits: ReadonlyArray<readonly [string, Option.Option<number>, number]> = [
     ["--max-steps", opts.maxSteps, 1],
     ["--max-duration-ms", opts.maxDurationMs, 1],
     ["--max-tool-calls", opts.maxToolCalls, 0],
     ["--max-cost-usd", opts.maxCostUsd, 0]
-  ].find(([, value, min]) => Option.isSome(value as Option.Option<number>) && (value as Option.Some<number>).value < (min as number))
-  if (!bad) return Effect.void
-  const [flag, value, min] = bad as [string, Option.Some<number>, number]
-  return Effect.fail(
-    new CliExit({ code: EXIT.usage, message: `${flag} must be ${min === 1 ? "at least 1" : "0 or more"} (got ${value.value})` })
-  )
+  ]
+  for (const [flag, value, min] of limits) {
+    if (Option.isSome(value) && value.value < min) {
+      const bound = min === 1 ? "at least 1" : "0 or more"
+      return Effect.fail(new CliExit({ code: EXIT.usage, message: `${flag} must be ${bound} (got ${value.value})` }))
+    }
+  }
+  return Effect.void
 }
 
+/**
+ * `openagents run`.
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
 export const handler = (opts: {
   readonly config: string
   readonly input: string

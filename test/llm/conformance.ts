@@ -832,16 +832,7 @@ export const conformance = (target: Target): void => {
       () =>
         Effect.gen(function* () {
           const rounds = 10
-          const replies: Array<Reply> = []
-          for (let i = 0; i < rounds; i++) {
-            replies.push(
-              Wire.message([
-                ...(target.reasoning === "none" ? [] : [Wire.thinking(`Step ${i}: add one.`, `sig-${i}`, `rs_${i}`)]),
-                Wire.toolCall(`call_${i}`, "calc", { expression: `${i}+1` })
-              ])
-            )
-          }
-          replies.push(Wire.say("Counted to ten."))
+          const replies = Wire.countingLoop(rounds, target.reasoning !== "none")
           const h = yield* target.setup(replies, target.reasoning === "none" ? "default" : "reasoning")
           const messages: Array<Message> = [user("Count to ten with calc.")]
           let final: ModelResponse | undefined

@@ -13,7 +13,7 @@ import * as OpenAiResponsesModel from "../../src/llm/OpenAiResponsesModel.js"
 import * as AgentRuntime from "../../src/runtime/AgentRuntime.js"
 import * as Calc from "../../src/tools/builtin/Calc.js"
 import * as WireServer from "../support/WireServer.js"
-import type { Protocol, Reply } from "../support/WireServer.js"
+import type { Protocol } from "../support/WireServer.js"
 
 const { Wire } = WireServer
 
@@ -49,16 +49,7 @@ describe("runtime over real providers", () => {
     it.scoped(`${p.name}: a ten-round calc loop through AgentRuntime`, () =>
       Effect.gen(function* () {
         const rounds = 10
-        const replies: Array<Reply> = []
-        for (let i = 0; i < rounds; i++) {
-          replies.push(
-            Wire.message([
-              ...(p.thinking ? [Wire.thinking(`Round ${i}.`, `sig-${i}`, `rs_${i}`)] : []),
-              Wire.toolCall(`call_${i}`, "calc", { expression: `${i}+1` })
-            ])
-          )
-        }
-        replies.push(Wire.say("Counted to ten."))
+        const replies = Wire.countingLoop(rounds, p.thinking, "Round")
         const server = yield* WireServer.make({ replies })
         const result = yield* Effect.gen(function* () {
           const rt = yield* AgentRuntime.AgentRuntime

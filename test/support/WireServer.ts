@@ -205,6 +205,18 @@ export const Wire = {
     options?: { usage?: Usage; stopReason?: MessageReply["stopReason"]; id?: string; model?: string }
   ): MessageReply => ({ kind: "message", blocks, ...options }),
   /** A message with one text block. */
+  /**
+   * A tool loop of `rounds` answers, each calling `calc` with `<i>+1` (call id `call_<i>`, with a signed
+   * thinking block `sig-<i>` / reasoning item `rs_<i>` first when `thinking`), then a final text.
+   */
+  countingLoop: (rounds: number, thinking: boolean, label = "Step"): ReadonlyArray<Reply> => [
+    ...Array.from({ length: rounds }, (_, i) =>
+      Wire.message([
+        ...(thinking ? [Wire.thinking(`${label} ${i}: add one.`, `sig-${i}`, `rs_${i}`)] : []),
+        Wire.toolCall(`call_${i}`, "calc", { expression: `${i}+1` })
+      ])),
+    Wire.say("Counted to ten.")
+  ],
   say: (text: string, usage?: Usage): MessageReply => ({ kind: "message", blocks: [{ type: "text", text }], ...(usage ? { usage } : {}) }),
   httpError: (status: number, message: string, headers?: Record<string, string>): Reply => ({
     kind: "http_error",
