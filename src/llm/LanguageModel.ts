@@ -6,8 +6,9 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
-import type * as Stream from "effect/Stream"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Stream from "effect/Stream"
 import type { LlmError } from "../kernel/Errors.js"
 import type { ModelRequest, ModelResponse, ModelStreamEvent } from "../kernel/Transcript.js"
 import type { Pricing } from "./Pricing.js"
@@ -29,7 +30,32 @@ export interface Service {
   readonly generate: (request: ModelRequest) => Effect.Effect<ModelResponse, LlmError>
   /** Deltas as they arrive, then exactly one `Finished` event. */
   readonly stream: (request: ModelRequest) => Stream.Stream<ModelStreamEvent, LlmError>
+  /**
+   * The same response as `stream`, with each delta handed to `onDelta` as it arrives and the response as
+   * the result. The run loop calls this when a provider has it: no Stream (channel, queue, fibers) per
+   * model call. Providers built with {@link make} have it; {@link streamTo} falls back to `stream`.
+   */
+  readonly streamTo?: StreamTo | undefined
 }
+
+/**
+ * A text or reasoning delta: a stream event other than `Finished`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ModelDelta = Exclude<ModelStreamEvent, { readonly _tag: "Finished" }>
+
+/**
+ * Streams one response into a callback and returns it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type StreamTo = (
+  request: ModelRequest,
+  onDelta: (delta: ModelDelta) => Effect.Effect<void>
+) => Effect.Effect<ModelResponse, LlmError>
 
 /**
  * The language model used by an agent.
@@ -38,3 +64,69 @@ export interface Service {
  * @category tags
  */
 export class LanguageModel extends Context.Tag("openagents/LanguageModel")<LanguageModel, Service>() {}
+
+const ignoreDelta = (_: ModelDelta): Effect.Effect<void> => Effect.void
+
+/**
+ * Builds a provider from its push form: `generate` and `stream` are derived from `streamTo` unless given.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = (impl: {
+  readonly provider: string
+  readonly model: string
+  readonly pricing: Pricing | undefined
+  readonly streamTo: StreamTo
+  readonly generate?: ((request: ModelRequest) => Effect.Effect<ModelResponse, LlmError>) | undefined
+}): Service => ({
+  provider: impl.provider,
+  model: impl.model,
+  pricing: impl.pricing,
+  streamTo: impl.streamTo,
+  generate: impl.generate ?? ((request) => impl.streamTo(request, ignoreDelta)),
+  stream: (request) =>
+    Stream.asyncScoped<ModelStreamEvent, LlmError>((emit) =>
+      Effect.forkScoped(
+        impl.streamTo(request, (delta) => Effect.promise(() => emit.single(delta))).pipe(
+          Effect.onExit((exit) =>
+            Exit.isSuccess(exit)
+              ? Effect.promise(() => emit.single({ _tag: "Finished", response: exit.value }).then(() => emit.end()))
+              : Effect.promise(() => emit.halt(exit.cause))
+          ),
+          Effect.ignore
+        )
+      )
+    )
+})
+
+/**
+ * Streams one response of `model` into `onDelta` and returns it: the model's own `streamTo` when it has
+ * one, otherwise its `stream` consumed in place. A stream that ends without `Finished` is a defect.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const streamTo = (
+  model: Service,
+  request: ModelRequest,
+  onDelta: (delta: ModelDelta) => Effect.Effect<void>
+): Effect.Effect<ModelResponse, LlmError> => {
+  if (model.streamTo) return model.streamTo(request, onDelta)
+  return Effect.suspend(() => {
+    let response: ModelResponse | undefined
+    return Stream.runForEach(model.stream(request), (event) => {
+      if (event._tag === "Finished") {
+        response = event.response
+        return Effect.void
+      }
+      return onDelta(event)
+    }).pipe(
+      Effect.flatMap(() =>
+        response
+          ? Effect.succeed(response)
+          : Effect.dieMessage(`model ${model.provider}/${model.model} ended its stream without a response`)
+      )
+    )
+  })
+}
