@@ -1,25 +1,193 @@
 /**
- * The runtime's events: what is published on the {@link EventBus} and which payload keys each carries.
- * Every event carries `runId`, `sessionId` and `agentId`, so a subscriber can always tell runs apart.
+ * The runtime's events: one Schema per event kind with its payload, and the union over them. What is
+ * published on the {@link EventBus}, what a run's stream carries ({@link RunStreamChunk}) and the list of
+ * declared events are all derived from the table {@link EventPayloads}: there is no second list.
+ *
+ * Every event carries `runId`, `sessionId` and `agentId`, so a subscriber can always tell runs apart
+ * (`config.reloaded`, which belongs to no run, has them empty).
  *
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
+import { RunUsage, StopReason } from "./Run.js"
+import { ModelUsage } from "./Transcript.js"
+
+const Id = Schema.String
 
 /**
- * One event published by a run.
+ * The payload of every event kind, by name. The description of each is its `description` annotation.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const EventPayloads = {
+  "run.started": Schema.Struct({
+    inputText: Schema.String,
+    durable: Schema.Boolean,
+    parentRunId: Schema.optional(Id)
+  }).annotations({ description: "A run was accepted (emitted before it waits for its session)." }),
+  "run.finished": Schema.Struct({
+    stopReason: StopReason,
+    error: Schema.optional(Schema.String),
+    durationMs: Schema.Number
+  }).annotations({ description: "A run ended; exactly one per run." }),
+  "llm.called": Schema.Struct({ model: Schema.String, step: Schema.Number, toolCount: Schema.Number }).annotations({
+    description: "A model call is about to be made."
+  }),
+  "llm.delta": Schema.Struct({ text: Schema.String }).annotations({ description: "Text from the model as it arrives." }),
+  "llm.reasoning_delta": Schema.Struct({ text: Schema.String }).annotations({
+    description: "Reasoning (thinking) text from the model as it arrives; not a chunk."
+  }),
+  "llm.finished": Schema.Struct({
+    model: Schema.String,
+    step: Schema.Number,
+    stopReason: Schema.String,
+    usage: ModelUsage,
+    costUsd: Schema.optional(Schema.Number)
+  }).annotations({ description: "A model call succeeded." }),
+  "llm.failed": Schema.Struct({
+    model: Schema.String,
+    step: Schema.Number,
+    error: Schema.String,
+    retryable: Schema.Boolean
+  }).annotations({ description: "A model call failed." }),
+  "llm.retry": Schema.Struct({
+    attempt: Schema.Number,
+    delayMs: Schema.Number,
+    error: Schema.String,
+    errorTag: Schema.String
+  }).annotations({ description: "A failed model call will be tried again." }),
+  "tool.started": Schema.Struct({ toolId: Schema.String, callId: Id, params: Schema.Unknown }).annotations({
+    description: "A tool call is about to execute."
+  }),
+  "tool.delta": Schema.Struct({ toolId: Schema.String, callId: Id, text: Schema.String }).annotations({
+    description: "Streamed output of a tool."
+  }),
+  "tool.finished": Schema.Struct({
+    toolId: Schema.String,
+    callId: Id,
+    result: Schema.optional(Schema.Unknown),
+    error: Schema.optional(Schema.String),
+    errorTag: Schema.optional(Schema.String)
+  }).annotations({ description: "A tool call ended (result or error)." }),
+  "artifact": Schema.Struct({ name: Schema.String, kind: Schema.String, payload: Schema.Unknown }).annotations({
+    description: "A run produced an artifact."
+  }),
+  "validation.retry": Schema.Struct({ attempt: Schema.Number, error: Schema.String }).annotations({
+    description: "Structured output was invalid and is fed back to the model."
+  }),
+  "usage.updated": Schema.Struct({ usage: RunUsage }).annotations({ description: "The run's usage changed." }),
+  "budget.cost_unknown": Schema.Struct({ limit: Schema.Number, model: Schema.String }).annotations({
+    description: "A cost budget is set but a model has no known price."
+  }),
+  "memory.injected": Schema.Struct({ messages: Schema.Number }).annotations({
+    description: "Memory added earlier turns to the run."
+  }),
+  "memory.written": Schema.Struct({}).annotations({ description: "Memory state was written back to the session." }),
+  "memory.failed": Schema.Struct({ phase: Schema.Literal("inject", "writeback"), error: Schema.String }).annotations({
+    description: "Memory failed to inject or write back (on_error: continue)."
+  }),
+  "run.checkpoint_saved": Schema.Struct({
+    checkpointId: Schema.String,
+    step: Schema.Number,
+    transcriptLength: Schema.Number
+  }).annotations({ description: "A durable run saved a checkpoint." }),
+  "run.checkpoint_failed": Schema.Struct({ checkpointId: Schema.String, error: Schema.String }).annotations({
+    description: "Saving a checkpoint failed (the run goes on)."
+  }),
+  "run.resume_attempted": Schema.Struct({
+    checkpointId: Schema.String,
+    attempt: Schema.Number,
+    error: Schema.String,
+    errorTag: Schema.String
+  }).annotations({ description: "A durable run will resume after an error." }),
+  "run.resume_succeeded": Schema.Struct({
+    checkpointId: Schema.String,
+    attempt: Schema.Number,
+    transcriptLength: Schema.Number
+  }).annotations({ description: "A durable run resumed from a checkpoint." }),
+  "run.resume_exhausted": Schema.Struct({ attempt: Schema.Number, limit: Schema.Number, error: Schema.String })
+    .annotations({ description: "A durable run ran out of resume attempts." }),
+  "run.durable_idempotency_warning": Schema.Struct({ toolId: Schema.String, hint: Schema.String }).annotations({
+    description: "A non-idempotent tool ran in a durable run."
+  }),
+  "config.reloaded": Schema.Struct({
+    agents: Schema.Array(Schema.String),
+    added: Schema.Array(Schema.String),
+    removed: Schema.Array(Schema.String)
+  }).annotations({
+    description: "The runtime reloaded its agents: the agents whose definition changed, was added or removed."
+  }),
+  "custom": Schema.Struct({ name: Schema.String, data: Schema.Record({ key: Schema.String, value: Schema.Unknown }) })
+    .annotations({ description: "An event a pattern published with `RunContext.emit(name, data)`." })
+} as const
+
+/**
+ * The name of an event.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type EventName = keyof typeof EventPayloads
+
+/**
+ * The payload of the event `K`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type EventPayload<K extends EventName> = Schema.Schema.Type<(typeof EventPayloads)[K]>
+
+/**
+ * Every event name, in the table's order.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const EVENT_NAMES = Object.keys(EventPayloads) as ReadonlyArray<EventName>
+
+interface Envelope {
+  readonly runId: string
+  readonly sessionId: string
+  readonly agentId: string
+  readonly timestampMs: number
+}
+
+/**
+ * One event published by a run: `event.name === "tool.finished"` narrows `event.payload`.
  *
  * @since 0.1.0
  * @category models
  */
-export class RuntimeEvent extends Schema.Class<RuntimeEvent>("RuntimeEvent")({
-  name: Schema.String,
+export type RuntimeEvent = { readonly [K in EventName]: Envelope & { readonly name: K; readonly payload: EventPayload<K> } }[EventName]
+
+/**
+ * The event named `K`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type RuntimeEventOf<K extends EventName> = Extract<RuntimeEvent, { readonly name: K }>
+
+const envelopeFields = {
   runId: Schema.String,
   sessionId: Schema.String,
   agentId: Schema.String,
-  timestampMs: Schema.Number,
-  payload: Schema.Record({ key: Schema.String, value: Schema.Unknown })
-}) {}
+  timestampMs: Schema.Number
+}
+
+/**
+ * The Schema of {@link RuntimeEvent}: a union with one member per event name.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const RuntimeEvent: Schema.Schema<RuntimeEvent, unknown> = Schema.Union(
+  ...EVENT_NAMES.map((name) =>
+    Schema.Struct({ name: Schema.Literal(name), ...envelopeFields, payload: EventPayloads[name] as Schema.Schema.Any })
+  )
+) as unknown as Schema.Schema<RuntimeEvent, unknown>
 
 /**
  * A declared event: its name, the payload keys it always has and those it may have.
@@ -28,50 +196,27 @@ export class RuntimeEvent extends Schema.Class<RuntimeEvent>("RuntimeEvent")({
  * @category models
  */
 export interface EventSchema {
-  readonly name: string
+  readonly name: EventName
   readonly required: ReadonlyArray<string>
   readonly optional: ReadonlyArray<string>
   readonly description: string
 }
 
-const e = (name: string, required: Array<string>, optional: Array<string>, description: string): EventSchema => ({
-  name,
-  required,
-  optional,
-  description
-})
+const describe = (name: EventName): EventSchema => {
+  const schema = EventPayloads[name] as unknown as Schema.Struct<Schema.Struct.Fields>
+  const required: Array<string> = []
+  const optional: Array<string> = []
+  for (const [key, field] of Object.entries(schema.fields)) {
+    ;(Schema.isPropertySignature(field) ? optional : required).push(key)
+  }
+  const description = schema.ast.annotations[AST.DescriptionAnnotationId]
+  return { name, required, optional, description: typeof description === "string" ? description : "" }
+}
 
 /**
- * Every event the runtime emits, by name.
+ * Every event the runtime emits, by name, derived from {@link EventPayloads}.
  *
  * @since 0.1.0
  * @category constants
  */
-export const EVENT_SCHEMAS: ReadonlyMap<string, EventSchema> = new Map(
-  [
-    e("run.started", ["inputText"], ["durable", "parentRunId"], "A run was accepted (emitted before it waits for its session)."),
-    e("run.finished", ["stopReason"], ["error", "durationMs"], "A run ended; exactly one per run."),
-    e("llm.called", ["model", "step"], ["toolCount"], "A model call is about to be made."),
-    e("llm.delta", ["text"], [], "Text from the model as it arrives."),
-    e("llm.reasoning_delta", ["text"], [], "Reasoning (thinking) text from the model as it arrives; not a chunk."),
-    e("llm.finished", ["model", "step", "stopReason", "usage"], ["costUsd"], "A model call succeeded."),
-    e("llm.failed", ["model", "step", "error"], ["retryable"], "A model call failed."),
-    e("llm.retry", ["attempt", "delayMs", "error"], ["errorTag"], "A failed model call will be tried again."),
-    e("tool.started", ["toolId", "callId", "params"], [], "A tool call is about to execute."),
-    e("tool.delta", ["toolId", "callId", "text"], [], "Streamed output of a tool."),
-    e("tool.finished", ["toolId", "callId"], ["result", "error", "errorTag"], "A tool call ended (result or error)."),
-    e("artifact", ["name", "kind", "payload"], [], "A run produced an artifact."),
-    e("validation.retry", ["attempt", "error"], [], "Structured output was invalid and is fed back to the model."),
-    e("usage.updated", ["usage"], [], "The run's usage changed."),
-    e("budget.cost_unknown", ["limit"], ["model"], "A cost budget is set but a model has no known price."),
-    e("memory.injected", ["messages"], [], "Memory added earlier turns to the run."),
-    e("memory.written", [], [], "Memory state was written back to the session."),
-    e("memory.failed", ["phase", "error"], [], "Memory failed to inject or write back (on_error: continue)."),
-    e("run.checkpoint_saved", ["checkpointId", "step"], ["transcriptLength"], "A durable run saved a checkpoint."),
-    e("run.checkpoint_failed", ["checkpointId", "error"], [], "Saving a checkpoint failed (the run goes on)."),
-    e("run.resume_attempted", ["checkpointId", "attempt", "error"], ["errorTag"], "A durable run will resume after an error."),
-    e("run.resume_succeeded", ["checkpointId", "attempt"], ["transcriptLength"], "A durable run resumed from a checkpoint."),
-    e("run.resume_exhausted", ["attempt", "limit", "error"], [], "A durable run ran out of resume attempts."),
-    e("run.durable_idempotency_warning", ["toolId"], ["hint"], "A non-idempotent tool ran in a durable run.")
-  ].map((s) => [s.name, s] as const)
-)
+export const EVENT_SCHEMAS: ReadonlyMap<EventName, EventSchema> = new Map(EVENT_NAMES.map((n) => [n, describe(n)]))

@@ -98,7 +98,11 @@ export class RunErrorInfo extends Schema.Class<RunErrorInfo>("RunErrorInfo")({
   tag: Schema.String,
   message: Schema.String,
   retryable: Schema.Boolean,
-  hint: Schema.optional(Schema.String)
+  hint: Schema.optional(Schema.String),
+  /** Calls made before giving up, for an error that ended a provider's retries. */
+  attempts: Schema.optional(Schema.Number),
+  /** How long the provider asked to wait before trying again, when it said. */
+  retryAfterMs: Schema.optional(Schema.Number)
 }) {}
 
 /**

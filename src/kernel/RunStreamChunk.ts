@@ -2,33 +2,22 @@
  * The chunks of a run's stream. A stream belongs to one run: `sequence` starts at 0 and has no gaps, the
  * first chunk is `run.started` and the last is `run.finished`, which carries the {@link RunResult}.
  *
+ * A chunk is an event of {@link EventTaxonomy} (those of the kinds in {@link CHUNK_KINDS}) with its place
+ * in the stream: `chunk.kind === "llm.delta"` narrows `chunk.payload` to `{ text: string }`.
+ *
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { type EventName, type EventPayload, EventPayloads } from "./EventTaxonomy.js"
 import { RunResult } from "./Run.js"
 
 /**
- * The kinds of chunk and what their payload holds:
+ * The event kinds that are also chunks of a run's stream.
  *
- * | kind | payload |
- * |---|---|
- * | `run.started` | `inputText`, `durable`, `parentRunId?` |
- * | `llm.delta` | `text` |
- * | `llm.finished` | `model`, `step`, `stopReason`, `usage`, `costUsd?` |
- * | `tool.started` | `toolId`, `callId`, `params` |
- * | `tool.delta` | `toolId`, `callId`, `text` |
- * | `tool.finished` | `toolId`, `callId`, and `result` or `error` + `errorTag` |
- * | `artifact` | `name`, `kind`, `payload` |
- * | `validation.retry` | `attempt`, `error` |
- * | `run.checkpoint_saved` | `checkpointId`, `step`, `transcriptLength` |
- * | `run.resume_attempted` | `checkpointId`, `attempt`, `error`, `errorTag` |
- * | `run.resume_succeeded` | `checkpointId`, `attempt`, `transcriptLength` |
- * | `run.finished` | `stopReason`, `error?`, `durationMs` (the result is in `result`) |
- *
- * @since 0.1.0
- * @category models
+ * @since 0.2.0
+ * @category constants
  */
-export const RunStreamChunkKind = Schema.Literal(
+export const CHUNK_KINDS = [
   "run.started",
   "llm.delta",
   "llm.finished",
@@ -41,30 +30,85 @@ export const RunStreamChunkKind = Schema.Literal(
   "run.resume_attempted",
   "run.resume_succeeded",
   "run.finished"
-)
+] as const satisfies ReadonlyArray<EventName>
 
 /**
- * @since 0.1.0
- * @category models
- */
-export type RunStreamChunkKind = typeof RunStreamChunkKind.Type
-
-/**
- * One chunk of a run's stream.
+ * The kinds of chunk (see `EventTaxonomy.EventPayloads` for each payload).
  *
  * @since 0.1.0
  * @category models
  */
-export class RunStreamChunk extends Schema.Class<RunStreamChunk>("RunStreamChunk")({
-  kind: RunStreamChunkKind,
+export type RunStreamChunkKind = (typeof CHUNK_KINDS)[number]
+
+/**
+ * The Schema of a chunk's kind.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RunStreamChunkKind = Schema.Literal(...CHUNK_KINDS)
+
+const chunkKindSet: ReadonlySet<string> = new Set(CHUNK_KINDS)
+
+/**
+ * Whether events named `name` are also chunks of the run's stream.
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isChunkKind = (name: string): name is RunStreamChunkKind => chunkKindSet.has(name)
+
+interface ChunkEnvelope {
+  readonly runId: string
+  readonly sessionId: string
+  readonly agentId: string
+  readonly sequence: number
+  readonly timestampMs: number
+}
+
+/**
+ * The chunk of kind `K`. `run.finished` also carries the run's result.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ChunkOf<K extends RunStreamChunkKind> =
+  & ChunkEnvelope
+  & { readonly kind: K; readonly payload: EventPayload<K> }
+  & (K extends "run.finished" ? { readonly result: RunResult } : unknown)
+
+/**
+ * One chunk of a run's stream, a union keyed by `kind`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RunStreamChunk = { readonly [K in RunStreamChunkKind]: ChunkOf<K> }[RunStreamChunkKind]
+
+const envelopeFields = {
   runId: Schema.String,
   sessionId: Schema.String,
   agentId: Schema.String,
   sequence: Schema.Int,
-  timestampMs: Schema.Number,
-  payload: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-  result: Schema.optional(RunResult)
-}) {}
+  timestampMs: Schema.Number
+}
+
+/**
+ * The Schema of {@link RunStreamChunk}: one member per kind (for SSE, `--format events`, logs).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RunStreamChunk: Schema.Schema<RunStreamChunk, unknown> = Schema.Union(
+  ...CHUNK_KINDS.map((kind) =>
+    Schema.Struct({
+      kind: Schema.Literal(kind),
+      ...envelopeFields,
+      payload: EventPayloads[kind] as Schema.Schema.Any,
+      ...(kind === "run.finished" ? { result: RunResult } : {})
+    })
+  )
+) as unknown as Schema.Schema<RunStreamChunk, unknown>
 
 /**
  * Encodes a chunk to plain JSON (for `--format events`, SSE, logs).
@@ -73,3 +117,22 @@ export class RunStreamChunk extends Schema.Class<RunStreamChunk>("RunStreamChunk
  * @category encoding
  */
 export const toJson = (chunk: RunStreamChunk): unknown => Schema.encodeSync(RunStreamChunk)(chunk)
+
+/**
+ * Whether a chunk is the stream's last, `run.finished`, which carries the run's result.
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isFinished = (chunk: RunStreamChunk): chunk is ChunkOf<"run.finished"> => chunk.kind === "run.finished"
+
+/**
+ * The result carried by the last chunk of a collected stream, if the stream ended with `run.finished`.
+ *
+ * @since 0.2.0
+ * @category accessors
+ */
+export const resultOf = (chunks: ReadonlyArray<RunStreamChunk>): RunResult | undefined => {
+  const last = chunks[chunks.length - 1]
+  return last !== undefined && isFinished(last) ? last.result : undefined
+}

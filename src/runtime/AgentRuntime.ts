@@ -5,40 +5,32 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
-import * as Exit from "effect/Exit"
 import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
-import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as ContextAssembler from "../context/ContextAssembler.js"
 import * as EventBus from "../events/EventBus.js"
-import { ConfigError, RunFailed, SessionBusy, UnknownAgentError } from "../kernel/Errors.js"
+import { ConfigError, RunFailed, type SessionBusy, type UnknownAgentError } from "../kernel/Errors.js"
 import { RunRequest, type RunRequestInput, type RunResult } from "../kernel/Run.js"
 import type { RunStreamChunk } from "../kernel/RunStreamChunk.js"
-import { closest } from "../internal/suggest.js"
-import { LanguageModel } from "../llm/LanguageModel.js"
-import * as MockModel from "../llm/MockModel.js"
-import * as ProviderRetry from "../llm/ProviderRetry.js"
-import { Memory } from "../memory/Memory.js"
-import * as WindowBuffer from "../memory/WindowBuffer.js"
-import { Pattern } from "../patterns/Pattern.js"
-import * as React from "../patterns/React.js"
 import * as InMemorySessionStore from "../sessions/InMemorySessionStore.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import * as Skills from "../skills/Skills.js"
-import * as ToolExecutor from "../tools/ToolExecutor.js"
-import * as Toolkit from "../tools/Toolkit.js"
 import type { AgentDefinition } from "./Agent.js"
+import * as Agents from "./internal/agents.js"
+import * as Chunks from "./internal/chunks.js"
+import type { ChunkSink } from "./internal/chunks.js"
 import { runIdOfCheckpoint } from "./internal/journal.js"
-import { type AgentEnv, type ChunkSink, executeRun } from "./internal/run.js"
+import { Lanes } from "./internal/lanes.js"
+import { executeRun } from "./internal/run.js"
+
 
 /**
  * What `getAgentInfo` tells about an agent.
@@ -125,27 +117,6 @@ export interface Options {
   readonly reload?: Effect.Effect<ReadonlyArray<AgentDefinition>, ConfigError> | undefined
 }
 
-interface Lane {
-  tail: Deferred.Deferred<void> | undefined
-  waiting: number
-  readonly runs: Set<string>
-}
-
-interface BuiltAgent {
-  readonly env: AgentEnv
-  readonly scope: Scope.CloseableScope
-}
-
-const checkDefinitions = (agents: ReadonlyArray<AgentDefinition>): Effect.Effect<void, ConfigError> => {
-  const seen = new Set<string>()
-  for (const [i, a] of agents.entries()) {
-    if (!a.id) return Effect.fail(ConfigError.single(`agents[${i}].id`, "an agent needs a non-empty id"))
-    if (seen.has(a.id)) return Effect.fail(ConfigError.single(`agents[${i}].id`, `duplicate agent id '${a.id}'`))
-    seen.add(a.id)
-  }
-  return agents.length === 0 ? Effect.fail(ConfigError.single("agents", "at least one agent is required")) : Effect.void
-}
-
 /**
  * Builds a runtime. Needs a `SessionStore`, an `EventBus` and `Skills`; a `LanguageModel`, `Pattern`,
  * `Memory`, `ContextAssembler` or `ToolExecutor` in the context becomes the default of agents that do
@@ -158,152 +129,15 @@ export const make = (
   options: Options
 ): Effect.Effect<Service, ConfigError, SessionStore | EventBus.EventBus | Skills.Skills | Scope.Scope> =>
   Effect.gen(function*() {
-    yield* checkDefinitions(options.agents)
+    yield* Agents.checkDefinitions(options.agents)
     const store = yield* SessionStore
     const bus = yield* EventBus.EventBus
     const skills = yield* Skills.Skills
-    const runtimeScope = yield* Effect.scope
-    const ambient = {
-      model: yield* Effect.serviceOption(LanguageModel),
-      pattern: yield* Effect.serviceOption(Pattern),
-      memory: yield* Effect.serviceOption(Memory),
-      assembler: yield* Effect.serviceOption(ContextAssembler.ContextAssembler),
-      executor: yield* Effect.serviceOption(ToolExecutor.ToolExecutor),
-      toolkit: yield* Effect.serviceOption(Toolkit.Toolkit)
-    }
+    const agents = yield* Agents.make(options.agents, yield* Agents.ambient)
     const fibers = yield* FiberMap.make<string>()
-    const buildLock = yield* Effect.makeSemaphore(1)
-
-    let agents = new Map(options.agents.map((a) => [a.id, a] as const))
-    const built = new Map<string, BuiltAgent>()
-    const lanes = new Map<string, Lane>()
+    const lanes = new Lanes()
     const sessions = new Set<string>()
-
-    const lookup = (agentId: string): Effect.Effect<AgentDefinition, UnknownAgentError> =>
-      Effect.suspend(() => {
-        const agent = agents.get(agentId)
-        if (agent) return Effect.succeed(agent)
-        const available = [...agents.keys()]
-        const suggestion = closest(agentId, available)
-        return Effect.fail(new UnknownAgentError({ agentId, available, ...(suggestion ? { suggestion } : {}) }))
-      })
-
-    const buildSeam = <I, S>(
-      layer: Layer.Layer<I, ConfigError> | undefined,
-      tag: Context.Tag<I, S>,
-      fallback: Option.Option<S>,
-      builtin: () => Effect.Effect<S>,
-      scope: Scope.Scope
-    ): Effect.Effect<S, ConfigError> =>
-      layer
-        ? Effect.map(Layer.buildWithScope(layer, scope), Context.get(tag))
-        : Option.isSome(fallback)
-        ? Effect.succeed(fallback.value)
-        : builtin()
-
-    const envFor = (definition: AgentDefinition): Effect.Effect<AgentEnv, ConfigError> =>
-      buildLock.withPermits(1)(
-        Effect.gen(function*() {
-          const existing = built.get(definition.id)
-          if (existing) return existing.env
-          const scope = yield* Scope.fork(runtimeScope, ExecutionStrategy.sequential)
-          const env = yield* Effect.gen(function*() {
-            const model = yield* buildSeam(definition.model, LanguageModel, ambient.model, () => MockModel.make(), scope)
-            const pattern = yield* buildSeam(definition.pattern, Pattern, ambient.pattern, () => Effect.succeed(React.make), scope)
-            const memory = yield* buildSeam(definition.memory, Memory, ambient.memory, () => Effect.succeed(WindowBuffer.make()), scope)
-            const assembler = yield* buildSeam(
-              definition.contextAssembler,
-              ContextAssembler.ContextAssembler,
-              ambient.assembler,
-              () => Effect.succeed(ContextAssembler.passthrough),
-              scope
-            )
-            const executor = yield* buildSeam(
-              definition.toolExecutor,
-              ToolExecutor.ToolExecutor,
-              ambient.executor,
-              () => Effect.succeed(ToolExecutor.make()),
-              scope
-            )
-            const toolkit = definition.tools === undefined && Option.isSome(ambient.toolkit)
-              ? ambient.toolkit.value
-              : yield* Effect.try({
-              try: () => Toolkit.make(...(definition.tools ?? [])),
-              catch: (e) => ConfigError.single(`agents.${definition.id}.tools`, (e as Error).message)
-            })
-            const env: AgentEnv = {
-              id: definition.id,
-              name: definition.name ?? definition.id,
-              instructions: definition.instructions,
-              model,
-              pattern,
-              memory,
-              memoryOnError: definition.memoryOnError ?? "continue",
-              assembler,
-              executor,
-              toolkit,
-              retry: { ...ProviderRetry.defaults, ...definition.retry },
-              maxSteps: definition.maxSteps ?? 16,
-              stepTimeoutMs: definition.stepTimeoutMs ?? 30_000,
-              sessionQueueSize: definition.sessionQueueSize ?? 1000,
-              eventQueueSize: definition.eventQueueSize ?? 2000,
-              outputSchema: definition.outputSchema
-            }
-            return env
-          }).pipe(Effect.onError(() => Scope.close(scope, Exit.void)))
-          built.set(definition.id, { env, scope })
-          return env
-        })
-      )
-
-    const dropAgent = (agentId: string) =>
-      Effect.suspend(() => {
-        const b = built.get(agentId)
-        built.delete(agentId)
-        return b ? Scope.close(b.scope, Exit.void) : Effect.void
-      })
-
-    /** Admits a run to its session's lane: returns the wait for its turn and the release of its turn. */
-    const admit = (sessionId: string, runId: string, queueSize: number) =>
-      Effect.gen(function*() {
-        let lane = lanes.get(sessionId)
-        if (!lane) {
-          lane = { tail: undefined, waiting: 0, runs: new Set() }
-          lanes.set(sessionId, lane)
-        }
-        const prev = lane.tail
-        if (prev && lane.waiting >= queueSize) return yield* new SessionBusy({ sessionId, queueSize })
-        const mine = yield* Deferred.make<void>()
-        lane.tail = mine
-        lane.runs.add(runId)
-        sessions.add(sessionId)
-        const theLane = lane
-        if (prev) theLane.waiting++
-        let waited = prev === undefined
-        const waitTurn = prev
-          ? Deferred.await(prev).pipe(Effect.ensuring(Effect.sync(() => {
-            if (!waited) {
-              waited = true
-              theLane.waiting--
-            }
-          })))
-          : Effect.void
-        // a run that ends while still waiting hands its turn on only once its predecessor is done
-        const release = Effect.suspend(() => {
-          theLane.runs.delete(runId)
-          if (theLane.tail === mine) lanes.delete(sessionId)
-          return prev && !waited
-            ? Effect.andThen(
-              Effect.sync(() => {
-                waited = true
-                theLane.waiting--
-              }),
-              Deferred.completeWith(mine, Deferred.await(prev))
-            )
-            : Deferred.succeed(mine, undefined)
-        })
-        return { waitTurn, release }
-      })
+    const services = { store, bus, skillsInstructions: skills.instructions }
 
     const normalize = (input: RunInput): Effect.Effect<RunRequest, ConfigError> =>
       input instanceof RunRequest
@@ -326,21 +160,24 @@ export const make = (
       return Effect.succeed(new RunRequest({ ...request, runId }))
     }
 
+    const prepare = (input: RunInput) =>
+      Effect.flatMap(Effect.flatMap(normalize(input), adoptRunId), (request) =>
+        Effect.map(agents.lookup(request.agentId), (definition) => ({ request, definition })))
+
     /** Starts a run as a fiber of the runtime; returns its result deferred. */
-    const start = (input: RunInput, sink?: ChunkSink) =>
+    const start = (request: RunRequest, sink?: ChunkSink) =>
       Effect.gen(function*() {
-        const request = yield* Effect.flatMap(normalize(input), adoptRunId)
-        const definition = yield* lookup(request.agentId)
-        const env = yield* envFor(definition)
         if (yield* FiberMap.has(fibers, request.runId)) {
           return yield* ConfigError.single("request.runId", `a run with id '${request.runId}' is already in progress`)
         }
-        const turn = yield* admit(request.sessionId, request.runId, env.sessionQueueSize)
+        const env = yield* agents.get(request.agentId)
+        const turn = yield* lanes.admit(request.sessionId, request.runId, env.sessionQueueSize)
+        sessions.add(request.sessionId)
         const done = yield* Deferred.make<RunResult>()
         yield* FiberMap.run(
           fibers,
           request.runId,
-          executeRun(request, env, { store, bus, skillsInstructions: skills.instructions }, {
+          executeRun(request, env, services, {
             sink,
             waitTurn: turn.waitTurn,
             onResult: (result) => Deferred.succeed(done, result)
@@ -350,7 +187,7 @@ export const make = (
             Effect.ensuring(turn.release)
           )
         )
-        return { request, done }
+        return done
       })
 
     const cancel = (runId: string) =>
@@ -363,7 +200,8 @@ export const make = (
     const runDetailed = (input: RunInput): Effect.Effect<RunResult, StartError> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
-          const { done, request } = yield* start(input)
+          const { request } = yield* prepare(input)
+          const done = yield* start(request)
           return yield* restore(Deferred.await(done)).pipe(Effect.onInterrupt(() => cancel(request.runId)))
         })
       )
@@ -371,79 +209,73 @@ export const make = (
     const runStream = (input: RunInput): Stream.Stream<RunStreamChunk, StartError> =>
       Stream.unwrapScoped(
         Effect.gen(function*() {
-          const request = yield* Effect.flatMap(normalize(input), adoptRunId)
-          const definition = yield* lookup(request.agentId)
-          const env = yield* envFor(definition)
-          const queue = yield* Effect.acquireRelease(
-            Queue.bounded<RunStreamChunk>(env.eventQueueSize),
-            Queue.shutdown
-          )
-          let finished = false
-          // a consumer that went away must not stop the run from finishing its bookkeeping
-          const sink: ChunkSink = (chunk) => {
-            if (chunk.kind === "run.finished") finished = true
-            return Effect.ignore(Effect.exit(Queue.offer(queue, chunk)))
-          }
+          const { definition, request } = yield* prepare(input)
+          const buffer = Chunks.make(definition.eventQueueSize ?? 2000)
           yield* Effect.acquireRelease(
-            start(request, sink),
-            // shut the queue first: a run blocked on a full queue must be able to finish its cancellation
-            ({ request }) => Effect.zipRight(Queue.shutdown(queue), finished ? Effect.void : cancel(request.runId))
+            start(request, buffer.sink),
+            // a run blocked on a full buffer must be able to finish its cancellation
+            () => Effect.zipRight(buffer.close, buffer.finished() ? Effect.void : cancel(request.runId))
           )
-          return Stream.fromQueue(queue).pipe(Stream.takeUntil((chunk) => chunk.kind === "run.finished"))
+          return buffer.stream
         })
       )
 
-    const service: Service = {
+    const reload = Effect.gen(function*() {
+      if (!options.reload) {
+        return yield* ConfigError.single("", "Cannot reload: this runtime was not built from a config file")
+      }
+      const next = yield* options.reload
+      yield* Agents.checkDefinitions(next)
+      const { added, changed, removed } = yield* agents.replace(next)
+      yield* bus.publish({
+        name: "config.reloaded",
+        runId: "",
+        sessionId: "",
+        agentId: "",
+        timestampMs: yield* Clock.currentTimeMillis,
+        payload: { agents: changed, added, removed }
+      })
+    })
+
+    return {
       run: (input) =>
         Effect.flatMap(runDetailed(input), (result) =>
           result.stopReason === "completed" ? Effect.succeed(result.finalOutput) : Effect.fail(new RunFailed({ result }))),
       runDetailed,
       runStream,
       cancel,
-      listAgents: Effect.sync(() => [...agents.values()].map((a) => ({ id: a.id, name: a.name ?? a.id }))),
+      listAgents: Effect.sync(() => agents.definitions().map((a) => ({ id: a.id, name: a.name ?? a.id }))),
       getAgentInfo: (agentId) =>
         Effect.sync(() => {
-          const a = agents.get(agentId)
+          const a = agents.definitions().find((d) => d.id === agentId)
           if (!a) return Option.none()
-          const b = built.get(agentId)
+          const env = agents.built(agentId)
           return Option.some({
             id: a.id,
             name: a.name ?? a.id,
             tools: (a.tools ?? []).map((t) => t.name),
-            loaded: b !== undefined,
-            model: b?.env.model.model,
+            loaded: env !== undefined,
+            model: env?.model.model,
             info: a.info ?? {}
           })
         }),
       closeSession: (sessionId) =>
         Effect.gen(function*() {
-          const lane = lanes.get(sessionId)
-          if (lane) yield* Effect.forEach([...lane.runs], cancel, { discard: true })
+          yield* Effect.forEach(lanes.runsOf(sessionId), cancel, { discard: true })
           sessions.delete(sessionId)
         }),
       releaseSession: (sessionId) =>
         Effect.sync(() => {
           if (!lanes.has(sessionId)) sessions.delete(sessionId)
         }),
-      reload: Effect.gen(function*() {
-        if (!options.reload) {
-          return yield* ConfigError.single("", "Cannot reload: this runtime was not built from a config file")
-        }
-        const next = yield* options.reload
-        yield* checkDefinitions(next)
-        const changed = [...built.keys()]
-        agents = new Map(next.map((a) => [a.id, a] as const))
-        // running runs keep the seams they started with; the next runs build them anew
-        yield* Effect.forEach(changed, dropAgent, { discard: true })
-      }),
-      reloadAgent: (agentId) => Effect.flatMap(lookup(agentId), () => dropAgent(agentId)),
+      reload,
+      reloadAgent: (agentId) => Effect.flatMap(agents.lookup(agentId), () => agents.drop(agentId)),
       sessionCount: Effect.sync(() => sessions.size),
       close: Effect.gen(function*() {
         yield* FiberMap.clear(fibers)
-        yield* Effect.forEach([...built.keys()], dropAgent, { discard: true })
+        yield* Effect.forEach(agents.definitions(), (a) => agents.drop(a.id), { discard: true })
       })
-    }
-    return service
+    } satisfies Service
   })
 
 /**

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Either, Fiber, Layer, Option, Schema, Stream, TestClock } from "effect"
 import { RunFailed, SessionBusy, UnknownAgentError } from "../../src/kernel/Errors.js"
+import { resultOf } from "../../src/kernel/RunStreamChunk.js"
 import { LanguageModel } from "../../src/llm/LanguageModel.js"
 import * as MockModel from "../../src/llm/MockModel.js"
 import type { ModelRequest } from "../../src/kernel/Transcript.js"
@@ -66,7 +67,7 @@ describe("runs", () => {
       const rt = yield* AgentRuntime
       const Answer = Schema.Struct({ answer: Schema.String, confidence: Schema.Number })
       const chunks = yield* collect(rt.runStream({ agentId: "a", inputText: "q", outputType: Answer }))
-      const result = chunks.at(-1)!.result!
+      const result = resultOf(chunks)!
       assert.strictEqual(result.stopReason, "completed")
       assert.deepStrictEqual(result.finalOutput, { answer: "42", confidence: 0.9 })
       const retries = chunks.filter((c) => c.kind === "validation.retry")
@@ -145,7 +146,7 @@ describe("runs", () => {
       }))
       const fin = events.filter((e) => e.name === "run.finished" && e.runId === "slow2")
       assert.strictEqual(fin.length, 1)
-      assert.strictEqual(fin[0]!.payload["stopReason"], "cancelled")
+      assert.strictEqual((fin[0]!.name === "run.finished" ? fin[0]!.payload.stopReason : undefined), "cancelled")
     }).pipe(Effect.provide(runtimeLayer([{ id: "a", model: scripted([{ delayMs: 3_600_000, text: "late" }]) }]))))
 
   it.effect("runs on one session queue; past session_queue_size they fail fast with SessionBusy", () =>
@@ -234,7 +235,7 @@ describe("runs", () => {
         assert.strictEqual(chunks[0]!.kind, "run.started")
         assert.strictEqual(chunks.at(-1)!.kind, "run.finished")
         assert.strictEqual(chunks.filter((c) => c.kind === "run.finished").length, 1)
-        assert.strictEqual(chunks.at(-1)!.result!.stopReason, "completed")
+        assert.strictEqual(resultOf(chunks)!.stopReason, "completed")
       }
       // each session's five runs saw 0..4 earlier turns: they ran one at a time
       const bySession = new Map<string, Array<number>>()
@@ -258,11 +259,11 @@ describe("runs", () => {
       const outputs = (results: ReadonlyArray<unknown>) =>
         results.map((r) => String(r).replace(/history=\d+/, "history=?")).sort()
       assert.deepStrictEqual(
-        outputs(concurrent.map((c) => c.at(-1)!.result!.finalOutput)),
+        outputs(concurrent.map((c) => resultOf(c)!.finalOutput)),
         outputs(sequential.map((r) => r.finalOutput))
       )
       assert.deepStrictEqual(
-        concurrent.map((c) => c.at(-1)!.result!.usage.toolCalls),
+        concurrent.map((c) => resultOf(c)!.usage.toolCalls),
         sequential.map((r) => r.usage.toolCalls)
       )
     }))

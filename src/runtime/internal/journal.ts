@@ -23,37 +23,55 @@ const Cost = Schema.NullOr(Schema.Struct({
   breakdown: Schema.Record({ key: Schema.String, value: Schema.Number })
 }))
 
-const Payloads = {
-  run_started: Schema.Struct({ messages: Schema.Array(Message), runStart: Schema.Number }),
-  model: Schema.Struct({ step: Schema.Number, content: Schema.Array(AssistantPart), usage: ModelUsage, cost: Cost }),
-  tool_started: Schema.Struct({ callId: Schema.String, name: Schema.String, arguments: Schema.Unknown }),
-  tool: Schema.Struct({
-    callId: Schema.String,
-    name: Schema.String,
-    content: Schema.String,
-    isError: Schema.Boolean,
-    result: Schema.Unknown
-  }),
-  validation_retry: Schema.Struct({ attempt: Schema.Number, error: Schema.String, message: Message }),
-  message: Schema.Union(
-    Schema.Struct({ message: Message }),
-    Schema.Struct({ artifact: RunArtifact }),
-    Schema.Struct({ resume: Schema.Struct({ checkpointId: Schema.String, upTo: Schema.Number }) })
+const record = <K extends JournalEntry["kind"], P extends Schema.Schema.Any>(kind: K, payload: P) =>
+  Schema.Struct({ kind: Schema.Literal(kind), payload })
+
+/** What each kind of journal entry holds. */
+const ModelPayload = Schema.Struct({
+  step: Schema.Number,
+  content: Schema.Array(AssistantPart),
+  usage: ModelUsage,
+  cost: Cost
+})
+const ToolStartedPayload = Schema.Struct({ callId: Schema.String, name: Schema.String, arguments: Schema.Unknown })
+const ToolPayload = Schema.Struct({
+  callId: Schema.String,
+  name: Schema.String,
+  content: Schema.String,
+  isError: Schema.Boolean,
+  result: Schema.Unknown
+})
+
+/**
+ * A journal entry's kind and payload, as a union keyed by `kind`: replay reads typed payloads.
+ */
+export const JournalRecord = Schema.Union(
+  record("run_started", Schema.Struct({ messages: Schema.Array(Message), runStart: Schema.Number })),
+  record("model", ModelPayload),
+  record("tool_started", ToolStartedPayload),
+  record("tool", ToolPayload),
+  record("validation_retry", Schema.Struct({ attempt: Schema.Number, error: Schema.String, message: Message })),
+  record(
+    "message",
+    Schema.Union(
+      Schema.Struct({ message: Message }),
+      Schema.Struct({ artifact: RunArtifact }),
+      Schema.Struct({ resume: Schema.Struct({ checkpointId: Schema.String, upTo: Schema.Number }) })
+    )
   ),
-  run_finished: Schema.Struct({ stopReason: Schema.String })
-} as const
+  record("run_finished", Schema.Struct({ stopReason: Schema.String }))
+)
+export type JournalRecord = typeof JournalRecord.Type
 
-export type ModelPayload = typeof Payloads.model.Type
-export type ToolPayload = typeof Payloads.tool.Type
-export type ToolStartedPayload = typeof Payloads.tool_started.Type
+export type ModelPayload = typeof ModelPayload.Type
+export type ToolPayload = typeof ToolPayload.Type
+export type ToolStartedPayload = typeof ToolStartedPayload.Type
 
-/** Encodes a payload of `kind` to JSON-safe data. */
-export const encode = <K extends keyof typeof Payloads>(kind: K, payload: (typeof Payloads)[K]["Type"]): unknown =>
-  Schema.encodeSync(Payloads[kind] as unknown as Schema.Schema<unknown, unknown>)(payload)
+const decodeRecord = Schema.decodeUnknownEither(JournalRecord)
 
-const decode = (entry: JournalEntry): Either.Either<unknown, string> =>
+const decode = (entry: JournalEntry): Either.Either<JournalRecord, string> =>
   Either.mapLeft(
-    Schema.decodeUnknownEither(Payloads[entry.kind] as unknown as Schema.Schema<unknown, unknown>)(entry.payload),
+    decodeRecord({ kind: entry.kind, payload: entry.payload }),
     (e) => `journal entry ${entry.runId}#${entry.seq} (${entry.kind}) is invalid: ${ParseResult.TreeFormatter.formatErrorSync(e)}`
   )
 
@@ -92,18 +110,18 @@ export const addModelUsage = (usage: RunUsage, u: ModelPayload["usage"], cost: M
  */
 export const replay = (entries: ReadonlyArray<JournalEntry>, upTo: number): Either.Either<Replayed, string> => {
   const sorted = [...entries].sort((a, b) => a.seq - b.seq)
-  const effective: Array<{ entry: JournalEntry; payload: any }> = []
+  const effective: Array<{ readonly seq: number; readonly record: JournalRecord }> = []
   for (const entry of sorted) {
     if (entry.seq > upTo) break
     const decoded = decode(entry)
     if (Either.isLeft(decoded)) return Either.left(decoded.left)
-    const payload = decoded.right as any
-    if (entry.kind === "message" && payload.resume) {
-      const cut: number = payload.resume.upTo
-      while (effective.length > 0 && effective[effective.length - 1]!.entry.seq > cut) effective.pop()
+    const record = decoded.right
+    if (record.kind === "message" && "resume" in record.payload) {
+      const cut = record.payload.resume.upTo
+      while (effective.length > 0 && effective[effective.length - 1]!.seq > cut) effective.pop()
       continue
     }
-    effective.push({ entry, payload })
+    effective.push({ seq: entry.seq, record })
   }
   let messages: Array<Message> = []
   let runStart = 0
@@ -111,30 +129,33 @@ export const replay = (entries: ReadonlyArray<JournalEntry>, upTo: number): Eith
   let steps = 0
   let validationAttempts = 0
   const artifacts: Array<RunArtifact> = []
-  for (const { entry, payload } of effective) {
-    switch (entry.kind) {
+  for (const { record } of effective) {
+    switch (record.kind) {
       case "run_started":
-        messages = [...payload.messages]
-        runStart = payload.runStart
+        messages = [...record.payload.messages]
+        runStart = record.payload.runStart
         break
       case "model":
         steps++
-        usage = addModelUsage(usage, payload.usage, payload.cost)
-        messages.push({ _tag: "assistant", content: payload.content })
+        usage = addModelUsage(usage, record.payload.usage, record.payload.cost)
+        messages.push({ _tag: "assistant", content: record.payload.content })
         break
-      case "tool":
+      case "tool": {
+        const p = record.payload
         usage = new RunUsage({ ...usage, toolCalls: usage.toolCalls + 1 })
-        messages.push({ _tag: "tool", toolCallId: payload.callId, toolName: payload.name, content: payload.content, isError: payload.isError })
+        messages.push({ _tag: "tool", toolCallId: p.callId, toolName: p.name, content: p.content, isError: p.isError })
         break
+      }
       case "validation_retry":
-        validationAttempts = Math.max(validationAttempts, payload.attempt)
-        messages.push(payload.message)
+        validationAttempts = Math.max(validationAttempts, record.payload.attempt)
+        messages.push(record.payload.message)
         break
       case "message":
-        if (payload.message) messages.push(payload.message)
-        if (payload.artifact) artifacts.push(payload.artifact)
+        if ("message" in record.payload) messages.push(record.payload.message)
+        if ("artifact" in record.payload) artifacts.push(record.payload.artifact)
         break
-      default:
+      case "tool_started":
+      case "run_finished":
         break
     }
   }
@@ -158,11 +179,12 @@ export const toolCalls = (
     if (entry.kind !== "tool_started" && entry.kind !== "tool") continue
     const decoded = decode(entry)
     if (Either.isLeft(decoded)) continue
-    const payload = decoded.right as ToolStartedPayload | ToolPayload
-    const known = calls.get(payload.callId) ?? { started: false }
-    if (entry.kind === "tool_started") known.started = true
-    else known.finished = payload as ToolPayload
-    calls.set(payload.callId, known)
+    const record = decoded.right
+    if (record.kind !== "tool_started" && record.kind !== "tool") continue
+    const known = calls.get(record.payload.callId) ?? { started: false }
+    if (record.kind === "tool_started") known.started = true
+    else known.finished = record.payload
+    calls.set(record.payload.callId, known)
   }
   return calls
 }

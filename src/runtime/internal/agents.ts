@@ -1,0 +1,189 @@
+/**
+ * The agents of a runtime: their definitions, and their seams (model, pattern, memory, ...) built on
+ * first use and kept until `reloadAgent`, `reload` or `close` drops them. Private to the runtime.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as ContextAssembler from "../../context/ContextAssembler.js"
+import { ConfigError, UnknownAgentError } from "../../kernel/Errors.js"
+import { closest } from "../../internal/suggest.js"
+import { LanguageModel } from "../../llm/LanguageModel.js"
+import * as MockModel from "../../llm/MockModel.js"
+import * as ProviderRetry from "../../llm/ProviderRetry.js"
+import { Memory } from "../../memory/Memory.js"
+import * as WindowBuffer from "../../memory/WindowBuffer.js"
+import { Pattern } from "../../patterns/Pattern.js"
+import * as React from "../../patterns/React.js"
+import * as ToolExecutor from "../../tools/ToolExecutor.js"
+import * as Toolkit from "../../tools/Toolkit.js"
+import type { AgentDefinition } from "../Agent.js"
+import type { AgentEnv } from "./env.js"
+
+/** Seams found in the runtime's context: the default of agents that do not name their own. */
+export interface Ambient {
+  readonly model: Option.Option<LanguageModel["Type"]>
+  readonly pattern: Option.Option<Pattern["Type"]>
+  readonly memory: Option.Option<Memory["Type"]>
+  readonly assembler: Option.Option<ContextAssembler.ContextAssembler["Type"]>
+  readonly executor: Option.Option<ToolExecutor.ToolExecutor["Type"]>
+  readonly toolkit: Option.Option<Toolkit.Service>
+}
+
+export const ambient: Effect.Effect<Ambient> = Effect.all({
+  model: Effect.serviceOption(LanguageModel),
+  pattern: Effect.serviceOption(Pattern),
+  memory: Effect.serviceOption(Memory),
+  assembler: Effect.serviceOption(ContextAssembler.ContextAssembler),
+  executor: Effect.serviceOption(ToolExecutor.ToolExecutor),
+  toolkit: Effect.serviceOption(Toolkit.Toolkit)
+})
+
+/** Definitions are valid: at least one, each with a distinct non-empty id. */
+export const checkDefinitions = (agents: ReadonlyArray<AgentDefinition>): Effect.Effect<void, ConfigError> => {
+  const seen = new Set<string>()
+  for (const [i, a] of agents.entries()) {
+    if (!a.id) return Effect.fail(ConfigError.single(`agents[${i}].id`, "an agent needs a non-empty id"))
+    if (seen.has(a.id)) return Effect.fail(ConfigError.single(`agents[${i}].id`, `duplicate agent id '${a.id}'`))
+    seen.add(a.id)
+  }
+  return agents.length === 0 ? Effect.fail(ConfigError.single("agents", "at least one agent is required")) : Effect.void
+}
+
+const buildSeam = <I, S>(
+  layer: Layer.Layer<I, ConfigError> | undefined,
+  tag: Context.Tag<I, S>,
+  fallback: Option.Option<S>,
+  builtin: () => Effect.Effect<S>
+): Effect.Effect<S, ConfigError, Scope.Scope> =>
+  layer
+    ? Effect.flatMap(Effect.scope, (scope) => Effect.map(Layer.buildWithScope(layer, scope), Context.get(tag)))
+    : Option.isSome(fallback)
+    ? Effect.succeed(fallback.value)
+    : builtin()
+
+const build = (definition: AgentDefinition, ambient: Ambient): Effect.Effect<AgentEnv, ConfigError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const model = yield* buildSeam(definition.model, LanguageModel, ambient.model, () => MockModel.make())
+    const pattern = yield* buildSeam(definition.pattern, Pattern, ambient.pattern, () => Effect.succeed(React.make))
+    const memory = yield* buildSeam(definition.memory, Memory, ambient.memory, () => Effect.succeed(WindowBuffer.make()))
+    const assembler = yield* buildSeam(
+      definition.contextAssembler,
+      ContextAssembler.ContextAssembler,
+      ambient.assembler,
+      () => Effect.succeed(ContextAssembler.passthrough)
+    )
+    const executor = yield* buildSeam(
+      definition.toolExecutor,
+      ToolExecutor.ToolExecutor,
+      ambient.executor,
+      () => Effect.succeed(ToolExecutor.make())
+    )
+    const toolkit = definition.tools === undefined && Option.isSome(ambient.toolkit)
+      ? ambient.toolkit.value
+      : yield* Effect.try({
+        try: () => Toolkit.make(...(definition.tools ?? [])),
+        catch: (e) => ConfigError.single(`agents.${definition.id}.tools`, (e as Error).message)
+      })
+    return {
+      id: definition.id,
+      name: definition.name ?? definition.id,
+      instructions: definition.instructions,
+      model,
+      pattern,
+      memory,
+      memoryOnError: definition.memoryOnError ?? "continue",
+      assembler,
+      executor,
+      toolkit,
+      retry: { ...ProviderRetry.defaults, ...definition.retry },
+      maxSteps: definition.maxSteps ?? 16,
+      stepTimeoutMs: definition.stepTimeoutMs ?? 30_000,
+      sessionQueueSize: definition.sessionQueueSize ?? 1000,
+      eventQueueSize: definition.eventQueueSize ?? 2000,
+      outputSchema: definition.outputSchema
+    } satisfies AgentEnv
+  })
+
+/** Two definitions of one agent are the same when they are one object or were configured the same. */
+const sameDefinition = (a: AgentDefinition, b: AgentDefinition): boolean =>
+  a === b || (a.info !== undefined && b.info !== undefined && JSON.stringify(a.info) === JSON.stringify(b.info))
+
+export interface Agents {
+  readonly definitions: () => ReadonlyArray<AgentDefinition>
+  readonly lookup: (agentId: string) => Effect.Effect<AgentDefinition, UnknownAgentError>
+  /** The agent's seams, built on first use. */
+  readonly get: (agentId: string) => Effect.Effect<AgentEnv, ConfigError | UnknownAgentError>
+  /** The seams of an agent built and not dropped since. */
+  readonly built: (agentId: string) => AgentEnv | undefined
+  /** Drops an agent's seams: the runs that start next build them anew. */
+  readonly drop: (agentId: string) => Effect.Effect<void>
+  /** Replaces the definitions; returns the ids of the agents that changed, were added or removed. */
+  readonly replace: (next: ReadonlyArray<AgentDefinition>) => Effect.Effect<{
+    readonly changed: ReadonlyArray<string>
+    readonly added: ReadonlyArray<string>
+    readonly removed: ReadonlyArray<string>
+  }>
+}
+
+export const make = (initial: ReadonlyArray<AgentDefinition>, seams: Ambient): Effect.Effect<Agents, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    let definitions = new Map(initial.map((a) => [a.id, a] as const))
+    const built = new Map<string, { readonly env: AgentEnv; readonly scope: Scope.CloseableScope }>()
+    const runtimeScope = yield* Effect.scope
+    // one build at a time; a build forks nothing, so a run reaches its model call without extra hops
+    const buildLock = yield* Effect.makeSemaphore(1)
+    const lookup = (agentId: string): Effect.Effect<AgentDefinition, UnknownAgentError> =>
+      Effect.suspend(() => {
+        const agent = definitions.get(agentId)
+        if (agent) return Effect.succeed(agent)
+        const available = [...definitions.keys()]
+        const suggestion = closest(agentId, available)
+        return Effect.fail(new UnknownAgentError({ agentId, available, ...(suggestion ? { suggestion } : {}) }))
+      })
+    const get = (agentId: string): Effect.Effect<AgentEnv, ConfigError | UnknownAgentError> =>
+      Effect.suspend(() => {
+        const existing = built.get(agentId)
+        if (existing) return Effect.succeed(existing.env)
+        return buildLock.withPermits(1)(Effect.gen(function*() {
+          const again = built.get(agentId)
+          if (again) return again.env
+          const definition = yield* lookup(agentId)
+          const scope = yield* Scope.fork(runtimeScope, ExecutionStrategy.sequential)
+          const env = yield* build(definition, seams).pipe(
+            Scope.extend(scope),
+            Effect.onError(() => Scope.close(scope, Exit.void))
+          )
+          built.set(agentId, { env, scope })
+          return env
+        }))
+      })
+    const drop = (agentId: string) =>
+      Effect.suspend(() => {
+        const b = built.get(agentId)
+        built.delete(agentId)
+        return b ? Scope.close(b.scope, Exit.void) : Effect.void
+      })
+    return {
+      definitions: () => [...definitions.values()],
+      lookup,
+      get,
+      built: (agentId) => built.get(agentId)?.env,
+      drop,
+      replace: (next) =>
+        Effect.gen(function*() {
+          const before = definitions
+          definitions = new Map(next.map((a) => [a.id, a] as const))
+          const added = next.filter((a) => !before.has(a.id)).map((a) => a.id)
+          const removed = [...before.keys()].filter((id) => !definitions.has(id))
+          const changed = next.filter((a) => before.has(a.id) && !sameDefinition(before.get(a.id)!, a)).map((a) => a.id)
+          // the next runs build the seams anew
+          yield* Effect.forEach([...before.keys()], drop, { discard: true })
+          return { changed, added, removed }
+        })
+    }
+  })

@@ -1,0 +1,41 @@
+/**
+ * The run context handed to the pattern: every model call and tool call of every pattern, builtin or
+ * custom, goes through it, so budgets, usage, events, streaming and the journal hold for all of them.
+ * Private to the runtime.
+ */
+import * as Effect from "effect/Effect"
+import type * as RunContext from "../../kernel/RunContext.js"
+import type { Run } from "./env.js"
+import { step } from "./modelStep.js"
+import { callTool } from "./toolCall.js"
+
+export const make = (run: Run): RunContext.Service => {
+  const { agent, emitter, request, state } = run
+  return {
+    request,
+    runId: request.runId,
+    sessionId: request.sessionId,
+    agentId: agent.id,
+    get instructions() {
+      return state.instructions
+    },
+    tools: agent.toolkit.specs,
+    outputSchema: run.validator?.jsonSchema,
+    messages: Effect.sync(() => state.messages.slice()),
+    appendMessage: (message) =>
+      Effect.suspend(() => {
+        state.messages.push(message)
+        return Effect.orDie(run.journal.append({ kind: "message", payload: { message } }))
+      }),
+    emit: (name, data) => emitter.emit("custom", { name, data }),
+    addArtifact: (artifact) =>
+      Effect.suspend(() => {
+        state.artifacts.push(artifact)
+        return Effect.orDie(run.journal.append({ kind: "message", payload: { artifact } })).pipe(
+          Effect.zipRight(emitter.emit("artifact", { name: artifact.name, kind: artifact.kind, payload: artifact.payload }))
+        )
+      }),
+    step: (options) => step(run, options),
+    callTool: (call) => callTool(run, call)
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * What a run works with: the agent's built seams (once per agent), the runtime's services, and the parts
+ * of one run (its state, limits, emitter, journal and watchdog). Private to the runtime.
+ */
+import type * as Clock from "effect/Clock"
+import type * as Effect from "effect/Effect"
+import type { ContextAssembler } from "../../context/ContextAssembler.js"
+import type { EventBus } from "../../events/EventBus.js"
+import type { RunRequest } from "../../kernel/Run.js"
+import type { LanguageModel } from "../../llm/LanguageModel.js"
+import type * as ProviderRetry from "../../llm/ProviderRetry.js"
+import type { Memory } from "../../memory/Memory.js"
+import type { Pattern } from "../../patterns/Pattern.js"
+import type { SessionStore } from "../../sessions/SessionStore.js"
+import type { ToolExecutor } from "../../tools/ToolExecutor.js"
+import type * as Toolkit from "../../tools/Toolkit.js"
+import type { Limits, Watchdog } from "./budget.js"
+import type { Emitter } from "./emitter.js"
+import type { JournalWriter } from "./journalWriter.js"
+import type { OutputValidator } from "./output.js"
+import type { RunState } from "./state.js"
+
+/** Everything a run of one agent needs, built once per agent. */
+export interface AgentEnv {
+  readonly id: string
+  readonly name: string
+  readonly instructions: string | undefined
+  readonly model: LanguageModel["Type"]
+  readonly pattern: Pattern["Type"]
+  readonly memory: Memory["Type"]
+  /** What a failing memory does to the run. */
+  readonly memoryOnError: "continue" | "fail"
+  readonly assembler: ContextAssembler["Type"]
+  readonly executor: ToolExecutor["Type"]
+  readonly toolkit: Toolkit.Service
+  readonly retry: ProviderRetry.RetryOptions
+  readonly maxSteps: number
+  readonly stepTimeoutMs: number
+  readonly sessionQueueSize: number
+  readonly eventQueueSize: number
+  readonly outputSchema: Record<string, unknown> | undefined
+}
+
+/** The runtime's services a run uses. */
+export interface RunServices {
+  readonly store: SessionStore["Type"]
+  readonly bus: EventBus["Type"]
+  readonly skillsInstructions: (sessionId: string) => Effect.Effect<string>
+}
+
+/** The parts of one run in progress. */
+export interface Run {
+  readonly request: RunRequest
+  readonly agent: AgentEnv
+  readonly store: SessionStore["Type"]
+  readonly clock: Clock.Clock
+  readonly limits: Limits
+  readonly state: RunState
+  readonly emitter: Emitter
+  readonly journal: JournalWriter
+  readonly watchdog: Watchdog
+  readonly validator: OutputValidator | undefined
+}

@@ -1,0 +1,170 @@
+/**
+ * How a run ends, whatever happened: its exit becomes a RunResult, what it wrote is persisted (the
+ * journal, its messages and artifacts always; memory when it completed), the session lease is released
+ * and `run.finished` is published. The release and `run.finished` are finalizers: a defect in
+ * persistence cannot skip them. Private to the runtime.
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import { BudgetExhausted } from "../../kernel/Errors.js"
+import { RunErrorInfo, RunResult, type StopReason } from "../../kernel/Run.js"
+import { SessionArtifact, SessionMessage } from "../../kernel/Session.js"
+import { STOP_FOR_LIMIT } from "./budget.js"
+import type { Run } from "./env.js"
+import { jsonText } from "./json.js"
+import { memoryGuard } from "./resume.js"
+
+/** What a RunResult tells of an error: its tag, message, whether retrying can help, and a hint. */
+export const errorInfo = (error: unknown): RunErrorInfo => {
+  const e = error as {
+    _tag?: unknown
+    message?: unknown
+    retryable?: unknown
+    hint?: unknown
+    attempts?: unknown
+    retryAfterMs?: unknown
+  }
+  const tag = typeof e?._tag === "string" ? e._tag : error instanceof Error ? error.name : "UnknownError"
+  const message = typeof e?.message === "string" && e.message !== "" ? e.message : String(error)
+  return new RunErrorInfo({
+    tag,
+    message,
+    retryable: e?.retryable === true,
+    ...(typeof e?.hint === "string" ? { hint: e.hint } : {}),
+    ...(typeof e?.attempts === "number" ? { attempts: e.attempts } : {}),
+    ...(typeof e?.retryAfterMs === "number" ? { retryAfterMs: e.retryAfterMs } : {})
+  })
+}
+
+/** The stop reason, error and limit of an exit. */
+const outcomeOf = (run: Run, exit: Exit.Exit<unknown, unknown>) => {
+  const limitHit = run.state.limitHit
+  if (Exit.isSuccess(exit)) return { stopReason: "completed" as StopReason, finalOutput: exit.value, error: null, limit: undefined }
+  if (Cause.isInterruptedOnly(exit.cause) && !limitHit) {
+    return {
+      stopReason: "cancelled" as StopReason,
+      finalOutput: null,
+      error: new RunErrorInfo({ tag: "Cancelled", message: "The run was cancelled", retryable: false }),
+      limit: undefined
+    }
+  }
+  const failure = Cause.failureOption(exit.cause)
+  const cause = Option.isSome(failure) ? failure.value : Cause.squash(exit.cause)
+  if (cause instanceof BudgetExhausted) {
+    return { stopReason: STOP_FOR_LIMIT[cause.limit], finalOutput: null, error: errorInfo(cause), limit: cause.limit }
+  }
+  if (limitHit && Cause.isInterrupted(exit.cause)) {
+    return { stopReason: STOP_FOR_LIMIT[limitHit.limit], finalOutput: null, error: errorInfo(limitHit), limit: limitHit.limit }
+  }
+  return { stopReason: "failed" as StopReason, finalOutput: null, error: errorInfo(cause), limit: undefined }
+}
+
+/** Writes what the run produced; fails with the store's error, the result is kept either way. */
+const persist = (run: Run, stopReason: StopReason, finalOutput: unknown, finishedAt: number) =>
+  Effect.gen(function*() {
+    const { agent, request, state, store } = run
+    const { runId, sessionId } = request
+    if (run.journal.started) {
+      yield* run.journal.append({ kind: "run_finished", payload: { stopReason } })
+      yield* run.journal.flush
+    }
+    const own = state.messages.slice(state.runStart + state.persistedBefore)
+    if (own.length > 0) {
+      yield* store.appendMessages(
+        sessionId,
+        own.map((message) => new SessionMessage({ runId, agentId: agent.id, message, timestampMs: finishedAt }, true))
+      )
+    }
+    for (const a of state.artifacts.slice(state.artifactsPersistedBefore)) {
+      yield* store.saveArtifact(
+        sessionId,
+        new SessionArtifact({ name: a.name, kind: a.kind, payload: a.payload, metadata: { ...a.metadata, runId } })
+      )
+    }
+    if (stopReason !== "completed") return
+    const before = yield* store.getState(sessionId)
+    const next = yield* memoryGuard(
+      run,
+      "writeback",
+      agent.memory.writeback(before, {
+        runId,
+        input: state.input(request.inputText),
+        output: typeof finalOutput === "string" ? finalOutput : jsonText(finalOutput),
+        stopReason
+      })
+    )
+    // a writeback that failed (on_error: continue) leaves the state as it was, and says nothing was written
+    if (Option.isNone(next)) return
+    yield* store.setState(sessionId, next.value)
+    yield* run.emitter.emit("memory.written", {})
+  })
+
+/**
+ * The result of a run that ended with `exit`. Persists, releases the session lease (closing
+ * `leaseScope`) and publishes `run.finished`, in that order; never fails.
+ */
+export const finish = (
+  run: Run,
+  exit: Exit.Exit<unknown, unknown>,
+  startedAt: number,
+  leaseScope: Scope.CloseableScope
+): Effect.Effect<RunResult> =>
+  Effect.gen(function*() {
+    const result = yield* resultOf(run, exit, startedAt).pipe(
+      // a defect here must still end the run with a result, its lease released and run.finished published
+      Effect.catchAllCause((cause) => Effect.succeed(defectResult(run, cause, startedAt))),
+      Effect.ensuring(Effect.ignore(Effect.exit(Scope.close(leaseScope, Exit.void))))
+    )
+    yield* run.emitter.finish({
+      stopReason: result.stopReason,
+      ...(result.error ? { error: result.error.message } : {}),
+      durationMs: result.metadata["durationMs"] as number
+    }, result)
+    return result
+  })
+
+const resultOf = (run: Run, exit: Exit.Exit<unknown, unknown>, startedAt: number): Effect.Effect<RunResult> =>
+  Effect.gen(function*() {
+    const { agent, request, state } = run
+    const finishedAt = run.clock.unsafeCurrentTimeMillis()
+    const outcome = outcomeOf(run, exit)
+    const metadata: Record<string, unknown> = {
+      steps: state.steps,
+      durationMs: finishedAt - startedAt,
+      ...(state.contextMetadata ? { context: state.contextMetadata } : {}),
+      ...(outcome.limit ? { limit: outcome.limit } : {})
+    }
+    const persisted = yield* Effect.exit(persist(run, outcome.stopReason, outcome.finalOutput, finishedAt))
+    if (Exit.isFailure(persisted)) {
+      metadata["persistError"] = Cause.isFailType(persisted.cause)
+        ? persisted.cause.error.message
+        : Cause.pretty(persisted.cause).split("\n")[0]
+    }
+    return new RunResult({
+      runId: request.runId,
+      sessionId: request.sessionId,
+      agentId: agent.id,
+      finalOutput: outcome.finalOutput,
+      stopReason: outcome.stopReason,
+      usage: state.usage,
+      artifacts: state.artifacts,
+      error: outcome.error,
+      metadata
+    }, true)
+  })
+
+const defectResult = (run: Run, cause: Cause.Cause<unknown>, startedAt: number): RunResult =>
+  new RunResult({
+    runId: run.request.runId,
+    sessionId: run.request.sessionId,
+    agentId: run.agent.id,
+    finalOutput: null,
+    stopReason: "failed",
+    usage: run.state.usage,
+    artifacts: run.state.artifacts,
+    error: errorInfo(Cause.squash(cause)),
+    metadata: { steps: run.state.steps, durationMs: run.clock.unsafeCurrentTimeMillis() - startedAt }
+  }, true)

@@ -1,0 +1,143 @@
+/**
+ * How a run begins: fresh (memory, assembled context and the user input, journaled as its first entry)
+ * or resumed (its state rebuilt from the journal as of a checkpoint, and the tool calls left open settled:
+ * replayed when they finished, re-run when idempotent, otherwise left to a human). Private to the runtime.
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import { ConfigError, type RunError, SessionStoreError, ToolOutcomeUnknown } from "../../kernel/Errors.js"
+import type { JournalEntry } from "../../kernel/Session.js"
+import type { Message, ToolCallPart } from "../../kernel/Transcript.js"
+import type * as RunContext from "../../kernel/RunContext.js"
+import type { Run } from "./env.js"
+import * as Journal from "./journal.js"
+import { jsonSafe, jsonText } from "./json.js"
+
+/** A memory that breaks is reported and skipped (`on_error: continue`) or breaks the run (`fail`). */
+export const memoryGuard = <A>(
+  run: Run,
+  phase: "inject" | "writeback",
+  effect: Effect.Effect<A>
+): Effect.Effect<Option.Option<A>> =>
+  Effect.catchAllCause(Effect.asSome(effect), (cause) =>
+    run.agent.memoryOnError === "fail"
+      ? Effect.failCause(cause)
+      : Effect.as(run.emitter.emit("memory.failed", { phase, error: Cause.pretty(cause).split("\n")[0] ?? "" }), Option.none()))
+
+/** A fresh start. */
+export const begin = (run: Run): Effect.Effect<void, RunError> =>
+  Effect.gen(function*() {
+    const { agent, request, state, store } = run
+    const { runId, sessionId } = request
+    if ((yield* store.loadJournal(sessionId, runId)).length > 0) {
+      return yield* ConfigError.single("request.runId", `run '${runId}' already ran in session '${sessionId}'`, {
+        hint: "use a new run id, or resumeFromCheckpoint to go on with that run"
+      })
+    }
+    const sessionState = yield* store.getState(sessionId)
+    const history = Option.getOrElse(
+      yield* memoryGuard(run, "inject", agent.memory.inject(sessionState)),
+      (): ReadonlyArray<Message> => []
+    )
+    if (history.length > 0) yield* run.emitter.emit("memory.injected", { messages: history.length })
+    const assembly = yield* agent.assembler.assemble({ request, history })
+    state.contextMetadata = assembly.metadata
+    state.messages.push(...assembly.messages)
+    state.runStart = state.messages.length
+    state.messages.push({ _tag: "user", content: request.inputText })
+    yield* run.journal.append({ kind: "run_started", payload: { messages: state.messages.slice(), runStart: state.runStart } })
+    yield* run.journal.checkpoint
+  })
+
+/** Rebuilds the run from its journal as of `checkpointId`, then settles the tool calls left open. */
+export const rebuild = (
+  run: Run,
+  context: RunContext.Service,
+  checkpointId: string,
+  attempt: number
+): Effect.Effect<void, RunError> =>
+  Effect.gen(function*() {
+    const { request, state, store } = run
+    const { runId, sessionId } = request
+    const found = yield* store.loadCheckpoint(sessionId, checkpointId)
+    if (Option.isNone(found)) {
+      const available = (yield* store.listCheckpoints(sessionId)).map((c) => c.checkpointId)
+      return yield* ConfigError.single("resumeFromCheckpoint", `no checkpoint '${checkpointId}' in session '${sessionId}'`, {
+        hint: available.length > 0
+          ? `available: ${available.slice(-10).join(", ")}`
+          : `session '${sessionId}' has no checkpoints: only durable runs save them`
+      })
+    }
+    const upTo = Number(found.value.state["seq"])
+    const entries = yield* store.loadJournal(sessionId, runId)
+    const replayed = Journal.replay(entries, upTo)
+    if (Either.isLeft(replayed)) {
+      return yield* new SessionStoreError({ sessionId, operation: "loadJournal", message: replayed.left })
+    }
+    const r = replayed.right
+    state.messages = r.messages
+    state.runStart = r.runStart
+    state.usage = r.usage
+    state.steps = r.steps
+    state.artifacts = r.artifacts
+    state.validationAttempts = r.validationAttempts
+    run.journal.nextSeq = Math.max(run.journal.nextSeq, r.lastSeq + 1)
+    // an earlier attempt that ended (cancelled, failed) has stored a prefix of these messages already
+    state.persistedBefore = (yield* store.loadMessages(sessionId)).filter((m) => m.runId === runId).length
+    state.artifactsPersistedBefore = (yield* store.listArtifacts(sessionId)).filter((a) => a.metadata["runId"] === runId).length
+    run.journal.checkpointStep = Number(found.value.state["step"]) + 1
+    run.journal.lastCheckpoint = checkpointId
+    yield* run.journal.append({ kind: "message", payload: { resume: { checkpointId, upTo } } })
+    yield* run.emitter.emit("run.resume_succeeded", { checkpointId, attempt, transcriptLength: state.messages.length })
+    yield* settleOpenCalls(run, context, entries, checkpointId)
+  })
+
+/** Tool calls of the last model answer that have no result yet: replayed, re-run, or a human decides. */
+const settleOpenCalls = (
+  run: Run,
+  context: RunContext.Service,
+  entries: ReadonlyArray<JournalEntry>,
+  checkpointId: string
+): Effect.Effect<void, RunError> =>
+  Effect.gen(function*() {
+    const { agent, request, state } = run
+    const last = state.messages[state.messages.length - 1]
+    if (!last || last._tag !== "assistant") return
+    const open = last.content.filter((p): p is ToolCallPart => p._tag === "tool_call")
+    if (open.length === 0) return
+    const known = Journal.toolCalls(entries)
+    const hints = (request.contextHints["durable"] ?? {}) as {
+      readonly rerun?: ReadonlyArray<string>
+      readonly assume?: Readonly<Record<string, unknown>>
+    }
+    for (const call of open) {
+      const seen = known.get(call.id)
+      if (seen?.finished) {
+        // done before the interruption: its result is replayed, the tool does not run again
+        const f = seen.finished
+        state.messages.push({ _tag: "tool", toolCallId: f.callId, toolName: f.name, content: f.content, isError: f.isError })
+        state.addToolCall()
+        yield* run.journal.append({ kind: "tool", payload: f })
+        continue
+      }
+      if (seen?.started && hints.assume && call.id in hints.assume) {
+        const result = hints.assume[call.id]
+        const content = jsonText(result)
+        state.messages.push({ _tag: "tool", toolCallId: call.id, toolName: call.name, content, isError: false })
+        state.addToolCall()
+        yield* run.journal.append({
+          kind: "tool",
+          payload: { callId: call.id, name: call.name, content, isError: false, result: jsonSafe(result) }
+        })
+        continue
+      }
+      const tool = agent.toolkit.tools.get(call.name)
+      if (seen?.started && tool && !tool.durableIdempotent && !(hints.rerun ?? []).includes(call.id)) {
+        return yield* new ToolOutcomeUnknown({ runId: request.runId, toolName: call.name, callId: call.id, checkpointId })
+      }
+      yield* context.callTool(call)
+    }
+    yield* run.journal.checkpoint
+  })

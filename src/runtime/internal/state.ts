@@ -1,0 +1,41 @@
+/**
+ * The state of one run. One fiber drives a run, so its state is one small mutable record owned by that
+ * fiber (tool handlers running on other fibers only emit events): a `Ref` per field would cost an
+ * allocation per update on the hot path for no safety gained. Private to the runtime.
+ */
+import type { BudgetExhausted } from "../../kernel/Errors.js"
+import { type RunArtifact, RunUsage } from "../../kernel/Run.js"
+import type { Message } from "../../kernel/Transcript.js"
+
+export class RunState {
+  /** The conversation: history, the user input, and everything the run added. */
+  messages: Array<Message> = []
+  /** Index in `messages` where this run's own messages begin (the user input). */
+  runStart = 0
+  usage: RunUsage = RunUsage.empty
+  /** Model calls made (each is a step). */
+  steps = 0
+  artifacts: Array<RunArtifact> = []
+  /** The limit that stopped the run, when one did (set before the run fiber is interrupted for it). */
+  limitHit: BudgetExhausted | undefined = undefined
+  /** The agent's instructions and the skills' for this session. */
+  instructions: string | undefined = undefined
+  contextMetadata: Readonly<Record<string, unknown>> | undefined = undefined
+  /** Messages and artifacts an earlier attempt of this run stored already (a resumed run skips them). */
+  persistedBefore = 0
+  artifactsPersistedBefore = 0
+  /** Validation retries made so far. */
+  validationAttempts = 0
+  costUnknownReported = false
+  readonly warnedTools = new Set<string>()
+
+  addToolCall(): void {
+    this.usage = new RunUsage({ ...this.usage, toolCalls: this.usage.toolCalls + 1 }, true)
+  }
+
+  /** The user input this run started with (a resumed run's, whatever the resume request said). */
+  input(fallback: string): string {
+    const first = this.messages[this.runStart]
+    return first?._tag === "user" ? first.content : fallback
+  }
+}

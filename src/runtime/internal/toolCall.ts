@@ -1,0 +1,63 @@
+/**
+ * One tool call of a run: under the tool call limit, journaled before and after (so a resumed run knows
+ * whether it started and how it ended), its result appended to the conversation. A failing tool does not
+ * fail the run: its error goes back to the model. Private to the runtime.
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type { RunError } from "../../kernel/Errors.js"
+import type * as RunContext from "../../kernel/RunContext.js"
+import type { ToolCallPart } from "../../kernel/Transcript.js"
+import * as Budget from "./budget.js"
+import type { Run } from "./env.js"
+import { jsonSafe, jsonText } from "./json.js"
+
+export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext.ToolOutcome, RunError> =>
+  Effect.gen(function*() {
+    const { agent, emitter, request, state } = run
+    yield* Budget.checkToolCall(state, run.limits)
+    state.addToolCall()
+    const tool = agent.toolkit.tools.get(call.name)
+    if (request.durable && tool && !tool.durableIdempotent && !state.warnedTools.has(tool.name)) {
+      state.warnedTools.add(tool.name)
+      yield* emitter.emit("run.durable_idempotency_warning", {
+        toolId: tool.name,
+        hint: "not idempotent: if the run is interrupted while it runs, resuming needs a decision"
+      })
+    }
+    const params = call.arguments ?? null
+    yield* run.journal.append({ kind: "tool_started", payload: { callId: call.id, name: call.name, arguments: params } })
+    yield* emitter.emit("tool.started", { toolId: call.name, callId: call.id, params })
+    const exit = yield* Effect.either(
+      agent.executor.execute(call, agent.toolkit, {
+        runId: request.runId,
+        sessionId: request.sessionId,
+        agentId: agent.id,
+        callId: call.id,
+        deps: request.deps,
+        emit: (text) => emitter.emit("tool.delta", { toolId: call.name, callId: call.id, text })
+      })
+    )
+    const outcome: RunContext.ToolOutcome = Either.isRight(exit)
+      ? { callId: call.id, toolName: call.name, isError: false, result: exit.right, content: jsonText(exit.right) }
+      : {
+        callId: call.id,
+        toolName: call.name,
+        isError: true,
+        result: undefined,
+        content: JSON.stringify({ error: exit.left.message, type: exit.left._tag })
+      }
+    state.messages.push({ _tag: "tool", toolCallId: call.id, toolName: call.name, content: outcome.content, isError: outcome.isError })
+    yield* run.journal.append({
+      kind: "tool",
+      payload: { callId: call.id, name: call.name, content: outcome.content, isError: outcome.isError, result: jsonSafe(outcome.result) }
+    })
+    yield* run.journal.checkpoint
+    yield* emitter.emit(
+      "tool.finished",
+      Either.isRight(exit)
+        ? { toolId: call.name, callId: call.id, result: exit.right ?? null }
+        : { toolId: call.name, callId: call.id, error: exit.left.message, errorTag: exit.left._tag }
+    )
+    return outcome
+  })
