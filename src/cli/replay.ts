@@ -68,8 +68,6 @@ export const describeEntry = (entry: JournalEntry): string => {
       }
       if (p["artifact"]) return `artifact ${String(p["artifact"].name)} (${String(p["artifact"].kind ?? "generic")})`
       return messageText(p["message"])
-    case "output":
-      return `output ${clip(json(p["value"]), 120)}`
     case "run_finished":
       return String(p["stopReason"])
   }
