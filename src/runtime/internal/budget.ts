@@ -46,51 +46,58 @@ export const limitsOf = (request: RunRequest, agent: { readonly maxSteps: number
   }
 }
 
-/** Records the limit as the one that stopped the run, and fails with it. */
-export const stop = (state: RunState, limit: BudgetLimit, max: number, used: number | undefined, message: string) =>
-  Effect.suspend(() => {
-    state.limitHit = new BudgetExhausted({ limit, max, message, ...(used !== undefined ? { used } : {}) })
-    return Effect.fail(state.limitHit)
-  })
+/** Records the limit as the one that stopped the run; the returned effect fails with it. */
+export const stop = (
+  state: RunState,
+  limit: BudgetLimit,
+  max: number,
+  used: number | undefined,
+  message: string
+): Effect.Effect<never, BudgetExhausted> => {
+  state.limitHit = new BudgetExhausted({ limit, max, message, ...(used !== undefined ? { used } : {}) })
+  return Effect.fail(state.limitHit)
+}
 
-/** Before a model call: the step limit. */
-export const checkStep = (state: RunState, limits: Limits): Effect.Effect<void, BudgetExhausted> =>
+/** Before a model call: the step limit. Undefined when the call may go ahead. */
+export const checkStep = (state: RunState, limits: Limits): Effect.Effect<never, BudgetExhausted> | undefined =>
   state.steps >= limits.maxSteps
     ? stop(state, "max_steps", limits.maxSteps, state.steps, `Step limit of ${limits.maxSteps} model call(s) reached`)
-    : Effect.void
+    : undefined
 
-/** Before a tool call: the tool call limit. */
-export const checkToolCall = (state: RunState, limits: Limits): Effect.Effect<void, BudgetExhausted> => {
+/** Before a tool call: the tool call limit. Undefined when the call may go ahead. */
+export const checkToolCall = (state: RunState, limits: Limits): Effect.Effect<never, BudgetExhausted> | undefined => {
   const max = limits.maxToolCalls
   return max !== undefined && state.usage.toolCalls >= max
     ? stop(state, "max_tool_calls", max, state.usage.toolCalls, `Tool call limit of ${max} reached`)
-    : Effect.void
+    : undefined
 }
 
 /**
  * The cost limit, before a model call (`spent >= max` stops) or after one (`spent > max` stops). A model
- * without a price cannot be held to a cost budget: `onUnknown` is told once.
+ * without a price cannot be held to a cost budget: `onUnknown` is told once. Undefined when within it.
  */
 export const checkCost = (
   state: RunState,
   limits: Limits,
   priced: boolean,
   when: "before" | "after",
-  onUnknown: (max: number) => Effect.Effect<void>
-): Effect.Effect<void, BudgetExhausted> => {
+  onUnknown: (max: number) => void
+): Effect.Effect<never, BudgetExhausted> | undefined => {
   const max = limits.maxCostUsd
-  if (max === undefined) return Effect.void
+  if (max === undefined) return undefined
   const spent = state.usage.costUsd
   if (!priced || spent === null) {
-    if (state.costUnknownReported) return Effect.void
-    state.costUnknownReported = true
-    return onUnknown(max)
+    if (!state.costUnknownReported) {
+      state.costUnknownReported = true
+      onUnknown(max)
+    }
+    return undefined
   }
   if (when === "before" ? spent >= max : spent > max) {
     const verb = when === "before" ? "exhausted" : "exceeded"
     return stop(state, "max_cost_usd", max, spent, `Cost budget of $${max} ${verb} ($${spent.toFixed(6)} spent)`)
   }
-  return Effect.void
+  return undefined
 }
 
 /**
@@ -119,11 +126,14 @@ export class Watchdog {
     return this.arm()
   }
 
-  /** A model call of step `step` starts: it must end within `step_timeout_ms`. */
-  stepStarted(step: number): Effect.Effect<void> {
+  /**
+   * A model call of step `step` starts: it must end within `step_timeout_ms`. Returns the effect that
+   * re-arms the watchdog when this deadline is nearer than the one it sleeps until, else undefined.
+   */
+  stepStarted(step: number): Effect.Effect<void> | undefined {
     this.stepDeadline = this.clock.unsafeCurrentTimeMillis() + this.limits.stepTimeoutMs
     this.stepLabel = step
-    return this.stepDeadline < this.armedAt ? this.arm() : Effect.void
+    return this.stepDeadline < this.armedAt ? this.arm() : undefined
   }
 
   stepEnded(): void {

@@ -23,17 +23,16 @@ export const make = (run: Run): RunContext.Service => {
     outputSchema: run.validator?.jsonSchema,
     messages: Effect.sync(() => state.messages.slice()),
     appendMessage: (message) =>
-      Effect.suspend(() => {
+      Effect.sync(() => {
         state.messages.push(message)
-        return Effect.orDie(run.journal.append({ kind: "message", payload: { message } }))
+        run.journal.append({ kind: "message", payload: { message } })
       }),
-    emit: (name, data) => emitter.emit("custom", { name, data }),
+    emit: (name, data) => emitter.emitEffect("custom", { name, data }),
     addArtifact: (artifact) =>
-      Effect.suspend(() => {
+      Effect.sync(() => {
         state.artifacts.push(artifact)
-        return Effect.orDie(run.journal.append({ kind: "message", payload: { artifact } })).pipe(
-          Effect.zipRight(emitter.emit("artifact", { name: artifact.name, kind: artifact.kind, payload: artifact.payload }))
-        )
+        run.journal.append({ kind: "message", payload: { artifact } })
+        emitter.emit("artifact", { name: artifact.name, kind: artifact.kind, payload: artifact.payload })
       }),
     step: (options) => step(run, options),
     callTool: (call) => callTool(run, call)

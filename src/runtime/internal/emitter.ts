@@ -1,7 +1,7 @@
 /**
  * Publishes a run's events on the bus and, for chunk kinds, hands them to the run's stream with their
- * sequence. Sequence numbers are taken and chunks handed over synchronously, so the stream's order is
- * the order of the calls, without a lock. Private to the runtime.
+ * sequence. Emitting is synchronous (no Effect, no lock): sequence numbers are taken and chunks handed
+ * over in the order of the calls, and the bus never blocks. Private to the runtime.
  */
 import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -11,10 +11,15 @@ import type { RunResult } from "../../kernel/Run.js"
 import { isChunkKind, type RunStreamChunk } from "../../kernel/RunStreamChunk.js"
 import type { ChunkSink } from "./chunks.js"
 
+type Emittable = Exclude<EventName, "run.finished">
+
 export interface Emitter {
-  readonly emit: <K extends Exclude<EventName, "run.finished">>(name: K, payload: EventPayload<K>) => Effect.Effect<void>
+  /** Emits an event now. */
+  readonly emit: <K extends Emittable>(name: K, payload: EventPayload<K>) => void
+  /** The same as an Effect, for callbacks that must return one. */
+  readonly emitEffect: <K extends Emittable>(name: K, payload: EventPayload<K>) => Effect.Effect<void>
   /** `run.finished`: the last event and chunk of the run, with its result. */
-  readonly finish: (payload: EventPayload<"run.finished">, result: RunResult) => Effect.Effect<void>
+  readonly finish: (payload: EventPayload<"run.finished">, result: RunResult) => void
   /** Waits while the stream's reader is more than its buffer behind. */
   readonly backpressure: Effect.Effect<void>
 }
@@ -27,17 +32,18 @@ export const make = (
 ): Emitter => {
   const { agentId, runId, sessionId } = ids
   let sequence = 0
-  const send = (name: EventName, payload: unknown, result?: RunResult): Effect.Effect<void> => {
+  const send = (name: EventName, payload: unknown, result?: RunResult): void => {
     const timestampMs = clock.unsafeCurrentTimeMillis()
     if (sink !== undefined && isChunkKind(name)) {
       const chunk = { kind: name, runId, sessionId, agentId, sequence: sequence++, timestampMs, payload } as RunStreamChunk
       sink.offer(result === undefined ? chunk : { ...chunk, result } as RunStreamChunk)
     }
-    return bus.publish({ name, runId, sessionId, agentId, timestampMs, payload } as RuntimeEvent)
+    bus.unsafePublish({ name, runId, sessionId, agentId, timestampMs, payload } as RuntimeEvent)
   }
   return {
-    emit: (name, payload) => Effect.suspend(() => send(name, payload)),
-    finish: (payload, result) => Effect.suspend(() => send("run.finished", payload, result)),
+    emit: send,
+    emitEffect: (name, payload) => Effect.sync(() => send(name, payload)),
+    finish: (payload, result) => send("run.finished", payload, result),
     backpressure: sink ? sink.backpressure : Effect.void
   }
 }

@@ -14,6 +14,7 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { unsafeMake } from "../../internal/unsafeMake.js"
 import { RunArtifact, RunUsage } from "../../kernel/Run.js"
 import type { JournalEntry } from "../../kernel/Session.js"
 import { AssistantPart, Message, ModelUsage } from "../../kernel/Transcript.js"
@@ -91,7 +92,7 @@ export interface Replayed {
 export const addModelUsage = (usage: RunUsage, u: ModelPayload["usage"], cost: ModelPayload["cost"]): RunUsage => {
   const breakdown: Record<string, number> = { ...usage.costBreakdown }
   if (cost) for (const [k, v] of Object.entries(cost.breakdown)) breakdown[k] = (breakdown[k] ?? 0) + v
-  return new RunUsage({
+  return unsafeMake(RunUsage, {
     ...usage,
     llmCalls: usage.llmCalls + 1,
     inputTokens: usage.inputTokens + u.inputTokens,
@@ -101,7 +102,7 @@ export const addModelUsage = (usage: RunUsage, u: ModelPayload["usage"], cost: M
     inputTokensCacheCreation: usage.inputTokensCacheCreation + u.cacheCreationInputTokens,
     costUsd: usage.costUsd === null || cost === null ? null : usage.costUsd + cost.costUsd,
     costBreakdown: breakdown
-  }, true)
+  })
 }
 
 /**
@@ -142,7 +143,7 @@ export const replay = (entries: ReadonlyArray<JournalEntry>, upTo: number): Eith
         break
       case "tool": {
         const p = record.payload
-        usage = new RunUsage({ ...usage, toolCalls: usage.toolCalls + 1 })
+        usage = unsafeMake(RunUsage, { ...usage, toolCalls: usage.toolCalls + 1 })
         messages.push({ _tag: "tool", toolCallId: p.callId, toolName: p.name, content: p.content, isError: p.isError })
         break
       }

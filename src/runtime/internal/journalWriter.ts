@@ -1,12 +1,13 @@
 /**
- * Writes a run's journal. A durable run writes each entry as it happens and saves a checkpoint (a
- * reference into the journal) after each step, so it can resume from there; any other run keeps its
- * entries in memory and writes them in one batch when it ends, so it pays nothing per step for a journal
- * it cannot resume from. Entries hold plain data: the stores write them as they are. Private to the
- * runtime.
+ * Writes a run's journal. Entries are recorded as they happen (a push, no Effect); a durable run writes
+ * them out at the points it could be resumed from (`sync`: before a tool runs, after each step) and saves
+ * a checkpoint there (a reference into the journal); any other run writes them in one batch when it ends,
+ * so it pays nothing per step for a journal it cannot resume from. Entries hold plain data: the stores
+ * write them as they are. Private to the runtime.
  */
 import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import { unsafeMake } from "../../internal/unsafeMake.js"
 import type { SessionStoreError } from "../../kernel/Errors.js"
 import { JournalEntry, SessionCheckpoint } from "../../kernel/Session.js"
 import type { SessionStore } from "../../sessions/SessionStore.js"
@@ -26,7 +27,7 @@ export class JournalWriter {
     private readonly store: SessionStore["Type"],
     private readonly clock: Clock.Clock,
     private readonly ids: { readonly runId: string; readonly sessionId: string },
-    private readonly durable: boolean,
+    readonly durable: boolean,
     private readonly state: RunState,
     private readonly emitter: Emitter
   ) {}
@@ -36,22 +37,18 @@ export class JournalWriter {
     return this.nextSeq > 0
   }
 
-  append(record: JournalRecord): Effect.Effect<void, SessionStoreError> {
-    const entry = new JournalEntry({
+  /** Records an entry (written by the next `sync` of a durable run, or at the end). */
+  append(record: JournalRecord): void {
+    this.pending.push(unsafeMake(JournalEntry, {
       runId: this.ids.runId,
       seq: this.nextSeq++,
       kind: record.kind,
       payload: record.payload,
       timestampMs: this.clock.unsafeCurrentTimeMillis()
-    }, true)
-    if (!this.durable) {
-      this.pending.push(entry)
-      return Effect.void
-    }
-    return this.store.appendJournal(this.ids.sessionId, [entry])
+    }))
   }
 
-  /** Writes what a non-durable run kept in memory. */
+  /** Writes what was recorded. */
   get flush(): Effect.Effect<void, SessionStoreError> {
     return Effect.suspend(() => {
       if (this.pending.length === 0) return Effect.void
@@ -61,10 +58,19 @@ export class JournalWriter {
     })
   }
 
+  /** A durable run writes what was recorded and saves a checkpoint; for any other run, nothing. */
+  get sync(): Effect.Effect<void, SessionStoreError> {
+    return this.durable ? Effect.zipRight(this.flush, this.checkpoint) : Effect.void
+  }
+
+  /** A durable run writes what was recorded, with no checkpoint (a tool is about to run). */
+  get write(): Effect.Effect<void, SessionStoreError> {
+    return this.durable ? this.flush : Effect.void
+  }
+
   /** A durable run saves a checkpoint pointing at its last entry; a failed save is reported, not fatal. */
-  get checkpoint(): Effect.Effect<void> {
+  private get checkpoint(): Effect.Effect<void> {
     return Effect.suspend(() => {
-      if (!this.durable) return Effect.void
       const step = this.checkpointStep++
       const checkpointId = `${this.ids.runId}:step:${step}`
       const transcriptLength = this.state.messages.length
@@ -80,10 +86,10 @@ export class JournalWriter {
         }, true)
       ).pipe(
         Effect.matchEffect({
-          onFailure: (e) => this.emitter.emit("run.checkpoint_failed", { checkpointId, error: e.message }),
+          onFailure: (e) => this.emitter.emitEffect("run.checkpoint_failed", { checkpointId, error: e.message }),
           onSuccess: () => {
             this.lastCheckpoint = checkpointId
-            return this.emitter.emit("run.checkpoint_saved", { checkpointId, step, transcriptLength })
+            return this.emitter.emitEffect("run.checkpoint_saved", { checkpointId, step, transcriptLength })
           }
         })
       )

@@ -14,10 +14,10 @@ import type { Run } from "./env.js"
 import * as Journal from "./journal.js"
 
 /** The deltas of a model call as events (`llm.delta` is also a chunk). */
-const deltaSink = (run: Run) => (delta: LanguageModel.ModelDelta): Effect.Effect<void> =>
-  delta._tag === "TextDelta"
-    ? run.emitter.emit("llm.delta", { text: delta.text })
-    : run.emitter.emit("llm.reasoning_delta", { text: delta.text })
+const deltaSink = (run: Run) => (delta: LanguageModel.ModelDelta): Effect.Effect<void> => {
+  run.emitter.emit(delta._tag === "TextDelta" ? "llm.delta" : "llm.reasoning_delta", { text: delta.text })
+  return Effect.void
+}
 
 /**
  * The model call with the provider retry schedule. The first attempt runs bare; only a failure builds
@@ -33,7 +33,7 @@ const callWithRetry = (run: Run, request: ModelRequest, onDelta: ReturnType<type
       return Effect.fail(first)
     })
     return ProviderRetry.retry(again, run.agent.retry, (d) =>
-      run.emitter.emit("llm.retry", { attempt: d.nextAttempt, delayMs: d.delayMs, error: d.error.message, errorTag: d.error._tag }))
+      run.emitter.emitEffect("llm.retry", { attempt: d.nextAttempt, delayMs: d.delayMs, error: d.error.message, errorTag: d.error._tag }))
   })
 }
 
@@ -41,45 +41,46 @@ export const step = (run: Run, options?: StepOptions): Effect.Effect<ModelRespon
   Effect.gen(function*() {
     const { agent, emitter, limits, state } = run
     const model = agent.model
-    yield* Budget.checkStep(state, limits)
-    yield* Budget.checkCost(
-      state,
-      limits,
-      model.pricing !== undefined,
-      "before",
-      (max) => emitter.emit("budget.cost_unknown", { limit: max, model: model.model })
-    )
+    const priced = model.pricing !== undefined
+    const refused = Budget.checkStep(state, limits) ??
+      Budget.checkCost(state, limits, priced, "before", (max) => emitter.emit("budget.cost_unknown", { limit: max, model: model.model }))
+    if (refused) return yield* refused
     yield* emitter.backpressure
     const stepNo = ++state.steps
-    const withTools = options?.withTools ?? true
     const request: ModelRequest = {
       system: state.instructions,
       messages: state.messages.slice(),
-      tools: withTools ? agent.toolkit.specs : [],
+      tools: options?.withTools === false ? [] : agent.toolkit.specs,
       toolChoice: options?.toolChoice,
       responseSchema: run.validator?.jsonSchema
     }
-    yield* emitter.emit("llm.called", { model: model.model, step: stepNo, toolCount: request.tools.length })
-    yield* run.watchdog.stepStarted(stepNo)
+    emitter.emit("llm.called", { model: model.model, step: stepNo, toolCount: request.tools.length })
+    const arm = run.watchdog.stepStarted(stepNo)
+    if (arm) yield* arm
     const response = yield* callWithRetry(run, request, deltaSink(run)).pipe(
-      Effect.tapError((error) =>
-        emitter.emit("llm.failed", { model: model.model, step: stepNo, error: error.message, retryable: error.retryable })
-      ),
-      Effect.ensuring(Effect.sync(() => run.watchdog.stepEnded()))
+      Effect.onExit((exit) => {
+        run.watchdog.stepEnded()
+        if (exit._tag === "Failure" && exit.cause._tag === "Fail") {
+          const error = exit.cause.error
+          emitter.emit("llm.failed", { model: model.model, step: stepNo, error: error.message, retryable: error.retryable })
+        }
+        return Effect.void
+      })
     )
-    const cost = model.pricing ? Pricing.cost(response.usage, model.pricing) : null
+    const cost = priced ? Pricing.cost(response.usage, model.pricing!) : null
     state.usage = Journal.addModelUsage(state.usage, response.usage, cost)
     state.messages.push({ _tag: "assistant", content: response.content })
-    yield* run.journal.append({ kind: "model", payload: { step: stepNo, content: response.content, usage: response.usage, cost } })
-    yield* run.journal.checkpoint
-    yield* emitter.emit("llm.finished", {
+    run.journal.append({ kind: "model", payload: { step: stepNo, content: response.content, usage: response.usage, cost } })
+    if (run.journal.durable) yield* run.journal.sync
+    emitter.emit("llm.finished", {
       model: response.model,
       step: stepNo,
       stopReason: response.stopReason,
       usage: response.usage,
       ...(cost ? { costUsd: cost.costUsd } : {})
     })
-    yield* emitter.emit("usage.updated", { usage: state.usage })
-    yield* Budget.checkCost(state, limits, model.pricing !== undefined, "after", () => Effect.void)
+    emitter.emit("usage.updated", { usage: state.usage })
+    const over = Budget.checkCost(state, limits, priced, "after", () => {})
+    if (over) return yield* over
     return response
   })

@@ -87,13 +87,13 @@ export const execute = (run: Run, context: RunContext.Service): Effect.Effect<un
       if (attempt > max) {
         return yield* new OutputValidationError({ attempts: attempt, lastValidationError: verdict.left })
       }
-      yield* run.emitter.emit("validation.retry", { attempt, error: verdict.left })
+      run.emitter.emit("validation.retry", { attempt, error: verdict.left })
       const feedback: Message = {
         _tag: "user",
         content: `Your previous answer was not accepted (attempt ${attempt} of ${max}): ${verdict.left}` +
           (validator ? `\nAnswer again with only a JSON value matching this JSON Schema:\n${JSON.stringify(validator.jsonSchema)}` : "")
       }
       state.messages.push(feedback)
-      yield* run.journal.append({ kind: "validation_retry", payload: { attempt, error: verdict.left, message: feedback } })
+      run.journal.append({ kind: "validation_retry", payload: { attempt, error: verdict.left, message: feedback } })
     }
   })

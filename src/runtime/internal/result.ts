@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
+import { unsafeMake } from "../../internal/unsafeMake.js"
 import { BudgetExhausted } from "../../kernel/Errors.js"
 import { RunErrorInfo, RunResult, type StopReason } from "../../kernel/Run.js"
 import { SessionArtifact, SessionMessage } from "../../kernel/Session.js"
@@ -68,14 +69,14 @@ const persist = (run: Run, stopReason: StopReason, finalOutput: unknown, finishe
     const { agent, request, state, store } = run
     const { runId, sessionId } = request
     if (run.journal.started) {
-      yield* run.journal.append({ kind: "run_finished", payload: { stopReason } })
+      run.journal.append({ kind: "run_finished", payload: { stopReason } })
       yield* run.journal.flush
     }
     const own = state.messages.slice(state.runStart + state.persistedBefore)
     if (own.length > 0) {
       yield* store.appendMessages(
         sessionId,
-        own.map((message) => new SessionMessage({ runId, agentId: agent.id, message, timestampMs: finishedAt }, true))
+        own.map((message) => unsafeMake(SessionMessage, { runId, agentId: agent.id, message, timestampMs: finishedAt }))
       )
     }
     for (const a of state.artifacts.slice(state.artifactsPersistedBefore)) {
@@ -99,7 +100,7 @@ const persist = (run: Run, stopReason: StopReason, finalOutput: unknown, finishe
     // a writeback that failed (on_error: continue) leaves the state as it was, and says nothing was written
     if (Option.isNone(next)) return
     yield* store.setState(sessionId, next.value)
-    yield* run.emitter.emit("memory.written", {})
+    run.emitter.emit("memory.written", {})
   })
 
 /**
@@ -118,7 +119,7 @@ export const finish = (
       Effect.catchAllCause((cause) => Effect.succeed(defectResult(run, cause, startedAt))),
       Effect.ensuring(Effect.ignore(Effect.exit(Scope.close(leaseScope, Exit.void))))
     )
-    yield* run.emitter.finish({
+    run.emitter.finish({
       stopReason: result.stopReason,
       ...(result.error ? { error: result.error.message } : {}),
       durationMs: result.metadata["durationMs"] as number
@@ -143,7 +144,7 @@ const resultOf = (run: Run, exit: Exit.Exit<unknown, unknown>, startedAt: number
         ? persisted.cause.error.message
         : Cause.pretty(persisted.cause).split("\n")[0]
     }
-    return new RunResult({
+    return unsafeMake(RunResult, {
       runId: request.runId,
       sessionId: request.sessionId,
       agentId: agent.id,
@@ -153,7 +154,7 @@ const resultOf = (run: Run, exit: Exit.Exit<unknown, unknown>, startedAt: number
       artifacts: state.artifacts,
       error: outcome.error,
       metadata
-    }, true)
+    })
   })
 
 const defectResult = (run: Run, cause: Cause.Cause<unknown>, startedAt: number): RunResult =>

@@ -24,7 +24,10 @@ export const memoryGuard = <A>(
   Effect.catchAllCause(Effect.asSome(effect), (cause) =>
     run.agent.memoryOnError === "fail"
       ? Effect.failCause(cause)
-      : Effect.as(run.emitter.emit("memory.failed", { phase, error: Cause.pretty(cause).split("\n")[0] ?? "" }), Option.none()))
+      : Effect.sync(() => {
+        run.emitter.emit("memory.failed", { phase, error: Cause.pretty(cause).split("\n")[0] ?? "" })
+        return Option.none()
+      }))
 
 /** A fresh start. */
 export const begin = (run: Run): Effect.Effect<void, RunError> =>
@@ -41,14 +44,14 @@ export const begin = (run: Run): Effect.Effect<void, RunError> =>
       yield* memoryGuard(run, "inject", agent.memory.inject(sessionState)),
       (): ReadonlyArray<Message> => []
     )
-    if (history.length > 0) yield* run.emitter.emit("memory.injected", { messages: history.length })
+    if (history.length > 0) run.emitter.emit("memory.injected", { messages: history.length })
     const assembly = yield* agent.assembler.assemble({ request, history })
     state.contextMetadata = assembly.metadata
     state.messages.push(...assembly.messages)
     state.runStart = state.messages.length
     state.messages.push({ _tag: "user", content: request.inputText })
-    yield* run.journal.append({ kind: "run_started", payload: { messages: state.messages.slice(), runStart: state.runStart } })
-    yield* run.journal.checkpoint
+    run.journal.append({ kind: "run_started", payload: { messages: state.messages.slice(), runStart: state.runStart } })
+    yield* run.journal.sync
   })
 
 /** Rebuilds the run from its journal as of `checkpointId`, then settles the tool calls left open. */
@@ -89,8 +92,9 @@ export const rebuild = (
     state.artifactsPersistedBefore = (yield* store.listArtifacts(sessionId)).filter((a) => a.metadata["runId"] === runId).length
     run.journal.checkpointStep = Number(found.value.state["step"]) + 1
     run.journal.lastCheckpoint = checkpointId
-    yield* run.journal.append({ kind: "message", payload: { resume: { checkpointId, upTo } } })
-    yield* run.emitter.emit("run.resume_succeeded", { checkpointId, attempt, transcriptLength: state.messages.length })
+    run.journal.append({ kind: "message", payload: { resume: { checkpointId, upTo } } })
+    yield* run.journal.write
+    run.emitter.emit("run.resume_succeeded", { checkpointId, attempt, transcriptLength: state.messages.length })
     yield* settleOpenCalls(run, context, entries, checkpointId)
   })
 
@@ -119,7 +123,7 @@ const settleOpenCalls = (
         const f = seen.finished
         state.messages.push({ _tag: "tool", toolCallId: f.callId, toolName: f.name, content: f.content, isError: f.isError })
         state.addToolCall()
-        yield* run.journal.append({ kind: "tool", payload: f })
+        run.journal.append({ kind: "tool", payload: f })
         continue
       }
       if (seen?.started && hints.assume && call.id in hints.assume) {
@@ -127,7 +131,7 @@ const settleOpenCalls = (
         const content = jsonText(result)
         state.messages.push({ _tag: "tool", toolCallId: call.id, toolName: call.name, content, isError: false })
         state.addToolCall()
-        yield* run.journal.append({
+        run.journal.append({
           kind: "tool",
           payload: { callId: call.id, name: call.name, content, isError: false, result: jsonSafe(result) }
         })
@@ -139,5 +143,5 @@ const settleOpenCalls = (
       }
       yield* context.callTool(call)
     }
-    yield* run.journal.checkpoint
+    yield* run.journal.sync
   })

@@ -60,12 +60,12 @@ const body = (run: Run, context: RunContext.Service, services: RunServices, leas
       )
       const next = yield* Effect.either(driver.next(error))
       if (Either.isLeft(next)) {
-        yield* run.emitter.emit("run.resume_exhausted", { attempt: attempt + 1, limit: run.limits.maxResumeAttempts, error: error.message })
+        run.emitter.emit("run.resume_exhausted", { attempt: attempt + 1, limit: run.limits.maxResumeAttempts, error: error.message })
         return yield* Effect.fail(error)
       }
       attempt++
       from = journal.lastCheckpoint
-      yield* run.emitter.emit("run.resume_attempted", { checkpointId: from, attempt, error: error.message, errorTag: error._tag })
+      run.emitter.emit("run.resume_attempted", { checkpointId: from, attempt, error: error.message, errorTag: error._tag })
     }
   })
 
@@ -112,7 +112,7 @@ export const executeRun = (
       const leaseScope = yield* Scope.make()
       const startedAt = clock.unsafeCurrentTimeMillis()
       // run.started comes first in every stream, even for a run cancelled while it waits for its session
-      yield* emitter.emit("run.started", {
+      emitter.emit("run.started", {
         inputText: request.inputText,
         durable: request.durable,
         ...(request.parentRunId ? { parentRunId: request.parentRunId } : {})

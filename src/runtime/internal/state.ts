@@ -3,6 +3,7 @@
  * fiber (tool handlers running on other fibers only emit events): a `Ref` per field would cost an
  * allocation per update on the hot path for no safety gained. Private to the runtime.
  */
+import { unsafeMake } from "../../internal/unsafeMake.js"
 import type { BudgetExhausted } from "../../kernel/Errors.js"
 import { type RunArtifact, RunUsage } from "../../kernel/Run.js"
 import type { Message } from "../../kernel/Transcript.js"
@@ -30,7 +31,7 @@ export class RunState {
   readonly warnedTools = new Set<string>()
 
   addToolCall(): void {
-    this.usage = new RunUsage({ ...this.usage, toolCalls: this.usage.toolCalls + 1 }, true)
+    this.usage = unsafeMake(RunUsage, { ...this.usage, toolCalls: this.usage.toolCalls + 1 })
   }
 
   /** The user input this run started with (a resumed run's, whatever the resume request said). */

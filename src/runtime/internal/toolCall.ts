@@ -15,19 +15,22 @@ import { jsonSafe, jsonText } from "./json.js"
 export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext.ToolOutcome, RunError> =>
   Effect.gen(function*() {
     const { agent, emitter, request, state } = run
-    yield* Budget.checkToolCall(state, run.limits)
+    const refused = Budget.checkToolCall(state, run.limits)
+    if (refused) return yield* refused
     state.addToolCall()
     const tool = agent.toolkit.tools.get(call.name)
     if (request.durable && tool && !tool.durableIdempotent && !state.warnedTools.has(tool.name)) {
       state.warnedTools.add(tool.name)
-      yield* emitter.emit("run.durable_idempotency_warning", {
+      emitter.emit("run.durable_idempotency_warning", {
         toolId: tool.name,
         hint: "not idempotent: if the run is interrupted while it runs, resuming needs a decision"
       })
     }
     const params = call.arguments ?? null
-    yield* run.journal.append({ kind: "tool_started", payload: { callId: call.id, name: call.name, arguments: params } })
-    yield* emitter.emit("tool.started", { toolId: call.name, callId: call.id, params })
+    run.journal.append({ kind: "tool_started", payload: { callId: call.id, name: call.name, arguments: params } })
+    // a durable run knows, after a crash, that this call started
+    if (run.journal.durable) yield* run.journal.write
+    emitter.emit("tool.started", { toolId: call.name, callId: call.id, params })
     const exit = yield* Effect.either(
       agent.executor.execute(call, agent.toolkit, {
         runId: request.runId,
@@ -35,7 +38,7 @@ export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext
         agentId: agent.id,
         callId: call.id,
         deps: request.deps,
-        emit: (text) => emitter.emit("tool.delta", { toolId: call.name, callId: call.id, text })
+        emit: (text) => emitter.emitEffect("tool.delta", { toolId: call.name, callId: call.id, text })
       })
     )
     const outcome: RunContext.ToolOutcome = Either.isRight(exit)
@@ -48,12 +51,12 @@ export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext
         content: JSON.stringify({ error: exit.left.message, type: exit.left._tag })
       }
     state.messages.push({ _tag: "tool", toolCallId: call.id, toolName: call.name, content: outcome.content, isError: outcome.isError })
-    yield* run.journal.append({
+    run.journal.append({
       kind: "tool",
       payload: { callId: call.id, name: call.name, content: outcome.content, isError: outcome.isError, result: jsonSafe(outcome.result) }
     })
-    yield* run.journal.checkpoint
-    yield* emitter.emit(
+    if (run.journal.durable) yield* run.journal.sync
+    emitter.emit(
       "tool.finished",
       Either.isRight(exit)
         ? { toolId: call.name, callId: call.id, result: exit.right ?? null }
