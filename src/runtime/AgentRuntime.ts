@@ -28,6 +28,7 @@ import * as Agents from "./internal/agents.js"
 import * as Chunks from "./internal/chunks.js"
 import type { ChunkSink } from "./internal/chunks.js"
 import { runIdOfCheckpoint } from "./internal/journal.js"
+import { Watchdog } from "./internal/budget.js"
 import { Lanes } from "./internal/lanes.js"
 import { executeRun } from "./internal/run.js"
 
@@ -137,7 +138,9 @@ export const make = (
     const fibers = yield* FiberMap.make<string>()
     const lanes = new Lanes()
     const sessions = new Set<string>()
-    const services = { store, bus, skillsInstructions: skills.instructions }
+    const watchdog = new Watchdog()
+    yield* Effect.addFinalizer(() => watchdog.close)
+    const services = { store, bus, skillsInstructions: skills.instructions, watchdog }
 
     const normalize = (input: RunInput): Effect.Effect<RunRequest, ConfigError> =>
       input instanceof RunRequest

@@ -1,14 +1,14 @@
 /**
  * Every limit of a run in one place: steps, tool calls, cost, the run's duration and each step's
- * timeout. Counters are checked where they are spent; time limits are held by one watchdog per run, a
- * fiber that sleeps until the nearest deadline and interrupts the run with the limit that passed, so a
- * step costs no fiber and no timer (an `Effect.timeout` per step forks a fiber, sets a timer and races
- * them: about 30 µs, ten times a whole step). Private to the runtime.
+ * timeout. Counters are checked where they are spent; time limits are held by one watchdog per runtime,
+ * a fiber that sleeps until the nearest deadline and interrupts the runs whose limit passed, so a
+ * step costs no fiber and no timer. Private to the runtime.
  */
 import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import type * as FiberId from "effect/FiberId"
 import { BudgetExhausted, type BudgetLimit } from "../../kernel/Errors.js"
 import type { RunRequest, StopReason } from "../../kernel/Run.js"
 import type { RunState } from "./state.js"
@@ -101,93 +101,138 @@ export const checkCost = (
 }
 
 /**
- * The run's time limits. The run deadline is set once; a step deadline is set when a model call starts
- * and cleared when it ends. The watchdog fiber is re-armed only when a new deadline is nearer than the
- * one it sleeps until (in practice at the first step): a later deadline is noticed when it wakes.
+ * The time limits of one run: its deadline (`max_duration_ms`, from when its turn came) and the deadline
+ * of the model call in progress (`step_timeout_ms`). Setting one is an assignment; the runtime's
+ * {@link Watchdog} enforces them.
  */
-export class Watchdog {
-  private runDeadline = Infinity
-  private stepDeadline = Infinity
-  private stepLabel = 0
-  private armedAt = Infinity
-  private fiber: Fiber.RuntimeFiber<void> | undefined
+export class RunDeadlines {
+  runAt = Infinity
+  stepAt = Infinity
+  private step = 0
 
   constructor(
+    private readonly watchdog: Watchdog,
     private readonly clock: Clock.Clock,
     private readonly limits: Limits,
     private readonly state: RunState,
     private readonly target: Fiber.RuntimeFiber<unknown, unknown>
   ) {}
 
-  /** Starts the run's clock (for `max_duration_ms`). */
-  start(startedAt: number): Effect.Effect<void> {
-    if (this.limits.maxDurationMs === undefined) return Effect.void
-    this.runDeadline = startedAt + this.limits.maxDurationMs
-    return this.arm()
+  /** The run's turn came: its clock starts, and the watchdog watches it until `stop`. */
+  start(): Effect.Effect<void> | undefined {
+    if (this.limits.maxDurationMs !== undefined) {
+      this.runAt = this.clock.unsafeCurrentTimeMillis() + this.limits.maxDurationMs
+    }
+    return this.watchdog.watch(this)
   }
 
-  /**
-   * A model call of step `step` starts: it must end within `step_timeout_ms`. Returns the effect that
-   * re-arms the watchdog when this deadline is nearer than the one it sleeps until, else undefined.
-   */
+  /** A model call of step `step` starts: it must end within `step_timeout_ms`. */
   stepStarted(step: number): Effect.Effect<void> | undefined {
-    this.stepDeadline = this.clock.unsafeCurrentTimeMillis() + this.limits.stepTimeoutMs
-    this.stepLabel = step
-    return this.stepDeadline < this.armedAt ? this.arm() : undefined
+    this.stepAt = this.clock.unsafeCurrentTimeMillis() + this.limits.stepTimeoutMs
+    this.step = step
+    return this.watchdog.nearer(this.stepAt)
   }
 
   stepEnded(): void {
-    this.stepDeadline = Infinity
+    this.stepAt = Infinity
   }
 
-  /** Stops the watchdog (the run's body has ended). */
-  get stop(): Effect.Effect<void> {
+  /** The run's body ended: nothing to watch any more. */
+  stop(): void {
+    this.runAt = Infinity
+    this.stepAt = Infinity
+    this.watchdog.unwatch(this)
+  }
+
+  get next(): number {
+    return this.runAt < this.stepAt ? this.runAt : this.stepAt
+  }
+
+  /** Called by the watchdog at `now`: interrupts the run with the limit that passed, if one did. */
+  expire(now: number, by: FiberId.FiberId): boolean {
+    if (this.next > now) return false
+    this.state.limitHit = this.runAt <= now
+      ? new BudgetExhausted({
+        limit: "max_duration_ms",
+        max: this.limits.maxDurationMs!,
+        message: `Run exceeded max_duration_ms (${this.limits.maxDurationMs} ms)`
+      })
+      : new BudgetExhausted({
+        limit: "step_timeout_ms",
+        max: this.limits.stepTimeoutMs,
+        message: `Step ${this.step} took longer than step_timeout_ms (${this.limits.stepTimeoutMs} ms)`
+      })
+    this.stop()
+    this.target.unsafeInterruptAsFork(by)
+    return true
+  }
+}
+
+/**
+ * One watchdog for all the runs of a runtime: a fiber that sleeps until the nearest deadline of any run,
+ * then interrupts the runs whose deadline passed. A step only moves a number; the fiber is re-armed only
+ * when a deadline nearer than the one it sleeps until appears (in practice: the first run, or a run with
+ * a short `max_duration_ms`). Deadlines that moved later are noticed when it wakes, and it sleeps again.
+ * An `Effect.timeout` per step would fork a fiber, set a timer and race them: about 30 µs a step.
+ */
+export class Watchdog {
+  private readonly runs = new Set<RunDeadlines>()
+  private armedAt = Infinity
+  private fiber: Fiber.RuntimeFiber<void> | undefined
+
+  watch(run: RunDeadlines): Effect.Effect<void> | undefined {
+    this.runs.add(run)
+    return this.nearer(run.next)
+  }
+
+  unwatch(run: RunDeadlines): void {
+    this.runs.delete(run)
+  }
+
+  /** Re-arms the watchdog when `at` is nearer than the time it sleeps until. */
+  nearer(at: number): Effect.Effect<void> | undefined {
+    return at < this.armedAt ? this.arm(at) : undefined
+  }
+
+  /** Stops the watchdog (the runtime closes). */
+  get close(): Effect.Effect<void> {
     return Effect.suspend(() => {
       const f = this.fiber
       this.fiber = undefined
-      this.armedAt = -Infinity // never re-armed
+      this.armedAt = -Infinity
       return f ? Fiber.interrupt(f) : Effect.void
     })
   }
 
-  private arm(): Effect.Effect<void> {
-    return Effect.suspend(() => {
-      const previous = this.fiber
-      this.armedAt = Math.min(this.runDeadline, this.stepDeadline)
-      return Effect.flatMap(
-        Effect.forkDaemon(this.loop),
-        (fiber) => {
-          this.fiber = fiber
-          return previous ? Fiber.interruptFork(previous) : Effect.void
-        }
-      )
+  private arm(at: number): Effect.Effect<void> {
+    const previous = this.fiber
+    this.armedAt = at
+    return Effect.flatMap(Effect.forkDaemon(this.loop), (fiber) => {
+      this.fiber = fiber
+      return previous ? Fiber.interruptFork(previous) : Effect.void
     })
   }
 
   private get loop(): Effect.Effect<void> {
+    return Effect.flatMap(Effect.clock, (clock) => Effect.fiberIdWith((id) => this.tick(clock, id)))
+  }
+
+  private tick(clock: Clock.Clock, id: FiberId.FiberId): Effect.Effect<void> {
     return Effect.suspend((): Effect.Effect<void> => {
-      const now = this.clock.unsafeCurrentTimeMillis()
-      const next = Math.min(this.runDeadline, this.stepDeadline)
+      const now = clock.unsafeCurrentTimeMillis()
+      let next = Infinity
+      for (const run of this.runs) {
+        if (run.expire(now, id)) continue
+        const at = run.next
+        if (at < next) next = at
+      }
       if (next === Infinity) {
         this.armedAt = Infinity
+        this.fiber = undefined
         return Effect.void
       }
-      if (next > now) {
-        this.armedAt = next
-        return Effect.zipRight(Effect.sleep(Duration.millis(next - now)), this.loop)
-      }
-      this.state.limitHit = this.runDeadline <= now
-        ? new BudgetExhausted({
-          limit: "max_duration_ms",
-          max: this.limits.maxDurationMs!,
-          message: `Run exceeded max_duration_ms (${this.limits.maxDurationMs} ms)`
-        })
-        : new BudgetExhausted({
-          limit: "step_timeout_ms",
-          max: this.limits.stepTimeoutMs,
-          message: `Step ${this.stepLabel} took longer than step_timeout_ms (${this.limits.stepTimeoutMs} ms)`
-        })
-      return Fiber.interruptFork(this.target)
+      this.armedAt = next
+      return Effect.zipRight(Effect.sleep(Duration.millis(next - now)), this.tick(clock, id))
     })
   }
 }

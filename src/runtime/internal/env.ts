@@ -14,7 +14,7 @@ import type { Pattern } from "../../patterns/Pattern.js"
 import type { SessionStore } from "../../sessions/SessionStore.js"
 import type { ToolExecutor } from "../../tools/ToolExecutor.js"
 import type * as Toolkit from "../../tools/Toolkit.js"
-import type { Limits, Watchdog } from "./budget.js"
+import type { Limits, RunDeadlines, Watchdog } from "./budget.js"
 import type { Emitter } from "./emitter.js"
 import type { JournalWriter } from "./journalWriter.js"
 import type { OutputValidator } from "./output.js"
@@ -46,6 +46,8 @@ export interface RunServices {
   readonly store: SessionStore["Type"]
   readonly bus: EventBus["Type"]
   readonly skillsInstructions: (sessionId: string) => Effect.Effect<string>
+  /** The runtime's watchdog, which holds every run's deadlines. */
+  readonly watchdog: Watchdog
 }
 
 /** The parts of one run in progress. */
@@ -58,6 +60,6 @@ export interface Run {
   readonly state: RunState
   readonly emitter: Emitter
   readonly journal: JournalWriter
-  readonly watchdog: Watchdog
+  readonly deadlines: RunDeadlines
   readonly validator: OutputValidator | undefined
 }

@@ -55,11 +55,11 @@ export const step = (run: Run, options?: StepOptions): Effect.Effect<ModelRespon
       responseSchema: run.validator?.jsonSchema
     }
     emitter.emit("llm.called", { model: model.model, step: stepNo, toolCount: request.tools.length })
-    const arm = run.watchdog.stepStarted(stepNo)
+    const arm = run.deadlines.stepStarted(stepNo)
     if (arm) yield* arm
     const response = yield* callWithRetry(run, request, deltaSink(run)).pipe(
       Effect.onExit((exit) => {
-        run.watchdog.stepEnded()
+        run.deadlines.stepEnded()
         if (exit._tag === "Failure" && exit.cause._tag === "Fail") {
           const error = exit.cause.error
           emitter.emit("llm.failed", { model: model.model, step: stepNo, error: error.message, retryable: error.retryable })

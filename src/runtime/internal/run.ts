@@ -30,7 +30,8 @@ export type { AgentEnv, RunServices } from "./env.js"
 const body = (run: Run, context: RunContext.Service, services: RunServices, leaseScope: Scope.Scope) =>
   Effect.gen(function*() {
     const { agent, journal, request, state, store } = run
-    yield* run.watchdog.start(run.clock.unsafeCurrentTimeMillis())
+    const watching = run.deadlines.start()
+    if (watching) yield* watching
     yield* Scope.extend(store.acquire(request.sessionId), leaseScope)
     const skills = yield* services.skillsInstructions(request.sessionId)
     state.instructions = [agent.instructions, skills].filter((s) => s !== undefined && s !== "").join("\n\n") || undefined
@@ -104,7 +105,7 @@ export const executeRun = (
         state,
         emitter,
         journal: new JournalWriter(services.store, clock, ids, request.durable, state, emitter),
-        watchdog: new Budget.Watchdog(clock, limits, state, self),
+        deadlines: new Budget.RunDeadlines(services.watchdog, clock, limits, state, self),
         validator: Either.getOrUndefined(validator)
       }
       const context = Context.make(run)
@@ -124,7 +125,7 @@ export const executeRun = (
           return yield* body(run, context, services, leaseScope)
         })
       ).pipe(Effect.exit)
-      yield* run.watchdog.stop
+      run.deadlines.stop()
       const result = yield* finish(run, exit, startedAt, leaseScope)
       if (options.onResult) yield* options.onResult(result)
       return result
