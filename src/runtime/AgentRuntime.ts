@@ -130,11 +130,12 @@ export const make = (
   options: Options
 ): Effect.Effect<Service, ConfigError, SessionStore | EventBus.EventBus | Skills.Skills | Scope.Scope> =>
   Effect.gen(function*() {
-    yield* Agents.checkDefinitions(options.agents)
+    const seams = yield* Agents.ambient
+    yield* Agents.checkDefinitions(options.agents, seams)
     const store = yield* SessionStore
     const bus = yield* EventBus.EventBus
     const skills = yield* Skills.Skills
-    const agents = yield* Agents.make(options.agents, yield* Agents.ambient)
+    const agents = yield* Agents.make(options.agents, seams)
     const fibers = yield* FiberMap.make<string>()
     const lanes = new Lanes()
     const sessions = new Set<string>()
@@ -228,7 +229,7 @@ export const make = (
         return yield* ConfigError.single("", "Cannot reload: this runtime was not built from a config file")
       }
       const next = yield* options.reload
-      yield* Agents.checkDefinitions(next)
+      yield* Agents.checkDefinitions(next, seams)
       const { added, changed, removed } = yield* agents.replace(next)
       yield* bus.publish({
         name: "config.reloaded",

@@ -1,3 +1,4 @@
+import * as MockModel from "../../src/llm/MockModel.js"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Stream } from "effect"
 import * as EventBus from "../../src/events/EventBus.js"
@@ -56,7 +57,7 @@ describe("robustness", () => {
         setState: (id, s) => Effect.zipRight(Effect.sync(() => log.push("state")), inner.setState(id, s))
       })
       yield* Effect.flatMap(AgentRuntime.AgentRuntime, (rt) => rt.runDetailed({ agentId: "a", inputText: "x" })).pipe(
-        Effect.provide(AgentRuntime.layer({ agents: [{ id: "a" }] }).pipe(
+        Effect.provide(AgentRuntime.layer({ agents: [{ id: "a", model: MockModel.layer() }] }).pipe(
           Layer.provide(Layer.mergeAll(Layer.succeed(SessionStore, store), EventBus.layer(), Skills.layerNone))
         ))
       )

@@ -1,3 +1,4 @@
+import * as MockModel from "../../src/llm/MockModel.js"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Schema, Stream, Chunk } from "effect"
 import * as AgentRuntime from "../../src/runtime/AgentRuntime.js"
@@ -23,5 +24,5 @@ describe("smoke", () => {
       assert.strictEqual(r3.usage.toolCalls, 1)
       const chunks = Chunk.toReadonlyArray(yield* Stream.runCollect(rt.runStream({ agentId: "a", sessionId: "t", inputText: "hello world" })))
       console.log(chunks.map((c) => `${c.sequence} ${c.kind} ${JSON.stringify(c.payload)}`).join("\n"))
-    }).pipe(Effect.provide(AgentRuntime.layerInMemory({ agents: [{ id: "a", tools: [Add] }] }))))
+    }).pipe(Effect.provide(AgentRuntime.layerInMemory({ agents: [{ id: "a", tools: [Add], model: MockModel.layer() }] }))))
 })

@@ -21,10 +21,10 @@ export const Add = Tool.make("add", {
 export const scripted = (script: ReadonlyArray<MockModel.MockStep>, pricing?: MockModel.Options["pricing"]) =>
   MockModel.layer({ script, pricing })
 
-/** Runtime plus the bus it publishes to, as one layer. */
+/** Runtime plus the bus it publishes to, as one layer; agents without a model of their own echo. */
 export const runtimeLayer = (agents: ReadonlyArray<AgentDefinition>) => {
   const base = Layer.mergeAll(InMemorySessionStore.layer, EventBus.layer(), Skills.layerNone)
-  return Layer.merge(AgentRuntime.layer({ agents }).pipe(Layer.provide(base)), base)
+  return Layer.merge(AgentRuntime.layer({ agents }).pipe(Layer.provide(base), Layer.provide(MockModel.layer())), base)
 }
 
 export const collect = (stream: Stream.Stream<RunStreamChunk, unknown>) =>

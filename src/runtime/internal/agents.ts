@@ -13,7 +13,6 @@ import * as ContextAssembler from "../../context/ContextAssembler.js"
 import { ConfigError, UnknownAgentError } from "../../kernel/Errors.js"
 import { closest } from "../../internal/suggest.js"
 import { LanguageModel } from "../../llm/LanguageModel.js"
-import * as MockModel from "../../llm/MockModel.js"
 import * as ProviderRetry from "../../llm/ProviderRetry.js"
 import { Memory } from "../../memory/Memory.js"
 import * as WindowBuffer from "../../memory/WindowBuffer.js"
@@ -43,13 +42,25 @@ export const ambient: Effect.Effect<Ambient> = Effect.all({
   toolkit: Effect.serviceOption(Toolkit.Toolkit)
 })
 
-/** Definitions are valid: at least one, each with a distinct non-empty id. */
-export const checkDefinitions = (agents: ReadonlyArray<AgentDefinition>): Effect.Effect<void, ConfigError> => {
+/**
+ * Definitions are valid: at least one, each with a distinct non-empty id and a model (its own, or one
+ * in the runtime's context). An agent without a model is an error, never a silent echo.
+ */
+export const checkDefinitions = (
+  agents: ReadonlyArray<AgentDefinition>,
+  seams: Ambient
+): Effect.Effect<void, ConfigError> => {
   const seen = new Set<string>()
   for (const [i, a] of agents.entries()) {
     if (!a.id) return Effect.fail(ConfigError.single(`agents[${i}].id`, "an agent needs a non-empty id"))
     if (seen.has(a.id)) return Effect.fail(ConfigError.single(`agents[${i}].id`, `duplicate agent id '${a.id}'`))
     seen.add(a.id)
+    if (a.model === undefined && Option.isNone(seams.model)) {
+      return Effect.fail(ConfigError.single(`agents[${i}].model`, `agent '${a.id}' has no model`, {
+        hint: "give the agent a model Layer (model: MockModel.layer(), AnthropicModel.layer({...}), ...) " +
+          "or provide a LanguageModel Layer to the runtime"
+      }))
+    }
   }
   return agents.length === 0 ? Effect.fail(ConfigError.single("agents", "at least one agent is required")) : Effect.void
 }
@@ -68,7 +79,8 @@ const buildSeam = <I, S>(
 
 const build = (definition: AgentDefinition, ambient: Ambient): Effect.Effect<AgentEnv, ConfigError, Scope.Scope> =>
   Effect.gen(function*() {
-    const model = yield* buildSeam(definition.model, LanguageModel, ambient.model, () => MockModel.make())
+    const model = yield* buildSeam(definition.model, LanguageModel, ambient.model, () =>
+      Effect.dieMessage(`agent '${definition.id}' has no model`))
     const pattern = yield* buildSeam(definition.pattern, Pattern, ambient.pattern, () => Effect.succeed(React.make))
     const memory = yield* buildSeam(definition.memory, Memory, ambient.memory, () => Effect.succeed(WindowBuffer.make()))
     const assembler = yield* buildSeam(
