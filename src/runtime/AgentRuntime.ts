@@ -65,6 +65,22 @@ export type StartError = UnknownAgentError | SessionBusy | ConfigError
 export type RunInput = RunRequest | RunRequestInput | Schema.Schema.Encoded<typeof RunRequest>
 
 /**
+ * The type of a run's final output: the `outputType` Schema's type when the request has one.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type OutputOf<I> = I extends { readonly outputType: Schema.Schema<infer A, infer _I, never> } ? A : unknown
+
+/**
+ * A RunResult whose `finalOutput` is typed from the request's `outputType` (`null` unless completed).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type TypedRunResult<A> = RunResult & { readonly finalOutput: A | null }
+
+/**
  * The runtime's operations.
  *
  * @since 0.1.0
@@ -72,9 +88,9 @@ export type RunInput = RunRequest | RunRequestInput | Schema.Schema.Encoded<type
  */
 export interface Service {
   /** Runs and returns the final output; any other stop reason than `completed` fails with `RunFailed`. */
-  readonly run: (input: RunInput) => Effect.Effect<unknown, StartError | RunFailed>
+  readonly run: <I extends RunInput>(input: I) => Effect.Effect<OutputOf<I>, StartError | RunFailed>
   /** Runs and returns the whole result, whatever the stop reason. Interrupting it cancels the run. */
-  readonly runDetailed: (input: RunInput) => Effect.Effect<RunResult, StartError>
+  readonly runDetailed: <I extends RunInput>(input: I) => Effect.Effect<TypedRunResult<OutputOf<I>>, StartError>
   /**
    * The run's own stream: `run.started` first, `run.finished` (with the result) last, `sequence` from 0
    * without gaps. Ending the stream early cancels the run.
@@ -242,10 +258,12 @@ export const make = (
     })
 
     return {
-      run: (input) =>
+      run: <I extends RunInput>(input: I) =>
         Effect.flatMap(runDetailed(input), (result) =>
-          result.stopReason === "completed" ? Effect.succeed(result.finalOutput) : Effect.fail(new RunFailed({ result }))),
-      runDetailed,
+          result.stopReason === "completed"
+            ? Effect.succeed(result.finalOutput as OutputOf<I>)
+            : Effect.fail(new RunFailed({ result }))),
+      runDetailed: runDetailed as Service["runDetailed"],
       runStream,
       cancel,
       listAgents: Effect.sync(() => agents.definitions().map((a) => ({ id: a.id, name: a.name ?? a.id }))),

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as JSONSchema from "effect/JSONSchema"
@@ -35,7 +36,7 @@ export interface ToolContext {
  * @since 0.1.0
  * @category models
  */
-export interface Tool<Params = any> {
+export interface Tool<Params = any, R = never> {
   readonly name: string
   readonly description: string
   /** JSON Schema of the parameters, as sent to the model. */
@@ -46,8 +47,28 @@ export interface Tool<Params = any> {
   readonly timeoutMs?: number | undefined
   /** False for tools with side effects that must not run twice (durable runs replay them instead). */
   readonly durableIdempotent: boolean
-  readonly handler: (params: Params, context: ToolContext) => Effect.Effect<unknown, unknown>
+  readonly handler: (params: Params, context: ToolContext) => Effect.Effect<unknown, unknown, R>
 }
+
+/**
+ * The services a tool's handler requires.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Requirements<T> = T extends Tool<any, infer R> ? R : never
+
+/**
+ * A tool whose handler gets the services it requires from `context`: what `Toolkit.layer` does with the
+ * context it is built in.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const provide = <Params, R>(tool: Tool<Params, R>, context: Context.Context<R>): Tool<Params> => ({
+  ...tool,
+  handler: (params, toolContext) => Effect.provide(tool.handler(params, toolContext), context)
+})
 
 /**
  * Options shared by every way of making a tool.
@@ -88,13 +109,13 @@ export const checkName = (name: string) => {
  * @since 0.1.0
  * @category constructors
  */
-export const make = <S extends Schema.Schema<any, any, never>, E = never>(
+export const make = <S extends Schema.Schema<any, any, never>, E = never, R = never>(
   name: string,
   options: CommonOptions & {
     readonly parameters: S
-    readonly handler: (params: Schema.Schema.Type<S>, context: ToolContext) => Effect.Effect<unknown, E>
+    readonly handler: (params: Schema.Schema.Type<S>, context: ToolContext) => Effect.Effect<unknown, E, R>
   }
-): Tool<Schema.Schema.Type<S>> => {
+): Tool<Schema.Schema.Type<S>, R> => {
   checkName(name)
   const decode = Schema.decodeUnknownEither(options.parameters, { errors: "all", onExcessProperty: "error" })
   // a schema with an identifier would otherwise become a top-level $ref, which providers reject
@@ -122,13 +143,13 @@ export const make = <S extends Schema.Schema<any, any, never>, E = never>(
  * @since 0.1.0
  * @category constructors
  */
-export const fromJsonSchema = <E = never>(
+export const fromJsonSchema = <E = never, R = never>(
   name: string,
   options: CommonOptions & {
     readonly jsonSchema: Record<string, unknown>
-    readonly handler: (params: any, context: ToolContext) => Effect.Effect<unknown, E>
+    readonly handler: (params: any, context: ToolContext) => Effect.Effect<unknown, E, R>
   }
-): Tool<any> => {
+): Tool<any, R> => {
   checkName(name)
   const compiled = JsonSchema.compile(options.jsonSchema)
   if (Either.isLeft(compiled)) throw new Error(`Invalid parameter schema of tool '${name}': ${compiled.left}`)
@@ -149,7 +170,7 @@ export const fromJsonSchema = <E = never>(
  * @since 0.1.0
  * @category accessors
  */
-export const spec = (tool: Tool): ToolSpec => ({
+export const spec = (tool: Tool<any, any>): ToolSpec => ({
   name: tool.name,
   description: tool.description,
   parameters: tool.jsonSchema

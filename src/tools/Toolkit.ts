@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { ToolSpec } from "../kernel/Transcript.js"
 import * as Tool from "./Tool.js"
@@ -52,10 +53,19 @@ export const make = (...tools: ReadonlyArray<Tool.Tool>): Service => {
 export const empty: Service = make()
 
 /**
- * A toolkit as a Layer.
+ * A toolkit as a Layer. Handlers that require services get them from the context the Layer is built in,
+ * so their requirements are the Layer's (as `@effect/ai`'s `Toolkit.toLayer`).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (...tools: ReadonlyArray<Tool.Tool>): Layer.Layer<Toolkit> =>
-  Layer.sync(Toolkit, () => make(...tools))
+export const layer = <const Tools extends ReadonlyArray<Tool.Tool<any, any>>>(
+  ...tools: Tools
+): Layer.Layer<Toolkit, never, Tool.Requirements<Tools[number]>> =>
+  Layer.effect(
+    Toolkit,
+    Effect.map(
+      Effect.context<Tool.Requirements<Tools[number]>>(),
+      (context) => make(...tools.map((tool) => Tool.provide(tool, context)))
+    )
+  )
