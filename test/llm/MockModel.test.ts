@@ -12,6 +12,9 @@ import type { Message, ModelRequest, ModelResponse } from "../../src/kernel/Tran
 import { responseText, responseToolCalls } from "../../src/kernel/Transcript.js"
 import * as LanguageModel from "../../src/llm/LanguageModel.js"
 import * as MockModel from "../../src/llm/MockModel.js"
+import { AgentRuntime } from "../../src/runtime/AgentRuntime.js"
+import { SessionStore } from "../../src/sessions/SessionStore.js"
+import { Add, runtimeLayer } from "../support/runtime.js"
 
 const user = (content: string): Message => ({ _tag: "user", content })
 const request = (messages: ReadonlyArray<Message>): ModelRequest => ({ messages, tools: [] })
@@ -167,4 +170,44 @@ describe("MockModel script", () => {
       const r = yield* model.generate(request([user("hi"), { _tag: "assistant", content: [{ _tag: "text", text: "x" }] }, user("/tool calc {\"a\": 1}")]))
       assert.deepStrictEqual(responseToolCalls(r).map((c) => [c.id, c.name, c.arguments]), [["call_1_0", "calc", { a: 1 }]])
     }))
+})
+
+describe("MockModel in a runtime", () => {
+  // with a script position counted by the process, concurrent sessions took each other's steps
+  it.live("concurrent sessions on one scripted model each play the whole script, a retry meeting its scripted error", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime
+      const store = yield* SessionStore
+      const sessions = Array.from({ length: 8 }, (_, i) => `s${i}`)
+      const results = yield* Effect.forEach(
+        sessions,
+        // distinct inputs: conversations identical word for word would share one attempt count
+        (sessionId) => rt.runDetailed({ agentId: "a", sessionId, inputText: `add, for ${sessionId}` }),
+        { concurrency: "unbounded" }
+      )
+      for (const r of results) {
+        assert.strictEqual(r.stopReason, "completed", JSON.stringify(r.error))
+        assert.strictEqual(r.finalOutput, "3")
+        assert.strictEqual(r.usage.toolCalls, 1)
+      }
+      for (const sessionId of sessions) {
+        const messages = (yield* store.loadMessages(sessionId)).map((m) => m.message)
+        assert.deepStrictEqual(messages.map((m) => m._tag), ["user", "assistant", "tool", "assistant"], sessionId)
+        assert.deepStrictEqual(messages[1], {
+          _tag: "assistant",
+          content: [{ _tag: "tool_call", id: "call_0_0", name: "add", arguments: { a: 1, b: 2 } }]
+        })
+      }
+    }).pipe(Effect.provide(runtimeLayer([{
+      id: "a",
+      tools: [Add],
+      retry: { initialBackoffMs: 0, maxBackoffMs: 0 },
+      model: MockModel.layer({
+        script: [
+          { toolCalls: [{ name: "add", arguments: { a: 1, b: 2 } }] },
+          { error: { kind: "overloaded" } },
+          { text: "3" }
+        ]
+      })
+    }]))))
 })
