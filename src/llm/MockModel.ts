@@ -47,7 +47,8 @@ import type * as Pricing from "./Pricing.js"
 export type MockErrorKind = "rate_limit" | "overloaded" | "connection" | "timeout" | "invalid_request" | "auth"
 
 /**
- * One scripted step.
+ * One scripted step: an answer (text, tool calls, usage), or an `error` that an attempt meets before
+ * the answer that follows it; `delayMs` is waited whenever the step is played.
  *
  * @since 0.1.0
  * @category models
@@ -74,6 +75,7 @@ export interface MockStep {
  */
 export interface Options {
   readonly model?: string | undefined
+  /** The steps to play; the step a call plays depends on its conversation, see {@link make}. */
   readonly script?: ReadonlyArray<MockStep> | undefined
   /** A price, so cost budgets can be exercised offline (the mock has none by default). */
   readonly pricing?: Pricing.Pricing | undefined
@@ -217,8 +219,8 @@ interface Play {
  * the turn numbered by the assistant messages in its request, so a run resumed in a new process, a
  * retried call and concurrent sessions each get the step their conversation is at. The script is read
  * as turns: zero or more `error` steps, then one answering step. A conversation meets its turn's errors
- * on its successive attempts (counted in this model instance, per conversation, at most
- * {@link MAX_TRACKED_ATTEMPTS} of them), then the answer; a restart at worst replays a transient
+ * on its successive attempts (counted in this model instance, per conversation, for the latest 1024
+ * conversations; forgotten once answered), then the answer; a restart at worst replays a transient
  * error, as a flaky provider would. A delay belongs to the step that is played. Past the end of the
  * script, every call plays its last step.
  *
