@@ -173,6 +173,16 @@ describe("MockModel script", () => {
 })
 
 describe("MockModel in a runtime", () => {
+  // window_buffer memory gives a run one assistant message per earlier turn of its session
+  it.effect("history counts: a second run of a session starts one turn further in the script", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime
+      assert.strictEqual(yield* rt.run({ agentId: "a", sessionId: "s", inputText: "x" }), "one")
+      assert.strictEqual(yield* rt.run({ agentId: "a", sessionId: "s", inputText: "x" }), "two")
+      assert.strictEqual(yield* rt.run({ agentId: "a", sessionId: "other", inputText: "x" }), "one")
+      assert.strictEqual(yield* rt.run({ agentId: "a", sessionId: "s", inputText: "x" }), "two")
+    }).pipe(Effect.provide(runtimeLayer([{ id: "a", model: MockModel.layer({ script: [{ text: "one" }, { text: "two" }] }) }]))))
+
   // with a script position counted by the process, concurrent sessions took each other's steps
   it.live("concurrent sessions on one scripted model each play the whole script, a retry meeting its scripted error", () =>
     Effect.gen(function*() {
