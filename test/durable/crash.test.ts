@@ -484,7 +484,8 @@ describe("durable runs survive SIGKILL at every store write", () => {
     for (const o of affected) assert.isTrue(sameMemory(o), explain(o))
   })
 
-  // A known defect of the runtime (to be fixed there, not here): a process killed after the run's
+  // Reported as a defect of the runtime ("a kill between the messages write and the memory write leaves
+  // a completed run without its memory turn"; the fix belongs there): a process killed after the run's
   // messages are stored and before window_buffer's memory turn is, then resumed, must still leave the
   // session's memory with the run's turn. The run and its messages are checked first, so that this test
   // fails only for the memory.
