@@ -1,17 +1,19 @@
 /**
  * The crash test of durable runs, with real child processes (test/support/durable-child.ts).
  *
- * A durable run of five model calls and four tool calls (`step`, `write_note` — not idempotent, it
- * appends a line to a notes file —, `step`, `lookup`) is SIGKILLed at every store write of an
- * uninterrupted run, on the SQLite and on the JSONL store, and once inside `write_note` (after its side
- * effect, before it returns). New processes then resume it from its latest checkpoint until it completes;
- * when a resume stops with `ToolOutcomeUnknown`, the test acts as the human: the note is in the file →
- * `assume` the result the tool would have returned; it is not → `rerun` the call.
+ * A durable run on the scripted mock model (`SCRIPT`: five answers, one of them after a scripted rate
+ * limit; four tool calls: `step`, `write_note` — not idempotent, it appends a line to a notes file —,
+ * `step`, `lookup`) is SIGKILLed at every store write of an uninterrupted run, on the SQLite and on the
+ * JSONL store, and once inside `write_note` (after its side effect, before it returns). New processes,
+ * each with a new mock, then resume it from its latest checkpoint until it completes; when a resume
+ * stops with `ToolOutcomeUnknown`, the test acts as the human: the note is in the file → `assume` the
+ * result the tool would have returned; it is not → `rerun` the call.
  *
  * Checked for every kill point: the run completed; the session's messages (and memory) equal those of
- * the uninterrupted run; the note is in the file exactly once; every journal entry decodes and replays;
- * SQLite passes `PRAGMA integrity_check` and every row is read back; every JSONL line parses (a torn
- * last line only if the store reported it).
+ * the uninterrupted run, so the resumed mock went on with the script where the run stood; the note is
+ * in the file exactly once; every journal entry decodes and replays; SQLite passes
+ * `PRAGMA integrity_check` and every row is read back; every JSONL line parses (a torn last line only if
+ * the store reported it).
  *
  * The child is bundled once with esbuild (a dependency of tsx and vite) so each process starts in
  * ~0.3 s instead of ~1.5 s under tsx; without esbuild it falls back to `node --import tsx`.
@@ -52,7 +54,8 @@ import {
   INPUT,
   NOTE_CALL_ID,
   noteLine,
-  PLAN
+  PLAN,
+  SCRIPT
 } from "../support/durable-child.js"
 import { captureWarnings } from "../support/sessions-fixtures.js"
 
@@ -431,13 +434,28 @@ describe("durable runs survive SIGKILL at every store write", () => {
     if (bundle) fs.rmSync(bundle, { force: true })
   })
 
-  it("the uninterrupted run: five model calls, four tools, its note written once", () => {
+  it("the uninterrupted run: five answers (one after a scripted rate limit), four tools, its note written once", () => {
+    assert.strictEqual(SCRIPT.filter((s) => s.error).length, 1)
     assert.strictEqual(baseline.writes.length >= 2 + 5 * PLAN.length, true)
     assert.deepStrictEqual(baseline.messages.map((m) => (m.message as { _tag: string })._tag), [
       "user",
       ...PLAN.flatMap(() => ["assistant", "tool"]),
       "assistant"
     ])
+  })
+
+  // with a mock whose script position was a counter of the process, the resumed process played the
+  // script from its first step again: the transcript diverged and write_note ran a second time
+  it("a scripted mock: a run killed mid-run in one process and resumed in another gives the uninterrupted transcript", () => {
+    // tool results in the journal: step's, then write_note's; kill after the write that follows the latter
+    const results = baseline.writes.flatMap((w, i) => (w === "appendJournal:tool" ? [i] : []))
+    const mid = outcomes.filter((o) => o.point.at === results[1]! + 2)
+    assert.strictEqual(mid.length, 2, `the kill point after write_note's result and the next write, on both stores: ${baseline.writes.join(", ")}`)
+    for (const o of mid) {
+      assert.isTrue(o.completed, explain(o))
+      assert.isTrue(sameMessages(o), explain(o))
+      assert.deepStrictEqual(o.notes, [noteLine(NOTE_CALL_ID, NOTE_TEXT)], explain(o))
+    }
   })
 
   it("every kill point: the run completes, the note is written exactly once, no store is corrupt", () => {
@@ -464,6 +482,33 @@ describe("durable runs survive SIGKILL at every store write", () => {
     const affected = outcomes.filter((o) => o.resumedAfterMemory > 0)
     assert.isAbove(affected.length, 0)
     for (const o of affected) assert.isTrue(sameMemory(o), explain(o))
+  })
+
+  // Reported as a defect of the runtime ("a kill between the messages write and the memory write leaves
+  // a completed run without its memory turn"; the fix belongs there): a process killed after the run's
+  // messages are stored and before window_buffer's memory turn is, then resumed, must still leave the
+  // session's memory with the run's turn. The run and its messages are checked first, so that this test
+  // fails only for the memory.
+  it("a kill between the run's messages write and its memory write, then a resume: the session's memory holds the run's turn", () => {
+    const messagesWrite = baseline.writes.lastIndexOf("appendMessages")
+    const memoryWrite = baseline.writes.lastIndexOf("setState")
+    assert.isAtLeast(messagesWrite, 0, baseline.writes.join(", "))
+    assert.isAtLeast(memoryWrite, 0, baseline.writes.join(", "))
+    // kill after write k (1-based) for every k from the earlier of the two writes up to, not including, the later
+    const between = outcomes.filter((o) =>
+      typeof o.point.at === "number" &&
+      o.point.at >= Math.min(messagesWrite, memoryWrite) + 1 &&
+      o.point.at < Math.max(messagesWrite, memoryWrite) + 1
+    )
+    assert.isAtLeast(between.length, 2, "a kill point between the two writes, on each store")
+    const turn = { runId: "<run>", input: INPUT, output: FINAL, stopReason: "completed" }
+    assert.deepStrictEqual((baseline.state as Record<string, unknown>)["memory_buffer"], [turn])
+    for (const o of between) {
+      assert.isTrue(o.completed, explain(o))
+      assert.isTrue(sameMessages(o), explain(o))
+      assert.deepStrictEqual((o.state as Record<string, unknown>)["memory_buffer"], [turn], `the run's memory turn: ${explain(o)}`)
+      assert.isTrue(sameMemory(o), explain(o))
+    }
   })
 })
 

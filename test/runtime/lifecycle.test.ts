@@ -42,17 +42,21 @@ describe("runtime lifecycle", () => {
       assert.match(error.message, /not built from a config file/)
     }).pipe(Effect.provide(Plugins.runtimeLayer({ agents: [{ id: "a" }] }))))
 
-  it.effect("reloadAgent() rebuilds the agent's seams: a scripted model starts its script again", () =>
+  // the mock's script position follows the conversation, but the attempts it counts (which scripted
+  // error a retry meets) live in the model instance: a rebuilt model counts them from zero again
+  it.effect("reloadAgent() rebuilds the agent's seams: a scripted model forgets the attempts it counted", () =>
     Effect.gen(function*() {
       const rt = yield* AgentRuntime
-      assert.strictEqual(yield* rt.run({ agentId: "a", inputText: "x" }), "one")
-      assert.strictEqual(yield* rt.run({ agentId: "a", inputText: "x" }), "two")
+      const attempt = (sessionId: string) => rt.runDetailed({ agentId: "a", sessionId, inputText: "x" })
+      assert.strictEqual((yield* attempt("s1")).error?.tag, "LlmAuth")
       assert.isTrue(Option.getOrThrow(yield* rt.getAgentInfo("a")).loaded)
       yield* rt.reloadAgent("a")
       assert.isFalse(Option.getOrThrow(yield* rt.getAgentInfo("a")).loaded)
-      assert.strictEqual(yield* rt.run({ agentId: "a", inputText: "x" }), "one")
+      // the same conversation on the old model would have been its second attempt, answered "one"
+      assert.strictEqual((yield* attempt("s2")).error?.tag, "LlmAuth")
+      assert.strictEqual((yield* attempt("s3")).finalOutput, "one")
       assert.strictEqual((yield* Effect.flip(rt.reloadAgent("zz")))._tag, "UnknownAgentError")
-    }).pipe(Effect.provide(runtimeLayer([{ id: "a", model: scripted([{ text: "one" }, { text: "two" }]) }]))))
+    }).pipe(Effect.provide(runtimeLayer([{ id: "a", model: scripted([{ error: { kind: "auth" } }, { text: "one" }]) }]))))
 
   it.effect("closeSession() cancels the session's runs and forgets it; releaseSession() is idempotent", () =>
     Effect.gen(function*() {

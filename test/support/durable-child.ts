@@ -12,6 +12,9 @@
  * SIGKILLs it inside `write_note`, after the note is in the file and before the tool returns. The kill
  * is `process.kill(process.pid, "SIGKILL")`: no finalizer, no flush, exactly what a crash leaves.
  *
+ * The model is the scripted mock (`SCRIPT`): each process builds its own, so a resumed run gets the
+ * answers of the uninterrupted one only because the mock's script position follows the conversation.
+ *
  * The tools are exported too, so a config can point at them with `impl` (the CLI tests do).
  */
 import * as fs from "node:fs"
@@ -20,6 +23,7 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as EventBus from "../../src/events/EventBus.js"
 import { RunResult } from "../../src/kernel/Run.js"
+import * as MockModel from "../../src/llm/MockModel.js"
 import type { AgentDefinition } from "../../src/runtime/Agent.js"
 import * as AgentRuntime from "../../src/runtime/AgentRuntime.js"
 import * as JsonlSessionStore from "../../src/sessions/JsonlSessionStore.js"
@@ -27,7 +31,6 @@ import { SessionStore } from "../../src/sessions/SessionStore.js"
 import * as SqliteSessionStore from "../../src/sessions/SqliteSessionStore.js"
 import * as Skills from "../../src/skills/Skills.js"
 import * as Tool from "../../src/tools/Tool.js"
-import * as Planned from "./planned.js"
 
 /** Arguments of the child process. */
 export interface ChildArgs {
@@ -60,19 +63,32 @@ export const AGENT_ID = "durable-agent"
 /** The input every run starts from. */
 export const INPUT = "take notes"
 
-/** The final answer of the planned model. */
+/** The final answer of the scripted model. */
 export const FINAL = "all done"
 
-/** The tool calls the model makes, in order (call ids `call_0`, `call_1`, ...). */
-export const PLAN: ReadonlyArray<Planned.PlannedCall> = [
+/** The tool calls the model makes, in order, one per answer (the mock's call ids: `call_0_0`, `call_1_0`, ...). */
+export const PLAN: ReadonlyArray<{ readonly name: string; readonly arguments: unknown }> = [
   { name: "step", arguments: { n: 1 } },
   { name: "write_note", arguments: { text: "remember the milk" } },
   { name: "step", arguments: { n: 2 } },
   { name: "lookup", arguments: { key: "answer" } }
 ]
 
-/** The call id of `write_note` in the plan. */
-export const NOTE_CALL_ID = "call_1"
+/** The call id of `write_note` in the plan: the mock's id for the first call of its second answer. */
+export const NOTE_CALL_ID = "call_1_0"
+
+/**
+ * The mock's script: the plan's calls, one per answer, then `FINAL`; the call of `write_note` comes
+ * after a scripted rate limit, so its turn takes two attempts (a resumed process may meet the rate
+ * limit again: a transient error replayed, never a step skipped or repeated).
+ */
+export const SCRIPT: ReadonlyArray<MockModel.MockStep> = [
+  ...PLAN.flatMap((call): Array<MockModel.MockStep> => [
+    ...(call.name === "write_note" ? [{ error: { kind: "rate_limit" as const, message: "scripted rate limit" } }] : []),
+    { toolCalls: [{ name: call.name, arguments: call.arguments }] }
+  ]),
+  { text: FINAL }
+]
 
 /** The line `write_note` appends for a call (and the `written` field of its result). */
 export const noteLine = (callId: string, text: string) => `${callId} ${text}`
@@ -121,7 +137,9 @@ export interface NoteOptions {
 /** The agent of the crash test. */
 export const agent = (notes: string, options?: NoteOptions): AgentDefinition => ({
   id: AGENT_ID,
-  model: Planned.layer(PLAN, FINAL),
+  model: MockModel.layer({ script: SCRIPT }),
+  // the scripted rate limit is retried at once: real time in a child process
+  retry: { initialBackoffMs: 0, maxBackoffMs: 0 },
   tools: [stepTool, writeNoteTool({ notes, ...options }), lookupTool]
 })
 
