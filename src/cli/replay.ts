@@ -68,6 +68,8 @@ export const describeEntry = (entry: JournalEntry): string => {
       }
       if (p["artifact"]) return `artifact ${String(p["artifact"].name)} (${String(p["artifact"].kind ?? "generic")})`
       return messageText(p["message"])
+    case "output":
+      return `output ${json(p["value"])}`
     case "run_finished":
       return String(p["stopReason"])
   }

@@ -59,7 +59,7 @@ export class JournalEntry extends Schema.Class<JournalEntry>("JournalEntry")({
   runId: Schema.String,
   /** Position of the entry within its run, from 0, gap-free. */
   seq: Schema.Int,
-  kind: Schema.Literal("run_started", "model", "tool_started", "tool", "validation_retry", "message", "run_finished"),
+  kind: Schema.Literal("run_started", "model", "tool_started", "tool", "validation_retry", "message", "output", "run_finished"),
   payload: Schema.Unknown,
   timestampMs: Schema.Number
 }) {}

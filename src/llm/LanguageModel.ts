@@ -33,7 +33,8 @@ export interface Service {
   /**
    * The same response as `stream`, with each delta handed to `onDelta` as it arrives and the response as
    * the result. The run loop calls this when a provider has it: no Stream (channel, queue, fibers) per
-   * model call. Providers built with {@link make} have it; {@link streamTo} falls back to `stream`.
+   * model call. Providers built with {@link make} have it (not enumerable, so `{ ...model, stream }`
+   * wrappers are not bypassed); {@link streamTo} falls back to `stream`.
    */
   readonly streamTo?: StreamTo | undefined
 }
@@ -79,26 +80,31 @@ export const make = (impl: {
   readonly pricing: Pricing | undefined
   readonly streamTo: StreamTo
   readonly generate?: ((request: ModelRequest) => Effect.Effect<ModelResponse, LlmError>) | undefined
-}): Service => ({
-  provider: impl.provider,
-  model: impl.model,
-  pricing: impl.pricing,
-  streamTo: impl.streamTo,
-  generate: impl.generate ?? ((request) => impl.streamTo(request, ignoreDelta)),
-  stream: (request) =>
-    Stream.asyncScoped<ModelStreamEvent, LlmError>((emit) =>
-      Effect.forkScoped(
-        impl.streamTo(request, (delta) => Effect.promise(() => emit.single(delta))).pipe(
-          Effect.onExit((exit) =>
-            Exit.isSuccess(exit)
-              ? Effect.promise(() => emit.single({ _tag: "Finished", response: exit.value }).then(() => emit.end()))
-              : Effect.promise(() => emit.halt(exit.cause))
-          ),
-          Effect.ignore
+}): Service => {
+  const service: Service = {
+    provider: impl.provider,
+    model: impl.model,
+    pricing: impl.pricing,
+    generate: impl.generate ?? ((request) => impl.streamTo(request, ignoreDelta)),
+    stream: (request) =>
+      Stream.asyncScoped<ModelStreamEvent, LlmError>((emit) =>
+        Effect.forkScoped(
+          impl.streamTo(request, (delta) => Effect.promise(() => emit.single(delta))).pipe(
+            Effect.onExit((exit) =>
+              Exit.isSuccess(exit)
+                ? Effect.promise(() => emit.single({ _tag: "Finished", response: exit.value }).then(() => emit.end()))
+                : Effect.promise(() => emit.halt(exit.cause))
+            ),
+            Effect.ignore
+          )
         )
       )
-    )
-})
+  }
+  // not enumerable: a wrapper made by spreading a provider and replacing `stream` (to record or delay
+  // calls) has no `streamTo` left to bypass it with
+  Object.defineProperty(service, "streamTo", { value: impl.streamTo, enumerable: false })
+  return service
+}
 
 /**
  * Streams one response of `model` into `onDelta` and returns it: the model's own `streamTo` when it has

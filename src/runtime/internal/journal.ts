@@ -9,6 +9,8 @@
  * - `validation_retry` → `{ attempt, error, message }`: feedback sent to the model
  * - `message` → `{ message }` (added by the pattern), `{ artifact }`, or `{ resume: { checkpointId, upTo } }`
  *   (a resume: entries after `upTo` and before this one are abandoned)
+ * - `output` → `{ value }`: what the pattern returned (before output validation); a durable run resumed
+ *   from the checkpoint after it validates that value instead of running its pattern again
  * - `run_finished` → `{ stopReason }`
  */
 import * as Either from "effect/Either"
@@ -60,6 +62,7 @@ export const JournalRecord = Schema.Union(
       Schema.Struct({ resume: Schema.Struct({ checkpointId: Schema.String, upTo: Schema.Number }) })
     )
   ),
+  record("output", Schema.Struct({ value: Schema.Unknown })),
   record("run_finished", Schema.Struct({ stopReason: Schema.String }))
 )
 export type JournalRecord = typeof JournalRecord.Type
@@ -84,6 +87,8 @@ export interface Replayed {
   readonly steps: number
   readonly artifacts: Array<RunArtifact>
   readonly validationAttempts: number
+  /** The pattern's output, when the journal ends with one that validation has not rejected. */
+  readonly output: { readonly value: unknown } | undefined
   /** The highest seq in the journal (the next entry gets lastSeq + 1). */
   readonly lastSeq: number
 }
@@ -129,8 +134,10 @@ export const replay = (entries: ReadonlyArray<JournalEntry>, upTo: number): Eith
   let usage = RunUsage.empty
   let steps = 0
   let validationAttempts = 0
+  let output: { readonly value: unknown } | undefined
   const artifacts: Array<RunArtifact> = []
   for (const { record } of effective) {
+    if (record.kind !== "run_finished") output = undefined
     switch (record.kind) {
       case "run_started":
         messages = [...record.payload.messages]
@@ -155,6 +162,9 @@ export const replay = (entries: ReadonlyArray<JournalEntry>, upTo: number): Eith
         if ("message" in record.payload) messages.push(record.payload.message)
         if ("artifact" in record.payload) artifacts.push(record.payload.artifact)
         break
+      case "output":
+        output = { value: record.payload.value }
+        break
       case "tool_started":
       case "run_finished":
         break
@@ -167,6 +177,7 @@ export const replay = (entries: ReadonlyArray<JournalEntry>, upTo: number): Eith
     steps,
     artifacts,
     validationAttempts,
+    output,
     lastSeq: sorted.length > 0 ? sorted[sorted.length - 1]!.seq : -1
   })
 }

@@ -14,6 +14,7 @@ import type { RunRequest } from "../../kernel/Run.js"
 import type * as RunContext from "../../kernel/RunContext.js"
 import type { Message } from "../../kernel/Transcript.js"
 import type { Run } from "./env.js"
+import { jsonSafe } from "./json.js"
 
 export interface OutputValidator {
   readonly jsonSchema: Record<string, unknown>
@@ -66,17 +67,34 @@ class ModelRetryRequested {
 
 /**
  * Runs the pattern, then validates its output, until the output is accepted or the retries run out. A
- * resumed run runs its pattern again on the rebuilt conversation: the pattern knows where it was (react
- * answers with a final answer the conversation already ends with), the runtime does not guess.
+ * durable run journals the pattern's output with a checkpoint: resumed from there, it validates that
+ * output (`resumed`) without running the pattern again. Resumed from earlier, the pattern runs again on
+ * the rebuilt conversation and knows where it was (react returns a final answer the conversation already
+ * ends with): the runtime does not guess from the transcript.
  */
-export const execute = (run: Run, context: RunContext.Service): Effect.Effect<unknown, RunError> =>
+export const execute = (
+  run: Run,
+  context: RunContext.Service,
+  resumed: { readonly value: unknown } | undefined
+): Effect.Effect<unknown, RunError> =>
   Effect.gen(function*() {
     const { state, validator } = run
     const max = run.limits.maxValidationRetries
+    let pending = resumed
     while (true) {
-      const raw: unknown = yield* run.agent.pattern.execute(context).pipe(
-        Effect.catchTag("ModelRetryError", (e) => Effect.succeed(new ModelRetryRequested(e.message)))
-      )
+      let raw: unknown
+      if (pending !== undefined) {
+        raw = pending.value
+        pending = undefined
+      } else {
+        raw = yield* run.agent.pattern.execute(context).pipe(
+          Effect.catchTag("ModelRetryError", (e) => Effect.succeed(new ModelRetryRequested(e.message)))
+        )
+        if (run.journal.durable && !(raw instanceof ModelRetryRequested)) {
+          run.journal.append({ kind: "output", payload: { value: jsonSafe(raw) } })
+          yield* run.journal.sync
+        }
+      }
       const verdict: Either.Either<unknown, string> = raw instanceof ModelRetryRequested
         ? Either.left(raw.message)
         : validator

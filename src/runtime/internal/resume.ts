@@ -54,13 +54,16 @@ export const begin = (run: Run): Effect.Effect<void, RunError> =>
     yield* run.journal.sync
   })
 
-/** Rebuilds the run from its journal as of `checkpointId`, then settles the tool calls left open. */
+/**
+ * Rebuilds the run from its journal as of `checkpointId`, then settles the tool calls left open. Returns
+ * the pattern's output when the checkpoint follows it.
+ */
 export const rebuild = (
   run: Run,
   context: RunContext.Service,
   checkpointId: string,
   attempt: number
-): Effect.Effect<void, RunError> =>
+): Effect.Effect<{ readonly value: unknown } | undefined, RunError> =>
   Effect.gen(function*() {
     const { request, state, store } = run
     const { runId, sessionId } = request
@@ -96,6 +99,7 @@ export const rebuild = (
     yield* run.journal.write
     run.emitter.emit("run.resume_succeeded", { checkpointId, attempt, transcriptLength: state.messages.length })
     yield* settleOpenCalls(run, context, entries, checkpointId)
+    return r.output
   })
 
 /** Tool calls of the last model answer that have no result yet: replayed, re-run, or a human decides. */

@@ -46,8 +46,8 @@ const body = (run: Run, context: RunContext.Service, services: RunServices, leas
     while (true) {
       const outcome = yield* Effect.either(
         from === undefined
-          ? Effect.zipRight(Resume.begin(run), Output.execute(run, context))
-          : Effect.zipRight(Resume.rebuild(run, context, from, attempt), Output.execute(run, context))
+          ? Effect.zipRight(Resume.begin(run), Output.execute(run, context, undefined))
+          : Effect.flatMap(Resume.rebuild(run, context, from, attempt), (output) => Output.execute(run, context, output))
       )
       if (Either.isRight(outcome)) return outcome.right
       const error = outcome.left
