@@ -3,7 +3,7 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { printLine } from "./exit.js"
+import { printLine } from "./internal/exit.js"
 import * as Builtins from "../config/BuiltinTypes.js"
 
 export const command = Command.make(
