@@ -81,3 +81,5 @@ export * as AppConfig from "./config/AppConfig.js"
 export * as ConfigLoader from "./config/ConfigLoader.js"
 /** @since 0.1.0 */
 export * as Plugins from "./config/Plugins.js"
+/** @since 0.2.0 */
+export * as Registry from "./config/Registry.js"

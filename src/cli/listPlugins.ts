@@ -4,7 +4,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { printLine } from "./internal/exit.js"
-import * as Builtins from "../config/BuiltinTypes.js"
+import * as Builtins from "../config/Registry.js"
 
 export const command = Command.make(
   "list-plugins",

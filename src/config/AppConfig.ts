@@ -10,39 +10,28 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import * as Builtins from "./BuiltinTypes.js"
+import { type ConfigMessage, MessageAnnotationId, NounAnnotationId } from "./internal/annotations.js"
+import * as Builtins from "./Registry.js"
 
-// ---------------------------------------------------------------------------------------------------------
-// annotations read by the loader's error formatter
-// ---------------------------------------------------------------------------------------------------------
-
-/**
- * Annotation naming what a string literal union lists (e.g. `"memory type"`), so that a wrong value
- * reads `unknown memory type 'bufer' (did you mean 'buffer'?)`.
- *
- * @since 0.1.0
- * @category annotations
- */
-export const NounAnnotationId: unique symbol = Symbol.for("openagents/config/Noun")
-
-/**
- * Annotation on a refinement giving the message (and hint) shown when its predicate fails.
- *
- * @since 0.1.0
- * @category annotations
- */
-export const MessageAnnotationId: unique symbol = Symbol.for("openagents/config/Message")
-
-/**
- * The value of {@link MessageAnnotationId}.
- *
- * @since 0.1.0
- * @category annotations
- */
-export interface ConfigMessage {
-  readonly message: (actual: unknown) => string
-  readonly hint?: (actual: unknown) => string | undefined
-}
+export {
+  /**
+   * The annotations read by the loader's error formatter (defined beside it, re-exported here).
+   *
+   * @since 0.1.0
+   * @category annotations
+   */
+  type ConfigMessage,
+  /**
+   * @since 0.1.0
+   * @category annotations
+   */
+  MessageAnnotationId,
+  /**
+   * @since 0.1.0
+   * @category annotations
+   */
+  NounAnnotationId
+} from "./internal/annotations.js"
 
 // ---------------------------------------------------------------------------------------------------------
 // primitives

@@ -7,12 +7,10 @@
  */
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
-import * as AST from "effect/SchemaAST"
 import * as JsonSchema from "../../internal/jsonSchema.js"
 import type { AppConfig } from "../AppConfig.js"
-import * as Builtins from "../BuiltinTypes.js"
-import { decodeWith, formatPath, isRecord, type Problem, type Segment, unknownKeyProblem } from "./issues.js"
+import * as Builtins from "../Registry.js"
+import { formatPath, isRecord, type Problem, type Segment } from "./issues.js"
 
 /**
  * Compiles a JSON Schema with Ajv (draft-07, or 2019-09 / 2020-12 when its `$schema` says so) and returns
@@ -51,20 +49,9 @@ const checkRef = (
     return
   }
   if (!hasType || typeof ref.type !== "string") return
-  const spec = Builtins.get(seam, ref.type)
-  if (spec === undefined) return // the Schema reports the unknown type
-  const config = ref.config === undefined || ref.config === null ? {} : ref.config
-  if (!isRecord(config)) return // the Schema reports the wrong type
-  const owner = `${label} type '${ref.type}'`
-  const ast = AST.encodedAST(spec.config.ast)
-  if (AST.isTypeLiteral(ast) && ast.propertySignatures.length === 0 && ast.indexSignatures.length === 0) {
-    // `Schema.Struct({})` accepts any object, excess keys included: report every key here
-    for (const key of Object.keys(config)) {
-      out.push(unknownKeyProblem(key, { path: [...path, "config"], struct: ast, owner }))
-    }
-    return
-  }
-  decodeWith(spec.config, config, [...path, "config"], out, owner)
+  if (Builtins.get(seam, ref.type) === undefined) return // the Schema reports the unknown type
+  if (ref.config !== undefined && ref.config !== null && !isRecord(ref.config)) return // the Schema reports the wrong type
+  Builtins.decodeConfig(seam, ref.type, ref.config, [...path, "config"], out)
 }
 
 const checkLlm = (llm: unknown, path: ReadonlyArray<Segment>, out: Array<Problem>): void => {
@@ -156,10 +143,8 @@ const withBuiltinConfig = <R extends { readonly type?: string | undefined; reado
   ref: R
 ): R => {
   if (ref.type === undefined) return ref
-  const spec = Builtins.get(seam, ref.type)
-  if (spec === undefined) return ref
-  const decoded = Schema.decodeUnknownEither(spec.config)(ref.config)
-  return decoded._tag === "Right" && isRecord(decoded.right) ? { ...ref, config: decoded.right } : ref
+  const decoded = Builtins.decodeConfig(seam, ref.type, ref.config, [], [])
+  return Option.isSome(decoded) && isRecord(decoded.value) ? { ...ref, config: decoded.value } : ref
 }
 
 /**

@@ -9,7 +9,7 @@ import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import { closest } from "../../internal/suggest.js"
-import { type ConfigMessage, MessageAnnotationId, NounAnnotationId } from "../AppConfig.js"
+import { type ConfigMessage, MessageAnnotationId, NounAnnotationId } from "./annotations.js"
 
 /** @internal */
 export type Segment = string | number
@@ -167,7 +167,10 @@ export const unknownKeyProblem = (key: string, ctx: WalkContext): Problem => {
       hint: "remove it"
     }
   }
-  const suggestion = closest(key, known)
+  // "timezone" should lead to "default_timezone", which edit distance alone does not find
+  const lower = key.toLowerCase()
+  const suggestion = (lower.length >= 4 ? known.find((k) => k.includes(lower) || lower.includes(k)) : undefined) ??
+    closest(key, known)
   if (suggestion !== undefined) return { path, message: `unknown key (did you mean '${suggestion}'?)` }
   return {
     path,

@@ -7,7 +7,7 @@ import * as JSONSchema from "effect/JSONSchema"
 import type * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import { AppConfig } from "../AppConfig.js"
-import * as Builtins from "../BuiltinTypes.js"
+import * as Builtins from "../Registry.js"
 import { isRecord } from "./issues.js"
 
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
@@ -59,7 +59,7 @@ const configJsonSchema = (schema: Schema.Schema.AnyNoContext): JsonObject => {
 }
 
 const refRules = (seam: Builtins.Seam): JsonObject => {
-  const table: { readonly [name: string]: Builtins.BuiltinSpec } = Builtins.builtins[seam]
+  const table: { readonly [name: string]: Builtins.AnyBuiltin } = Builtins.builtins[seam]
   return {
     oneOf: [{ required: ["type"], properties: { type: true } }, { required: ["impl"], properties: { impl: true } }],
     allOf: Object.entries(table).map(([name, spec]) => {
