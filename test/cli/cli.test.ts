@@ -208,4 +208,19 @@ describe("openagents run in a real process", () => {
     assert.strictEqual(code, 0)
     assert.strictEqual(stdout, "Echo: hi (history=0)\n")
   })
+
+  it("the bin script: a 100,000-deep config and a named pipe are exit 2 with a one-screen message, no stack trace", async () => {
+    const fifo = path.join(dir(), "pipe.json")
+    execFileSync("mkfifo", [fifo])
+    for (const config of [file("deep.json", "[".repeat(100_000) + "]".repeat(100_000)), fifo]) {
+      const child = spawn(process.execPath, ["bin/openagents.js", "validate", config], { stdio: ["ignore", "pipe", "pipe"] })
+      let stderr = ""
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve))
+      assert.strictEqual(code, 2, stderr)
+      assert.include(stderr, `Invalid config ${config}:`)
+      assert.notMatch(stderr, /Maximum call stack|\n\s+at /)
+      assert.isBelow(stderr.split("\n").length, 6)
+    }
+  })
 })
