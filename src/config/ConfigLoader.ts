@@ -8,6 +8,12 @@
  * a `ConfigIssue` located by its JSON path (`agents[0].tools[1].type`); all of them travel in one
  * `ConfigError`.
  *
+ * This module is the public face; each job lives in `config/internal/`: reading (`read.ts`: regular
+ * files only, JSON errors by line and column, a nesting limit), `${VAR}` substitution (`env.ts`),
+ * Schema issues to paths and messages (`issues.ts`), the rules spanning fields (`checks.ts`) and the
+ * JSON Schema export (`schemaExport.ts`). Layers are built from a config by `Plugins.ts`, from the
+ * builtins of `Registry.ts`.
+ *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
