@@ -214,18 +214,21 @@ const toolsOf = (agent: AgentConfig, index: number, dir: string): Effect.Effect<
     }
   )
 
+type LayerSeam = Exclude<Registry.Seam, "tool" | "runtime">
+type ServiceOf<S extends LayerSeam> = Layer.Layer.Success<Registry.Products[S]>
+
 /** The Layer of a plugin ref: your `impl` module, or the builtin `type` from the registry. */
-const seamLayer = <S extends Registry.Seam, I, Svc>(
+const seamLayer = <S extends LayerSeam>(
   seam: S,
-  tag: Context.Tag<I, Svc>,
+  tag: Context.Tag<ServiceOf<S>, any>,
   ref: Ref | undefined,
   dir: string,
   where: string
-): Layer.Layer<I, ConfigError> | undefined => {
+): Layer.Layer<ServiceOf<S>, ConfigError> | undefined => {
   if (!ref) return undefined
   if (ref.impl) return implLayer(tag, ref, dir, where)
   const built = Registry.build(seam, ref.type ?? "", ref.config, { dir, where, id: "" })
-  return Either.isLeft(built) ? Layer.fail(built.left) : (built.right as Layer.Layer<I, ConfigError>)
+  return Either.isLeft(built) ? Layer.fail(built.left) : (built.right as Layer.Layer<ServiceOf<S>, ConfigError>)
 }
 
 /**
