@@ -71,9 +71,9 @@ export * as Agent from "./runtime/Agent.js"
 /** @since 0.1.0 */
 export * as AgentRuntime from "./runtime/AgentRuntime.js"
 /** @since 0.1.0 */
-export * as Client from "./runtime/Client.js"
+export * as Client from "./client/Client.js"
 /** @since 0.1.0 */
-export { createRuntime } from "./runtime/Client.js"
+export { createRuntime } from "./client/Client.js"
 
 /** @since 0.1.0 */
 export * as AppConfig from "./config/AppConfig.js"
@@ -81,3 +81,5 @@ export * as AppConfig from "./config/AppConfig.js"
 export * as ConfigLoader from "./config/ConfigLoader.js"
 /** @since 0.1.0 */
 export * as Plugins from "./config/Plugins.js"
+/** @since 0.2.0 */
+export * as Registry from "./config/Registry.js"

@@ -3,8 +3,8 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { printLine } from "./exit.js"
-import * as Builtins from "../config/BuiltinTypes.js"
+import { printLine } from "./internal/exit.js"
+import * as Builtins from "../config/Registry.js"
 
 export const command = Command.make(
   "list-plugins",

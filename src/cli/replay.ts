@@ -12,15 +12,11 @@ import * as Schema from "effect/Schema"
 import type { JournalEntry } from "../kernel/Session.js"
 import { Message } from "../kernel/Transcript.js"
 import { closest } from "../internal/suggest.js"
-import { CliExit, EXIT, printLine } from "./exit.js"
-import { configArg, formatMessage, formatOption, openStore, requireSession, sessionArg, storeFailure } from "./sessions.js"
+import { configArg, formatOption, sessionArg } from "./internal/args.js"
+import { CliExit, EXIT, printLine } from "./internal/exit.js"
+import { clip, formatMessage, openStore, requireSession, storeFailure } from "./internal/store.js"
 
 const decodeMessage = Schema.decodeUnknownOption(Message)
-
-const clip = (text: string, max = 160): string => {
-  const flat = text.replace(/\s+/g, " ")
-  return flat.length > max ? flat.slice(0, max - 1) + "…" : flat
-}
 
 const json = (value: unknown) => clip(JSON.stringify(value ?? null) ?? "null", 120)
 

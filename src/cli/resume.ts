@@ -13,9 +13,10 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { runIdOfCheckpoint } from "../runtime/internal/journal.js"
 import type { SessionStore } from "../sessions/SessionStore.js"
-import { CliExit, EXIT } from "./exit.js"
-import { chooseAgent, loadRuntime, options as runOptions, streamRun } from "./run.js"
-import { configArg, storeFailure } from "./sessions.js"
+import { agentOption, configArg, runFormatOption } from "./internal/args.js"
+import { CliExit, EXIT } from "./internal/exit.js"
+import { chooseAgent, loadRuntime, streamRun } from "./internal/runner.js"
+import { storeFailure } from "./internal/store.js"
 
 /**
  * Parses the `--assume-call CALL_ID=JSON` values into `contextHints.durable.assume`; a CliExit(2) names
@@ -132,8 +133,8 @@ export const options = {
     Options.withDescription("The session holding the checkpoint (default: found by scanning the store)"),
     Options.optional
   ),
-  agent: runOptions.agent,
-  format: runOptions.format,
+  agent: agentOption,
+  format: runFormatOption,
   rerunCall: Options.text("rerun-call").pipe(
     Options.withDescription("Run this open tool call again (its side effect did not happen); repeatable"),
     Options.repeated

@@ -3,13 +3,13 @@
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
-import { printLine } from "./exit.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ConfigLoader from "../config/ConfigLoader.js"
 import * as Plugins from "../config/Plugins.js"
 import type { ConfigError } from "../kernel/Errors.js"
-import { configFailure } from "./run.js"
+import { configFailure } from "./internal/configErrors.js"
+import { printLine } from "./internal/exit.js"
 
 const buildSeam = <A>(layer: Layer.Layer<A, ConfigError> | undefined) =>
   layer ? Effect.scoped(Layer.build(layer)).pipe(Effect.asVoid, Effect.mapError(configFailure)) : Effect.void

@@ -9,13 +9,14 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
+import * as Either from "effect/Either"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import * as ContextAssembler from "../context/ContextAssembler.js"
 import * as EventBus from "../events/EventBus.js"
-import { ConfigError, type SessionStoreError } from "../kernel/Errors.js"
+import { ConfigError } from "../kernel/Errors.js"
 import * as AnthropicModel from "../llm/AnthropicModel.js"
 import type { LanguageModel } from "../llm/LanguageModel.js"
 import * as MockModel from "../llm/MockModel.js"
@@ -24,21 +25,16 @@ import * as OpenAiResponsesModel from "../llm/OpenAiResponsesModel.js"
 import type * as Pricing from "../llm/Pricing.js"
 import type { RetryOptions } from "../llm/ProviderRetry.js"
 import { Memory } from "../memory/Memory.js"
-import * as WindowBuffer from "../memory/WindowBuffer.js"
 import { Pattern } from "../patterns/Pattern.js"
-import * as React from "../patterns/React.js"
 import type { AgentDefinition } from "../runtime/Agent.js"
 import * as AgentRuntime from "../runtime/AgentRuntime.js"
-import * as InMemorySessionStore from "../sessions/InMemorySessionStore.js"
-import * as JsonlSessionStore from "../sessions/JsonlSessionStore.js"
-import * as SqliteSessionStore from "../sessions/SqliteSessionStore.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import * as Skills from "../skills/Skills.js"
-import * as Builtin from "../tools/builtin/index.js"
 import { checkName, type Tool } from "../tools/Tool.js"
 import * as ToolExecutor from "../tools/ToolExecutor.js"
 import type { AgentConfig, AppConfig, LlmConfig, PricingConfig } from "./AppConfig.js"
 import * as ConfigLoader from "./ConfigLoader.js"
+import * as Registry from "./Registry.js"
 import type { LoadedConfig } from "./ConfigLoader.js"
 
 /**
@@ -58,11 +54,6 @@ interface Ref {
   readonly impl?: string | undefined
   readonly config?: Readonly<Record<string, unknown>> | undefined
 }
-
-const num = (config: Readonly<Record<string, unknown>> | undefined, key: string): number | undefined =>
-  typeof config?.[key] === "number" ? (config[key] as number) : undefined
-const str = (config: Readonly<Record<string, unknown>> | undefined, key: string): string | undefined =>
-  typeof config?.[key] === "string" ? (config[key] as string) : undefined
 
 /**
  * Imports the export named by an `impl` ref.
@@ -208,12 +199,7 @@ const toolsOf = (agent: AgentConfig, index: number, dir: string): Effect.Effect<
     agent.tools.map((t, i) => [t, i] as const).filter(([t]) => t.enabled !== false),
     ([ref, i]) => {
       const where = `agents[${index}].tools[${i}]`
-      if (ref.type) {
-        return Effect.try({
-          try: () => Builtin.make(ref.type!, ref.id, ref.config ?? {}),
-          catch: (e) => ConfigError.single(where, (e as Error).message)
-        })
-      }
+      if (ref.type) return Registry.build("tool", ref.type, ref.config, { dir, where, id: ref.id })
       return Effect.gen(function*() {
         const value = yield* instantiate(yield* importImpl(ref.impl!, dir, where), ref.config ?? {}, where)
         if (!isTool(value)) {
@@ -228,17 +214,21 @@ const toolsOf = (agent: AgentConfig, index: number, dir: string): Effect.Effect<
     }
   )
 
-const seamLayer = <I, S>(
+type LayerSeam = Exclude<Registry.Seam, "tool" | "runtime">
+type ServiceOf<S extends LayerSeam> = Layer.Layer.Success<Registry.Products[S]>
+
+/** The Layer of a plugin ref: your `impl` module, or the builtin `type` from the registry. */
+const seamLayer = <S extends LayerSeam>(
+  seam: S,
+  tag: Context.Tag<ServiceOf<S>, any>,
   ref: Ref | undefined,
-  tag: Context.Tag<I, S>,
-  builtins: Record<string, (config: Readonly<Record<string, unknown>> | undefined) => Layer.Layer<I>>,
   dir: string,
   where: string
-): Layer.Layer<I, ConfigError> | undefined => {
+): Layer.Layer<ServiceOf<S>, ConfigError> | undefined => {
   if (!ref) return undefined
   if (ref.impl) return implLayer(tag, ref, dir, where)
-  const make = builtins[ref.type ?? ""]
-  return make ? make(ref.config) : Layer.fail(ConfigError.single(`${where}.type`, `unknown type '${ref.type}'`))
+  const built = Registry.build(seam, ref.type ?? "", ref.config, { dir, where, id: "" })
+  return Either.isLeft(built) ? Layer.fail(built.left) : (built.right as Layer.Layer<ServiceOf<S>, ConfigError>)
 }
 
 /**
@@ -262,17 +252,16 @@ export const agentDefinition = (
       instructions: agent.instructions ?? undefined,
       model: modelLayer(llm),
       tools,
-      pattern: seamLayer(agent.pattern, Pattern, { react: () => React.layer }, dir, `${where}.pattern`),
-      memory: seamLayer(agent.memory, Memory, {
-        window_buffer: (c) => WindowBuffer.layer({ windowSize: num(c, "window_size"), stateKey: str(c, "state_key") }),
-        buffer: (c) => WindowBuffer.layer({ windowSize: num(c, "max_items") ?? Number.MAX_SAFE_INTEGER, stateKey: str(c, "state_key") })
-      }, dir, `${where}.memory`),
-      contextAssembler: seamLayer(agent.context_assembler ?? undefined, ContextAssembler.ContextAssembler, {
-        passthrough: () => ContextAssembler.layerPassthrough
-      }, dir, `${where}.context_assembler`),
-      toolExecutor: seamLayer(agent.tool_executor ?? undefined, ToolExecutor.ToolExecutor, {
-        default: (c) => ToolExecutor.layer({ defaultTimeoutMs: num(c, "default_timeout_ms") })
-      }, dir, `${where}.tool_executor`),
+      pattern: seamLayer("pattern", Pattern, agent.pattern, dir, `${where}.pattern`),
+      memory: seamLayer("memory", Memory, agent.memory, dir, `${where}.memory`),
+      contextAssembler: seamLayer(
+        "context_assembler",
+        ContextAssembler.ContextAssembler,
+        agent.context_assembler ?? undefined,
+        dir,
+        `${where}.context_assembler`
+      ),
+      toolExecutor: seamLayer("tool_executor", ToolExecutor.ToolExecutor, agent.tool_executor ?? undefined, dir, `${where}.tool_executor`),
       memoryOnError: agent.memory.on_error,
       retry: retryOf(llm),
       maxSteps: agent.runtime.max_steps,
@@ -290,48 +279,18 @@ export const agentDefinition = (
     } satisfies AgentDefinition
   })
 
-const storeError = (where: string) => (e: SessionStoreError) =>
-  ConfigError.single(where, e.message, e.hint ? { hint: e.hint } : undefined)
-
 /**
  * The runtime-wide services of a config.
  *
  * @since 0.1.0
  * @category layers
  */
-export const servicesLayer = (config: AppConfig, dir: string): Built["services"] => {
-  const session = config.session as Ref
-  const sessionLayer: Layer.Layer<SessionStore, ConfigError> = session.impl
-    ? implLayer(SessionStore, session, dir, "session")
-    : session.type === "jsonl_file"
-    ? Layer.mapError(
-      JsonlSessionStore.layer({
-        rootDir: path.resolve(dir, str(session.config, "root_dir")!),
-        fsync: session.config?.["fsync"] === true,
-        lockTimeoutMs: num(session.config, "lock_timeout_ms")
-      }),
-      storeError("session.config.root_dir")
-    )
-    : session.type === "sqlite"
-    ? Layer.mapError(
-      SqliteSessionStore.layer({
-        dbPath: path.resolve(dir, str(session.config, "db_path")!),
-        busyTimeoutMs: num(session.config, "busy_timeout_ms"),
-        lockTimeoutMs: num(session.config, "lock_timeout_ms")
-      }),
-      storeError("session.config.db_path")
-    )
-    : InMemorySessionStore.layer
-  const events = config.events as Ref
-  const eventsLayer: Layer.Layer<EventBus.EventBus, ConfigError> = events.impl
-    ? implLayer(EventBus.EventBus, events, dir, "events")
-    : EventBus.layer({ maxHistory: num(events.config, "max_history") })
-  const skills = config.skills as Ref
-  const skillsLayer: Layer.Layer<Skills.Skills, ConfigError> = skills.impl
-    ? implLayer(Skills.Skills, skills, dir, "skills")
-    : Skills.layerNone
-  return Layer.mergeAll(sessionLayer, eventsLayer, skillsLayer)
-}
+export const servicesLayer = (config: AppConfig, dir: string): Built["services"] =>
+  Layer.mergeAll(
+    seamLayer("session", SessionStore, config.session as Ref, dir, "session")!,
+    seamLayer("events", EventBus.EventBus, config.events as Ref, dir, "events")!,
+    seamLayer("skills", Skills.Skills, config.skills as Ref, dir, "skills")!
+  )
 
 /**
  * Everything a loaded config describes.

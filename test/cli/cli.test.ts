@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { cli, useCli } from "../support/cli.js"
@@ -56,6 +56,32 @@ describe("openagents validate: every mistake exits 2 with its path and a clear m
     err.length = 0
     assert.strictEqual(await cli("validate", dir()), 2)
     assert.match(err.join(""), /director/)
+  })
+
+  it("a config nested 100,000 levels deep is a config error naming the file, not a stack overflow", async () => {
+    const deep = "[".repeat(100_000) + "]".repeat(100_000)
+    for (const [name, text] of [
+      ["deep-root.json", deep],
+      ["deep-agents.json", `{"agents": ${deep}}`],
+      ["deep-schema.json", `{"agents": [{"id": "a", "output_schema": {"default": ${deep}}}]}`],
+      ["deep-open.json", "[".repeat(100_000)]
+    ] as const) {
+      err.length = 0
+      const p = file(name, text)
+      assert.strictEqual(await cli("validate", p), 2, err.join(""))
+      const text_ = err.join("")
+      assert.include(text_, p)
+      assert.match(text_, /nested more than 100 levels deep at line 1, column \d+/)
+      assert.notMatch(text_, /Maximum call stack|\n\s+at /)
+    }
+  })
+
+  it("a named pipe is refused at once with exit 2 (reading it would block)", async () => {
+    const fifo = path.join(dir(), "agent.json")
+    execFileSync("mkfifo", [fifo])
+    assert.strictEqual(await cli("validate", fifo), 2)
+    assert.match(err.join(""), /is a named pipe \(FIFO\), not a regular config file/)
+    assert.include(err.join(""), fifo)
   })
 
   it("a config with several mistakes lists all of them", async () => {
@@ -181,5 +207,20 @@ describe("openagents run in a real process", () => {
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve))
     assert.strictEqual(code, 0)
     assert.strictEqual(stdout, "Echo: hi (history=0)\n")
+  })
+
+  it("the bin script: a 100,000-deep config and a named pipe are exit 2 with a one-screen message, no stack trace", async () => {
+    const fifo = path.join(dir(), "pipe.json")
+    execFileSync("mkfifo", [fifo])
+    for (const config of [file("deep.json", "[".repeat(100_000) + "]".repeat(100_000)), fifo]) {
+      const child = spawn(process.execPath, ["bin/openagents.js", "validate", config], { stdio: ["ignore", "pipe", "pipe"] })
+      let stderr = ""
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve))
+      assert.strictEqual(code, 2, stderr)
+      assert.include(stderr, `Invalid config ${config}:`)
+      assert.notMatch(stderr, /Maximum call stack|\n\s+at /)
+      assert.isBelow(stderr.split("\n").length, 6)
+    }
   })
 })

@@ -395,6 +395,31 @@ describe("ConfigLoader.loadFile", () => {
       assert.strictEqual(error.source, fixture("invalid.json"))
     }))
 
+  it.effect("JSON nested deeper than MAX_DEPTH fails with line and column, whatever its shape", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(ConfigLoader.parseJson(`{"agents": ${"[".repeat(100_000)}`, "deep.json"))
+      assert.strictEqual(error.message, "JSON nested more than 100 levels deep at line 1, column 111")
+      assert.strictEqual(error.source, "deep.json")
+      // brackets inside strings do not count; 100 levels (4 + 96 here) are fine
+      const ok = `{"agents": [{"id": "a", "instructions": "${"[".repeat(500)}", "output_schema": {"default": ${"[".repeat(96)}${"]".repeat(96)}}}]}`
+      const config = yield* Effect.flatMap(ConfigLoader.parseJson(ok), (json) => ConfigLoader.decode(json, { env: noEnv }))
+      assert.strictEqual(config.agents[0]!.instructions, "[".repeat(500))
+    }))
+
+  it.effect("a config object nested too deep (or cyclic) is an issue, not a stack overflow", () =>
+    Effect.gen(function*() {
+      let deep: unknown = []
+      for (let i = 0; i < 100_000; i++) deep = [deep]
+      const error = yield* decodeError({ agents: [{ id: "a", output_schema: { default: deep } }] })
+      assert.strictEqual(error.issues.length, 1)
+      assert.match(error.issues[0]!.path, /^agents\[0\]\.output_schema\.default/)
+      assert.include(error.issues[0]!.message, "more than 100 levels deep")
+      const cyclic: Record<string, unknown> = { agents: [{ id: "a" }] }
+      cyclic["self"] = cyclic
+      const cycle = yield* decodeError(cyclic)
+      assert.include(cycle.issues[0]!.message, "cycle")
+    }))
+
   it.effect("an empty text is invalid JSON at its end", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(ConfigLoader.parseJson("{\n  \"agents\": [", "inline"))

@@ -121,4 +121,18 @@ describe("json_parse", () => {
     assert.deepStrictEqual(JsonParse.parsePath("[2]['x y'][\"z\"]"), Either.right([2, "x y", "z"]))
     assert.deepStrictEqual(JsonParse.parsePath("$.a"), Either.right(["a"]))
   })
+
+  it.effect("5,000-deep input is a clear TooDeep error, never a success the model cannot read", () =>
+    Effect.gen(function*() {
+      for (const text of ["[".repeat(5000) + "]".repeat(5000), "{\"a\":".repeat(5000) + "1" + "}".repeat(5000)]) {
+        const error = yield* Effect.flip(run(text))
+        assert.instanceOf(error, JsonParse.JsonParseError)
+        assert.strictEqual(error.reason, "TooDeep")
+        assert.include(error.message, `nested more than ${JsonParse.MAX_DEPTH} levels deep (at position`)
+      }
+      // at the limit the value comes back whole and serializes (brackets in strings do not count)
+      const atLimit = "[".repeat(JsonParse.MAX_DEPTH) + "\"[[[[\"" + "]".repeat(JsonParse.MAX_DEPTH)
+      const { value } = yield* run(atLimit)
+      assert.strictEqual(JSON.stringify(value), atLimit)
+    }))
 })

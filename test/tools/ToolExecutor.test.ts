@@ -65,10 +65,10 @@ const usesContext = Tool.make("uses_context", {
 })
 
 const builtins = [
-  Builtin.make("calc", "calc", {}),
-  Builtin.make("current_time", "current_time", {}),
-  Builtin.make("json_parse", "json_parse", {}),
-  Builtin.make("text_transform", "text_transform", {})
+  Builtin.Calc.make(),
+  Builtin.CurrentTime.make(),
+  Builtin.JsonParse.make(),
+  Builtin.TextTransform.make()
 ]
 
 const toolkit = Toolkit.make(...builtins, failing, dies, throwsInside, throwsOutside, dieString, usesContext)
@@ -391,7 +391,7 @@ describe("ToolExecutor", () => {
 
     it.effect("a builtin's timeout_ms config reaches the executor", () =>
       Effect.gen(function*() {
-        const calc = Builtin.make("calc", "calc", { timeout_ms: 250 })
+        const calc = Builtin.Calc.make({ timeoutMs: 250 })
         assert.strictEqual(calc.timeoutMs, 250)
       }))
   })
@@ -449,7 +449,7 @@ describe("ToolExecutor", () => {
         const { sum, timeout } = yield* program.pipe(
           Effect.provide(Layer.merge(
             ToolExecutor.layer({ defaultTimeoutMs: 200 }),
-            Toolkit.layer(Builtin.make("calc", "calc", {}), sleeper("slow", interrupted))
+            Toolkit.layer(Builtin.Calc.make(), sleeper("slow", interrupted))
           ))
         )
         assert.deepStrictEqual(sum, { expression: "40 + 2", result: 42 })

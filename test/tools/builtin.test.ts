@@ -1,6 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
+import * as Either from "effect/Either"
+import * as Registry from "../../src/config/Registry.js"
+import type { ConfigError } from "../../src/kernel/Errors.js"
 import * as Builtin from "../../src/tools/builtin/index.js"
 import type * as Tool from "../../src/tools/Tool.js"
 import { context } from "./fixtures.js"
@@ -12,21 +15,32 @@ const expected: Record<string, { readonly properties: ReadonlyArray<string>; rea
   text_transform: { properties: ["text", "operation"], required: ["text", "operation"] }
 }
 
-describe("builtin registry", () => {
+const where = "agents[0].tools[0]"
+const build = (type: string, id: string, config?: unknown) => Registry.build("tool", type, config, { dir: ".", where, id })
+const make = (type: string, id: string, config?: unknown): Tool.Tool => Either.getOrThrow(build(type, id, config))
+const problems = (type: string, id: string, config?: unknown): ReadonlyArray<string> => {
+  const result = build(type, id, config)
+  if (Either.isRight(result)) return assert.fail(`expected ${type} ${JSON.stringify(config)} to be refused`)
+  const error: ConfigError = result.left
+  return error.issues.map((i) => `${i.path}: ${i.message}`)
+}
+const modules = { calc: Builtin.Calc, current_time: Builtin.CurrentTime, json_parse: Builtin.JsonParse, text_transform: Builtin.TextTransform }
+
+describe("builtin tools, built through the registry", () => {
   it("has the four builtin types", () => {
-    assert.deepStrictEqual([...Builtin.builtins.keys()], ["calc", "current_time", "json_parse", "text_transform"])
-    for (const [type, builtin] of Builtin.builtins) {
-      assert.isAbove(builtin.description.length, 80, type)
-      const tool = builtin.make({})
+    assert.deepStrictEqual(Registry.typeNames("tool"), ["calc", "current_time", "json_parse", "text_transform"])
+    for (const type of Registry.typeNames("tool")) {
+      const tool = make(type, type)
+      assert.isAbove(tool.description.length, 80, type)
       assert.strictEqual(tool.name, type)
-      assert.strictEqual(tool.description, builtin.description)
+      assert.strictEqual(tool.description, modules[type].description)
       assert.isTrue(tool.durableIdempotent)
     }
   })
 
   for (const [type, shape] of Object.entries(expected)) {
     it(`${type}: its JSON Schema is an object with described properties and the required fields`, () => {
-      const schema = Builtin.make(type, type).jsonSchema
+      const schema = make(type, type).jsonSchema
       assert.strictEqual(schema["type"], "object")
       assert.isUndefined(schema["$schema"])
       assert.isUndefined(schema["$ref"])
@@ -43,79 +57,72 @@ describe("builtin registry", () => {
   }
 
   it("text_transform's JSON Schema lists the operations", () => {
-    const schema = Builtin.make("text_transform", "t").jsonSchema
+    const schema = make("text_transform", "t").jsonSchema
     const operation = (schema["properties"] as Record<string, Record<string, unknown>>)["operation"]!
     assert.deepStrictEqual(operation["enum"], ["upper", "lower", "title", "reverse", "trim", "length", "word_count", "slug"])
   })
 
   it.effect("make(type, id, config) names the tool by its id", () =>
     Effect.gen(function*() {
-      const tool = Builtin.make("calc", "math_eval", {})
+      const tool = make("calc", "math_eval", {})
       assert.strictEqual(tool.name, "math_eval")
       assert.deepStrictEqual(yield* tool.handler({ expression: "6*7" }, context), { expression: "6*7", result: 42 })
-      assert.strictEqual(Builtin.make("json_parse", "parse-json").name, "parse-json")
+      assert.strictEqual(make("json_parse", "parse-json").name, "parse-json")
     }))
 
-  it("rejects an id that is not a valid tool name", () => {
-    assert.throws(() => Builtin.make("calc", "my calc", {}), /Invalid tool name 'my calc'/)
+  it("rejects an id that is not a valid tool name, at the tool's path", () => {
+    assert.deepStrictEqual(problems("calc", "my calc", {}).length, 1)
+    assert.match(problems("calc", "my calc", {})[0]!, /^agents\[0\]\.tools\[0\]: Invalid tool name 'my calc'/)
   })
 
-  it("an unknown type throws with a suggestion", () => {
-    assert.throws(
-      () => Builtin.make("calculator", "c", {}),
-      "Unknown builtin tool type 'calculator'. Builtin types: [calc, current_time, json_parse, text_transform]"
-    )
-    assert.throws(
-      () => Builtin.make("json-parse", "j", {}),
-      "Unknown builtin tool type 'json-parse'. Did you mean 'json_parse'? Builtin types: [calc, current_time, json_parse, text_transform]"
-    )
+  it("an unknown type is refused with the builtin types", () => {
+    const result = build("calculator", "c", {})
+    assert.isTrue(Either.isLeft(result))
+    const error = (result as Either.Left<ConfigError, Tool.Tool>).left
+    assert.strictEqual(error.issues[0]!.path, "agents[0].tools[0].type")
+    assert.strictEqual(error.issues[0]!.message, "unknown tool type 'calculator'")
+    assert.strictEqual(error.hint, "builtin tool types: calc, current_time, json_parse, text_transform")
   })
 
-  it("an unknown config key throws naming the key", () => {
-    assert.throws(
-      () => Builtin.make("calc", "calc", { precision: 2 }),
-      "Unknown config key 'precision' for builtin tool 'calc'. Allowed keys: [timeout_ms]"
-    )
-    assert.throws(
-      () => Builtin.make("current_time", "now", { timezone: "UTC" }),
-      "Unknown config key 'timezone' for builtin tool 'current_time'. Did you mean 'default_timezone'? Allowed keys: [timeout_ms, default_timezone]"
-    )
-    assert.throws(() => Builtin.builtins.get("json_parse")!.make({ timeoutMs: 5 }), /Unknown config key 'timeoutMs'.*Did you mean 'timeout_ms'/)
+  it("the config is decoded with the type's own Schema: unknown keys and wrong values, each at its JSON path", () => {
+    assert.deepStrictEqual(problems("calc", "calc", { precision: 2 }), ["agents[0].tools[0].config.precision: unknown key"])
+    assert.deepStrictEqual(problems("current_time", "now", { timezone: "UTC" }), [
+      "agents[0].tools[0].config.timezone: unknown key (did you mean 'default_timezone'?)"
+    ])
+    assert.deepStrictEqual(problems("json_parse", "j", { timeoutMs: 5 }), [
+      "agents[0].tools[0].config.timeoutMs: unknown key (did you mean 'timeout_ms'?)"
+    ])
     // prototype keys are not config keys
-    assert.throws(() => Builtin.make("text_transform", "t", JSON.parse("{\"constructor\": 1}")), /Unknown config key 'constructor'/)
-  })
-
-  it("a config value of the wrong type throws naming the key", () => {
+    assert.deepStrictEqual(problems("text_transform", "t", JSON.parse("{\"constructor\": 1}")), [
+      "agents[0].tools[0].config.constructor: unknown key"
+    ])
     for (const value of [0, -5, 1.5, "100"]) {
-      assert.throws(
-        () => Builtin.make("calc", "calc", { timeout_ms: value }),
-        "Invalid config key 'timeout_ms' for builtin tool 'calc': must be a positive integer"
-      )
+      assert.strictEqual(problems("calc", "calc", { timeout_ms: value }).length, 1)
+      assert.match(problems("calc", "calc", { timeout_ms: value })[0]!, /^agents\[0\]\.tools\[0\]\.config\.timeout_ms: /)
     }
-    assert.throws(
-      () => Builtin.make("current_time", "now", { default_timezone: "Atlantis/Capital" }),
-      "Invalid config key 'default_timezone' for builtin tool 'current_time': 'Atlantis/Capital' is not a valid IANA timezone (e.g. 'UTC', 'Europe/Paris')"
-    )
-    assert.throws(() => Builtin.make("current_time", "now", { default_timezone: 1 }), /'default_timezone'.*must be a string/)
-    assert.throws(() => Builtin.make("calc", "calc", [] as unknown as Record<string, unknown>), /expected an object/)
+    assert.match(problems("current_time", "now", { default_timezone: "Atlantis/Capital" })[0]!, /config\.default_timezone: .*IANA timezone/)
+    assert.match(problems("calc", "calc", [])[0]!, /^agents\[0\]\.tools\[0\]\.config: /)
   })
 
   it.effect("config values reach the tool", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(Date.UTC(2026, 5, 1, 12, 0, 0))
-      const tool: Tool.Tool = Builtin.make("current_time", "paris_time", { default_timezone: "Europe/Paris", timeout_ms: 2000 })
+      const tool: Tool.Tool = make("current_time", "paris_time", { default_timezone: "Europe/Paris", timeout_ms: 2000 })
       assert.strictEqual(tool.timeoutMs, 2000)
       const result = (yield* tool.handler({}, context)) as { timezone: string; local: string }
       assert.strictEqual(result.timezone, "Europe/Paris")
       assert.strictEqual(result.local, "2026-06-01 14:00:00")
-      assert.isUndefined(Builtin.make("calc", "calc").timeoutMs)
-      assert.isUndefined(Builtin.make("calc", "calc", { timeout_ms: undefined }).timeoutMs)
+      assert.isUndefined(make("calc", "calc").timeoutMs)
+      assert.isUndefined(make("calc", "calc", { timeout_ms: undefined }).timeoutMs)
     }))
 
   it("configKeys lists what each type accepts", () => {
-    assert.deepStrictEqual(Builtin.configKeys("calc"), ["timeout_ms"])
-    assert.deepStrictEqual(Builtin.configKeys("current_time"), ["timeout_ms", "default_timezone"])
-    assert.isUndefined(Builtin.configKeys("nope"))
+    assert.deepStrictEqual(Registry.configKeys(Registry.builtins.tool.calc.config).map((k) => k.name), ["timeout_ms"])
+    assert.deepStrictEqual(Registry.configKeys(Registry.builtins.tool.current_time.config).map((k) => k.name), [
+      "timeout_ms",
+      "default_timezone"
+    ])
+    assert.isUndefined(Registry.get("tool", "nope"))
   })
 
   it("re-exports the builtin modules", () => {

@@ -10,13 +10,14 @@ import * as Schema from "effect/Schema"
 import * as Tool from "../Tool.js"
 
 /**
- * The text is not valid JSON, the path is malformed, or the path selects nothing.
+ * The text is not valid JSON, nests deeper than {@link MAX_DEPTH}, the path is malformed, or the path
+ * selects nothing.
  *
  * @since 0.1.0
  * @category errors
  */
 export class JsonParseError extends Schema.TaggedError<JsonParseError>()("JsonParseError", {
-  reason: Schema.Literal("InvalidJson", "InvalidPath", "PathNotFound"),
+  reason: Schema.Literal("InvalidJson", "TooDeep", "InvalidPath", "PathNotFound"),
   message: Schema.String,
   path: Schema.optional(Schema.String)
 }) {
@@ -132,12 +133,49 @@ export const select = (
 }
 
 /**
+ * How deep arrays and objects may nest in a document `json_parse` returns. A value nested much deeper
+ * cannot be serialized back for the model (JSON.stringify recurses and overflows the stack), so such a
+ * text is refused with a clear error instead of reaching the model as something else.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const MAX_DEPTH = 512
+
+/** Where the first bracket opening level MAX_DEPTH + 1 is, skipping strings (no recursion, before parsing). */
+const tooDeepAt = (text: string): number | undefined => {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_DEPTH) return i
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return undefined
+}
+
+/**
  * Parses `text` as JSON and selects `path` in it.
  *
  * @since 0.1.0
  * @category parsing
  */
 export const parse = (text: string, path?: string): Either.Either<unknown, JsonParseError> => {
+  const deep = tooDeepAt(text)
+  if (deep !== undefined) {
+    return Either.left(
+      new JsonParseError({
+        reason: "TooDeep",
+        message: `JSON nested more than ${MAX_DEPTH} levels deep (at position ${deep}): json_parse returns ` +
+          `documents nested at most ${MAX_DEPTH} levels deep`
+      })
+    )
+  }
   let value: unknown
   try {
     value = JSON.parse(text)

@@ -3,7 +3,7 @@
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import type { StopReason } from "../kernel/Run.js"
+import type { StopReason } from "../../kernel/Run.js"
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, limit: 3, cancelled: 130 } as const
 

@@ -20,7 +20,7 @@ import * as Plugins from "../config/Plugins.js"
 import type { ConfigError } from "../kernel/Errors.js"
 import type { RunResult } from "../kernel/Run.js"
 import type { RunStreamChunk } from "../kernel/RunStreamChunk.js"
-import * as AgentRuntime from "./AgentRuntime.js"
+import * as AgentRuntime from "../runtime/AgentRuntime.js"
 
 /**
  * A runtime driven with Promises.
@@ -36,6 +36,13 @@ export interface Client {
   /** The run's chunks as they happen; leaving the loop early cancels the run. */
   readonly runStream: (request: AgentRuntime.RunInput) => AsyncIterable<RunStreamChunk>
   readonly cancel: (runId: string) => Promise<boolean>
+  /**
+   * Cancels the session's runs and forgets the session, so a long-lived process does not keep every
+   * session it ever served. Its stored history stays in the session store.
+   *
+   * @since 0.2.0
+   */
+  readonly closeSession: (sessionId: string) => Promise<void>
   readonly listAgents: () => Promise<ReadonlyArray<{ readonly id: string; readonly name: string }>>
   readonly reload: () => Promise<void>
   /** Cancels every run and releases every resource (stores, connections). */
@@ -65,6 +72,7 @@ export const fromLayer = async (layer: Layer.Layer<AgentRuntime.AgentRuntime, Co
     runDetailed: (request) => run(runtime.runDetailed(request)),
     runStream: (request) => Stream.toAsyncIterableRuntime(runtime.runStream(request), effectRuntime),
     cancel: (runId) => run(runtime.cancel(runId)),
+    closeSession: (sessionId) => run(runtime.closeSession(sessionId)),
     listAgents: () => run(runtime.listAgents),
     reload: () => run(runtime.reload),
     close: () => run(runtime.close).then(() => managed.dispose())

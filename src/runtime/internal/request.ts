@@ -1,0 +1,137 @@
+/**
+ * Checking a run request from outside (the Promise client, the HTTP server, a queue) before a run starts:
+ * every problem is reported together, each at its path (`request.budget.maxSteps: must be a positive
+ * integer`), unknown keys with a did-you-mean, the way config problems are.
+ *
+ * @since 0.2.0
+ */
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import { closest } from "../../internal/suggest.js"
+import { ConfigError, ConfigIssue } from "../../kernel/Errors.js"
+import { RunRequest } from "../../kernel/Run.js"
+
+/** A check of one value: `undefined` when it is fine, else what it must be. */
+type Check = (value: unknown) => string | undefined
+
+const isObject = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+const show = (u: unknown): string => {
+  if (u === null) return "null"
+  if (typeof u === "string") return JSON.stringify(u.length > 40 ? `${u.slice(0, 37)}...` : u)
+  if (typeof u === "number" || typeof u === "boolean" || typeof u === "bigint") return String(u)
+  if (Array.isArray(u)) return "an array"
+  return typeof u === "object" ? "an object" : typeof u
+}
+
+const must = (what: string, ok: (u: unknown) => boolean): Check => (u) => ok(u) ? undefined : `must be ${what} (got ${show(u)})`
+
+const string = must("a string", (u) => typeof u === "string")
+const id = must("a non-empty string", (u) => typeof u === "string" && u.trim() !== "")
+const boolean = must("a boolean (true or false)", (u) => typeof u === "boolean")
+const record = must("an object", isObject)
+const positiveInt = must("a positive integer", (u) => typeof u === "number" && Number.isInteger(u) && u > 0)
+const nonNegativeInt = must("a non-negative integer", (u) => typeof u === "number" && Number.isInteger(u) && u >= 0)
+const nonNegative = must("a non-negative number", (u) => typeof u === "number" && Number.isFinite(u) && u >= 0)
+const schema = must("an Effect Schema", (u) => Schema.isSchema(u))
+const anything: Check = () => undefined
+
+const budgetKeys: Readonly<Record<string, Check>> = {
+  maxSteps: positiveInt,
+  maxDurationMs: positiveInt,
+  maxToolCalls: nonNegativeInt,
+  maxValidationRetries: nonNegativeInt,
+  maxCostUsd: nonNegative,
+  maxResumeAttempts: nonNegativeInt
+}
+
+const budget: Check = record
+
+const requestKeys: Readonly<Record<string, Check>> = {
+  agentId: id,
+  sessionId: id,
+  inputText: string,
+  runId: id,
+  parentRunId: id,
+  metadata: record,
+  contextHints: record,
+  budget,
+  deps: anything,
+  outputType: schema,
+  durable: boolean,
+  resumeFromCheckpoint: id
+}
+
+const required = ["agentId", "inputText"] as const
+
+/** Checks the keys of one object; `undefined` values count as absent, as for optional fields. */
+const checkKeys = (
+  value: Record<string, unknown>,
+  checks: Readonly<Record<string, Check>>,
+  path: string,
+  out: Array<ConfigIssue>
+): void => {
+  const known = Object.keys(checks)
+  for (const [key, item] of Object.entries(value)) {
+    const at = `${path}.${key}`
+    if (!Object.hasOwn(checks, key)) {
+      const suggestion = closest(key, known)
+      out.push(
+        new ConfigIssue({
+          path: at,
+          message: suggestion !== undefined ? `unknown key (did you mean '${suggestion}'?)` : "unknown key",
+          hint: `allowed keys: ${known.join(", ")}`
+        })
+      )
+      continue
+    }
+    if (item === undefined) continue
+    const problem = checks[key]!(item)
+    if (problem !== undefined) out.push(new ConfigIssue({ path: at, message: problem }))
+  }
+}
+
+const problemsOf = (input: unknown): ReadonlyArray<ConfigIssue> => {
+  if (!isObject(input)) {
+    return [new ConfigIssue({ path: "request", message: `must be an object (got ${show(input)})` })]
+  }
+  const out: Array<ConfigIssue> = []
+  for (const key of required) {
+    if (input[key] === undefined) out.push(new ConfigIssue({ path: `request.${key}`, message: "required key is missing" }))
+  }
+  checkKeys(input, requestKeys, "request", out)
+  if (isObject(input.budget)) checkKeys(input.budget, budgetKeys, "request.budget", out)
+  return out
+}
+
+const invalid = (issues: ReadonlyArray<ConfigIssue>): ConfigError =>
+  new ConfigError({
+    message: `Invalid run request: ${issues.length} problem${issues.length === 1 ? "" : "s"}\n${
+      issues.map((i) => `  - ${i.path}: ${i.message}${i.hint ? ` (${i.hint})` : ""}`).join("\n")
+    }`,
+    issues,
+    ...(issues.length === 1 && issues[0]!.hint ? { hint: issues[0]!.hint } : {})
+  })
+
+const decodeValid = Schema.decodeUnknownEither(RunRequest)
+
+/**
+ * Checks a run request given as plain data (or a `RunRequest`) and applies its defaults (`sessionId`
+ * "default", a new `runId`, ...). Fails with one `ConfigError` listing every problem, each at its
+ * path under `request`: unknown keys (with a did-you-mean), missing or empty ids, a non-string
+ * `inputText`, and budget limits out of range.
+ *
+ * @since 0.2.0
+ * @category decoding
+ */
+export const decodeRunRequest = (input: unknown): Either.Either<RunRequest, ConfigError> => {
+  const issues = problemsOf(input)
+  if (issues.length > 0) return Either.left(invalid(issues))
+  // The checks above cover every field, so this only applies the defaults; should the Schema still
+  // disagree (a field added to RunRequest and not here), its message is reported at the root.
+  return Either.mapLeft(
+    decodeValid(input),
+    (error) => invalid([new ConfigIssue({ path: "request", message: error.message })])
+  )
+}
