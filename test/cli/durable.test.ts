@@ -115,12 +115,12 @@ for (const backend of backends) {
       reset()
 
       assert.strictEqual(await cli("sessions", "list", cfg), 0, stderr())
-      assert.match(stdout(), /^s1 +4 messages, 4 checkpoints, 0 artifacts, 1 journaled run$/m)
+      assert.match(stdout(), /^s1 +4 messages, 5 checkpoints, 0 artifacts, 1 journaled run$/m)
       assert.match(stdout(), /^s2 +2 messages, 0 checkpoints, 0 artifacts, 1 journaled run$/m)
       reset()
       assert.strictEqual(await cli("sessions", "list", cfg, "--format", "json"), 0)
       assert.deepStrictEqual(JSON.parse(stdout()), [
-        { sessionId: "s1", messages: 4, checkpoints: 4, artifacts: 0, runs: 1 },
+        { sessionId: "s1", messages: 4, checkpoints: 5, artifacts: 0, runs: 1 },
         { sessionId: "s2", messages: 2, checkpoints: 0, artifacts: 0, runs: 1 }
       ])
       reset()
@@ -128,10 +128,13 @@ for (const backend of backends) {
       assert.strictEqual(await cli("sessions", "show", cfg, "s1", "--format", "json"), 0, stderr())
       const shown = JSON.parse(stdout())
       const runId: string = shown.runs[0].runId
-      assert.deepStrictEqual(shown.runs, [{ runId, entries: 6, stopReason: "completed" }])
+      // run_started, model, tool_started, tool, model, output, run_finished
+      assert.deepStrictEqual(shown.runs, [{ runId, entries: 7, stopReason: "completed" }])
       assert.deepStrictEqual(shown.messages.map((m: any) => m.message._tag), ["user", "assistant", "tool", "assistant"])
-      assert.deepStrictEqual(shown.checkpoints.map((c: any) => c.checkpointId), [0, 1, 2, 3].map((n) => `${runId}:step:${n}`))
+      // one at the start, one per model answer and tool result, one after the pattern's output
+      assert.deepStrictEqual(shown.checkpoints.map((c: any) => c.checkpointId), [0, 1, 2, 3, 4].map((n) => `${runId}:step:${n}`))
       assert.deepStrictEqual(shown.checkpoints[3].state, { runId, seq: 4, step: 3 })
+      assert.deepStrictEqual(shown.checkpoints[4].state, { runId, seq: 5, step: 4 })
       assert.strictEqual(shown.state.memory_buffer.length, 1)
       reset()
       assert.strictEqual(await cli("sessions", "show", cfg, "s1"), 0)
@@ -142,17 +145,17 @@ for (const backend of backends) {
           /^messages \(4\):$/m,
           /\] assistant: calc\(\{"expression":"6\*7"\}\) \[call_0_0\]$/m,
           /\] tool calc \[call_0_0\]: \{"expression":"6\*7","result":42\}$/m,
-          /^checkpoints \(4\):$/m,
+          /^checkpoints \(5\):$/m,
           new RegExp(`^  ${runId}:step:3 .* transcript 4,`, "m"),
-          new RegExp(`^  ${runId}  6 journal entries, completed$`, "m")
+          new RegExp(`^  ${runId}  7 journal entries, completed$`, "m")
         ]
       ) assert.match(text, line)
       reset()
 
       assert.strictEqual(await cli("replay", cfg, "s1", "--format", "json"), 0, stderr())
       const events = jsonLines()
-      assert.deepStrictEqual(events.map((e) => e.kind), ["run_started", "model", "tool_started", "tool", "model", "run_finished"])
-      assert.deepStrictEqual(events.map((e) => e.seq), [0, 1, 2, 3, 4, 5])
+      assert.deepStrictEqual(events.map((e) => e.kind), ["run_started", "model", "tool_started", "tool", "model", "output", "run_finished"])
+      assert.deepStrictEqual(events.map((e) => e.seq), [0, 1, 2, 3, 4, 5, 6])
       assert.deepStrictEqual(Object.keys(events[0]), ["runId", "seq", "kind", "timestampMs", "payload"])
       assert.deepStrictEqual(events[3].payload, {
         callId: "call_0_0",
@@ -164,11 +167,12 @@ for (const backend of backends) {
       reset()
       assert.strictEqual(await cli("replay", cfg, "s1", "--run", runId), 0)
       const lines = stdout().trim().split("\n")
-      assert.strictEqual(lines.length, 6)
+      assert.strictEqual(lines.length, 7)
       assert.match(lines[0]!, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\S+Z  ${runId} #0  run_started +input "/tool calc`))
       assert.match(lines[2]!, /tool_started +calc \[call_0_0\] \{"expression":"6\*7"\}$/)
       assert.match(lines[3]!, /tool +calc \[call_0_0\] → \{"expression":"6\*7","result":42\}$/)
-      assert.match(lines[5]!, /run_finished +completed$/)
+      assert.match(lines[5]!, /output +"Tool\[calc\] => /)
+      assert.match(lines[6]!, /run_finished +completed$/)
       reset()
       // every run of the session, in the order they started
       assert.strictEqual(await cli("replay", cfg, "s2", "--format", "json"), 0)
