@@ -12,7 +12,6 @@ import * as Effect from "effect/Effect"
 import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -30,6 +29,7 @@ import type { ChunkSink } from "./internal/chunks.js"
 import { runIdOfCheckpoint } from "./internal/journal.js"
 import { Watchdog } from "./internal/budget.js"
 import { Lanes } from "./internal/lanes.js"
+import { decodeRunRequest } from "./internal/request.js"
 import { executeRun } from "./internal/run.js"
 
 
@@ -155,17 +155,17 @@ export const make = (
     const fibers = yield* FiberMap.make<string>()
     const lanes = new Lanes()
     const sessions = new Set<string>()
+    /** Runs whose outcome is decided: a cancel no longer changes them. */
+    const settled = new Set<string>()
+    /** Ids cancelled before their run registered. */
+    const earlyCancels = new Set<string>()
     const watchdog = new Watchdog()
     yield* Effect.addFinalizer(() => watchdog.close)
     const services = { store, bus, skillsInstructions: skills.instructions, watchdog }
 
+    /** A request as data is checked like a config: every problem at its path, unknown keys refused. */
     const normalize = (input: RunInput): Effect.Effect<RunRequest, ConfigError> =>
-      input instanceof RunRequest
-        ? Effect.succeed(input)
-        : Effect.mapError(
-          decodeRequest(input),
-          (e) => ConfigError.single("request", ParseResult.TreeFormatter.formatErrorSync(e))
-        )
+      input instanceof RunRequest ? Effect.succeed(input) : decodeRunRequest(input)
 
     /** A resumed run goes on under the run id of its checkpoint (`<runId>:step:<n>`), journal and all. */
     const adoptRunId = (request: RunRequest): Effect.Effect<RunRequest, ConfigError> => {
@@ -199,20 +199,35 @@ export const make = (
           request.runId,
           executeRun(request, env, services, {
             sink,
-            waitTurn: turn.waitTurn,
-            onResult: (result) => Deferred.succeed(done, result)
+            // a run cancelled before it registered starts cancelled (after its run.started)
+            waitTurn: earlyCancels.delete(request.runId) ? Effect.interrupt : turn.waitTurn,
+            onResult: (result) => Deferred.succeed(done, result),
+            onSettled: () => settled.add(request.runId)
           }).pipe(
             // a run that could not even produce its result (a defect) must not leave its caller waiting
             Effect.onExit((exit) => Deferred.done(done, exit)),
-            Effect.ensuring(turn.release)
+            Effect.ensuring(Effect.zipRight(turn.release, Effect.sync(() => settled.delete(request.runId))))
           )
         )
         return done
       })
 
-    const cancel = (runId: string) =>
+    /**
+     * Cancels a run that is active and not yet settled (its outcome decided): true when it did. A run
+     * forked a moment ago may not have registered yet: cancel gives it a turn first, and an id still
+     * unknown is remembered, so that run is cancelled as soon as it starts.
+     */
+    const cancel = (runId: string): Effect.Effect<boolean> =>
       Effect.gen(function*() {
-        if (!(yield* FiberMap.has(fibers, runId))) return false
+        if (!(yield* FiberMap.has(fibers, runId))) {
+          yield* Effect.yieldNow()
+          if (!(yield* FiberMap.has(fibers, runId))) {
+            earlyCancels.add(runId)
+            if (earlyCancels.size > 1024) earlyCancels.delete(earlyCancels.values().next().value!)
+            return false
+          }
+        }
+        if (settled.has(runId)) return false
         yield* FiberMap.remove(fibers, runId)
         return true
       })

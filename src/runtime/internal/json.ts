@@ -17,3 +17,13 @@ export const jsonSafe = (value: unknown): unknown => {
   if (typeof value === "number") return Number.isFinite(value) ? value : null
   return JSON.parse(jsonText(value))
 }
+
+/** A tool's result as the JSON text the model reads, or why it cannot be (cyclic, too deep, a BigInt). */
+export const resultText = (value: unknown): { readonly text: string } | { readonly error: string } => {
+  if (value === undefined) return { text: "null" }
+  try {
+    return { text: JSON.stringify(value) ?? "null" }
+  } catch (e) {
+    return { error: `the result cannot be sent to the model as JSON: ${(e as Error).message}` }
+  }
+}

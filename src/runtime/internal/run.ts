@@ -85,6 +85,8 @@ export const executeRun = (
     readonly waitTurn?: Effect.Effect<void> | undefined
     /** Receives the result before the run's fiber ends (even when that fiber is being interrupted). */
     readonly onResult?: ((result: RunResult) => Effect.Effect<void>) | undefined
+    /** Told when the run's outcome is decided: from then on a cancel cannot change it. */
+    readonly onSettled?: (() => void) | undefined
   }
 ): Effect.Effect<RunResult> =>
   Effect.uninterruptibleMask((restore) =>
@@ -125,6 +127,7 @@ export const executeRun = (
           return yield* body(run, context, services, leaseScope)
         })
       ).pipe(Effect.exit)
+      options.onSettled?.()
       run.deadlines.stop()
       const result = yield* finish(run, exit, startedAt, leaseScope)
       if (options.onResult) yield* options.onResult(result)

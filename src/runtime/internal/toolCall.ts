@@ -5,12 +5,33 @@
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type { RunError } from "../../kernel/Errors.js"
+import type { RunError, ToolError } from "../../kernel/Errors.js"
 import type * as RunContext from "../../kernel/RunContext.js"
 import type { ToolCallPart } from "../../kernel/Transcript.js"
 import * as Budget from "./budget.js"
 import type { Run } from "./env.js"
-import { jsonSafe, jsonText } from "./json.js"
+import { jsonSafe, resultText } from "./json.js"
+
+type Outcome = RunContext.ToolOutcome & { readonly error?: string; readonly errorTag?: string }
+
+const failed = (call: ToolCallPart, error: string, errorTag: string): Outcome => ({
+  callId: call.id,
+  toolName: call.name,
+  isError: true,
+  result: undefined,
+  content: JSON.stringify({ error, type: errorTag }),
+  error,
+  errorTag
+})
+
+/** What goes back to the model: the result as JSON, or the error (a result JSON cannot hold is one). */
+const outcomeOf = (call: ToolCallPart, exit: Either.Either<unknown, ToolError>): Outcome => {
+  if (Either.isLeft(exit)) return failed(call, exit.left.message, exit.left._tag)
+  const text = resultText(exit.right)
+  return "error" in text
+    ? failed(call, text.error, "ToolResultError")
+    : { callId: call.id, toolName: call.name, isError: false, result: exit.right, content: text.text }
+}
 
 export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext.ToolOutcome, RunError> =>
   Effect.gen(function*() {
@@ -41,15 +62,7 @@ export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext
         emit: (text) => emitter.emitEffect("tool.delta", { toolId: call.name, callId: call.id, text })
       })
     )
-    const outcome: RunContext.ToolOutcome = Either.isRight(exit)
-      ? { callId: call.id, toolName: call.name, isError: false, result: exit.right, content: jsonText(exit.right) }
-      : {
-        callId: call.id,
-        toolName: call.name,
-        isError: true,
-        result: undefined,
-        content: JSON.stringify({ error: exit.left.message, type: exit.left._tag })
-      }
+    const outcome = outcomeOf(call, exit)
     state.messages.push({ _tag: "tool", toolCallId: call.id, toolName: call.name, content: outcome.content, isError: outcome.isError })
     run.journal.append({
       kind: "tool",
@@ -58,9 +71,9 @@ export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext
     if (run.journal.durable) yield* run.journal.sync
     emitter.emit(
       "tool.finished",
-      Either.isRight(exit)
-        ? { toolId: call.name, callId: call.id, result: exit.right ?? null }
-        : { toolId: call.name, callId: call.id, error: exit.left.message, errorTag: exit.left._tag }
+      outcome.isError
+        ? { toolId: call.name, callId: call.id, error: outcome.error, errorTag: outcome.errorTag }
+        : { toolId: call.name, callId: call.id, result: outcome.result ?? null }
     )
     return outcome
   })
