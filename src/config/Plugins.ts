@@ -16,7 +16,7 @@ import * as path from "node:path"
 import { pathToFileURL } from "node:url"
 import * as ContextAssembler from "../context/ContextAssembler.js"
 import * as EventBus from "../events/EventBus.js"
-import { ConfigError } from "../kernel/Errors.js"
+import { ConfigError, ConfigIssue } from "../kernel/Errors.js"
 import * as AnthropicModel from "../llm/AnthropicModel.js"
 import type { LanguageModel } from "../llm/LanguageModel.js"
 import * as MockModel from "../llm/MockModel.js"
@@ -269,6 +269,7 @@ export const agentDefinition = (
       sessionQueueSize: agent.runtime.session_queue_size,
       eventQueueSize: agent.runtime.event_queue_size,
       outputSchema: (agent.output_schema ?? undefined) as Record<string, unknown> | undefined,
+      fingerprint: JSON.stringify(agent),
       info: {
         provider: llm.provider,
         model: llm.model ?? null,
@@ -309,6 +310,29 @@ export const fromConfig = (loaded: LoadedConfig): Effect.Effect<Built, ConfigErr
     return { agents, services: servicesLayer(loaded.config, loaded.dir) }
   })
 
+/** The top-level blocks a running runtime cannot swap: its store, bus, skills and runtime settings. */
+const FIXED_BLOCKS = ["version", "runtime", "session", "events", "skills"] as const
+
+/**
+ * A reload applies to agents only: a changed top-level block is refused (naming each), never ignored.
+ */
+const refuseFixedBlocks = (before: LoadedConfig, after: LoadedConfig): Effect.Effect<void, ConfigError> => {
+  const changed = FIXED_BLOCKS.filter((key) =>
+    JSON.stringify((before.config as Record<string, unknown>)[key]) !==
+      JSON.stringify((after.config as Record<string, unknown>)[key])
+  )
+  return changed.length === 0 ? Effect.void : Effect.fail(ConfigError.fromIssues(
+    changed.map((key) =>
+      new ConfigIssue({
+        path: key,
+        message: "changed, and cannot be reloaded into a running runtime",
+        hint: "only agents reload; restart the runtime to apply it"
+      })
+    ),
+    after.path
+  ))
+}
+
 /**
  * An `AgentRuntime` built from a config file path or a config object. Built from a file, `reload()`
  * reads the file again.
@@ -324,7 +348,8 @@ export const runtimeLayer = (
       const loaded = yield* ConfigLoader.load(input)
       const built = yield* fromConfig(loaded)
       const reload = typeof input === "string"
-        ? Effect.flatMap(ConfigLoader.loadFile(loaded.path), (next) => Effect.map(fromConfig(next), (b) => b.agents))
+        ? Effect.flatMap(ConfigLoader.loadFile(loaded.path), (next) =>
+          Effect.zipRight(refuseFixedBlocks(loaded, next), Effect.map(fromConfig(next), (b) => b.agents)))
         : undefined
       return AgentRuntime.layer({ agents: built.agents, reload }).pipe(Layer.provideMerge(built.services))
     })

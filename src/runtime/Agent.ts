@@ -46,6 +46,11 @@ export interface AgentDefinition {
   readonly eventQueueSize?: number | undefined
   /** JSON Schema the final output must follow (`output_schema` in agent.json). */
   readonly outputSchema?: Record<string, unknown> | undefined
+  /**
+   * What the definition was built from (e.g. its agent.json block as JSON): `reload` compares it to tell
+   * the agents that changed from those that did not.
+   */
+  readonly fingerprint?: string | undefined
   /** Free-form description of how the agent was configured (shown by `getAgentInfo`). */
   readonly info?: Readonly<Record<string, unknown>> | undefined
 }

@@ -35,6 +35,34 @@ describe("runtime lifecycle", () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }))
 
+  it.effect("reload() publishes config.reloaded with the agents it changed, and refuses changed top-level blocks", () =>
+    Effect.gen(function*() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oa-reload-"))
+      const file = path.join(dir, "agent.json")
+      const write = (config: Record<string, unknown>) => fs.writeFileSync(file, JSON.stringify(config))
+      write({ agents: [{ id: "a", instructions: "one" }, { id: "b" }] })
+      yield* Effect.gen(function*() {
+        const rt = yield* AgentRuntime
+        const bus = yield* EventBus
+        write({ agents: [{ id: "a", instructions: "two" }, { id: "b" }, { id: "c" }] })
+        yield* rt.reload
+        const reloaded = (yield* bus.history({ name: "config.reloaded" })).at(-1)
+        assert.deepStrictEqual(reloaded?.name === "config.reloaded" ? reloaded.payload : undefined, {
+          agents: ["a"],
+          added: ["c"],
+          removed: []
+        })
+        write({ version: "2.0", agents: [{ id: "a" }], session: { type: "jsonl_file", config: { root_dir: dir } } })
+        const refused = yield* Effect.flip(rt.reload)
+        assert.deepStrictEqual(refused.issues.map((i) => i.path), ["version", "session"])
+        assert.match(refused.message, /session: changed, and cannot be reloaded into a running runtime/)
+        // nothing of the refused file was applied
+        assert.deepStrictEqual((yield* rt.listAgents).map((a) => a.id), ["a", "b", "c"])
+        assert.strictEqual((yield* bus.history({ name: "config.reloaded" })).length, 1)
+      }).pipe(Effect.provide(Plugins.runtimeLayer(file)))
+      fs.rmSync(dir, { recursive: true, force: true })
+    }))
+
   it.effect("a runtime built from an object cannot reload", () =>
     Effect.gen(function*() {
       const rt = yield* AgentRuntime

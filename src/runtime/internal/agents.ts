@@ -121,9 +121,9 @@ const build = (definition: AgentDefinition, ambient: Ambient): Effect.Effect<Age
     } satisfies AgentEnv
   })
 
-/** Two definitions of one agent are the same when they are one object or were configured the same. */
+/** Two definitions of one agent are the same when they are one object or were built from the same config. */
 const sameDefinition = (a: AgentDefinition, b: AgentDefinition): boolean =>
-  a === b || (a.info !== undefined && b.info !== undefined && JSON.stringify(a.info) === JSON.stringify(b.info))
+  a === b || (a.fingerprint !== undefined && a.fingerprint === b.fingerprint)
 
 export interface Agents {
   readonly definitions: () => ReadonlyArray<AgentDefinition>
