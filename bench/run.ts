@@ -21,7 +21,7 @@ import type { Message, ModelResponse } from "../src/kernel/Transcript.js"
 import * as LanguageModel from "../src/llm/LanguageModel.js"
 import * as AgentRuntime from "../src/runtime/AgentRuntime.js"
 import * as Tool from "../src/tools/Tool.js"
-import { Add, benchModel, budgetFor, dropSession, fmt, header, median, type RuntimeServices, runtimeLayer, summary, target } from "./support.js"
+import { Add, benchModel, budgetFor, dropSession, fmt, header, median, type RuntimeServices, runtimeLayer, signed, summary, target } from "./support.js"
 
 const STEPS = Number(process.env["STEPS"] ?? 20)
 const RUNS = Number(process.env["RUNS"] ?? 1000)
@@ -146,7 +146,7 @@ const main = async () => {
   const line = (label: string, us: number, all: ReadonlyArray<number>) =>
     console.log(
       `${label.padEnd(12)} ${fmt(us).padStart(9)} µs/step` +
-        (label === "bare" ? " " : `   overhead ${fmt(us - bareUs).padStart(8)} µs/step   ratio ${fmt(us / bareUs, 1).padStart(6)}x`) +
+        (label === "bare" ? " " : `   overhead ${signed(us - bareUs).padStart(8)} µs/step   ratio ${fmt(us / bareUs, 1).padStart(6)}x`) +
         `   (rounds: ${all.map((x) => fmt(x)).join(" ")})`
     )
   line("bare", bareUs, rounds.bare)
@@ -161,8 +161,8 @@ const main = async () => {
     console.log(target(`${label} ratio`, `${fmt(us / bareUs, 1)}x`, `<= ~${TARGET_RATIO}x`, us / bareUs <= TARGET_RATIO))
   }
   summary(
-    `run: bare ${fmt(bareUs)} µs/step; runDetailed +${fmt(detailedUs - bareUs)} µs/step (${fmt(detailedUs / bareUs, 1)}x); ` +
-      `runStream +${fmt(streamUs - bareUs)} µs/step (${fmt(streamUs / bareUs, 1)}x); target +${TARGET_OVERHEAD_US} µs/step`
+    `run: bare ${fmt(bareUs)} µs/step; runDetailed ${signed(detailedUs - bareUs)} µs/step (${fmt(detailedUs / bareUs, 1)}x); ` +
+      `runStream ${signed(streamUs - bareUs)} µs/step (${fmt(streamUs / bareUs, 1)}x); target +${TARGET_OVERHEAD_US} µs/step`
   )
   await managed.dispose()
 }
