@@ -23,6 +23,8 @@ const TARGET_HEAP = 20 * 1024
 interface Pass {
   readonly wallMs: number
   readonly heapPerRun: number | undefined
+  /** Runs that did not complete, by stop reason (a step timeout when the process cannot keep up). */
+  readonly failed: Readonly<Record<string, number>>
 }
 
 /** One pass of `n` concurrent runs; with `park`, every run waits in its first model call until all do. */
@@ -46,12 +48,15 @@ const pass = async (n: number, park: boolean): Promise<Pass> => {
   const managed = ManagedRuntime.make(runtimeLayer(model, STEPS))
   const rt = await managed.runPromise(AgentRuntime.AgentRuntime)
   const budget = budgetFor(STEPS)
+  const failed: Record<string, number> = {}
   const run = (i: number) =>
     Effect.gen(function*() {
       const sessionId = `c${i}`
       const result = yield* rt.runDetailed({ agentId: "bench", inputText: "go", sessionId, budget })
       if (result.stopReason !== "completed" || result.usage.llmCalls !== STEPS) {
-        return yield* Effect.dieMessage(`run ${i}: ${result.stopReason} after ${result.usage.llmCalls} calls (${result.error?.message})`)
+        if (i < 0) return yield* Effect.dieMessage(`warm-up run: ${result.stopReason} (${result.error?.message})`)
+        const key = `${result.stopReason}${result.metadata["limit"] ? ` (${String(result.metadata["limit"])})` : ""}`
+        failed[key] = (failed[key] ?? 0) + 1
       }
     })
   // one warm-up run so that the agent's seams are built before anything is measured
@@ -64,15 +69,16 @@ const pass = async (n: number, park: boolean): Promise<Pass> => {
   const all = managed.runPromise(Effect.forEach(ids, run, { concurrency: "unbounded", discard: true }))
   let heapPerRun: number | undefined
   if (park) {
-    await everyoneParked
-    if (gc()) heapPerRun = (heapUsed() - before) / n
+    // runs that stop before they park (a step timeout) must not leave this pass waiting forever
+    const parkedAll = await Promise.race([everyoneParked.then(() => true), all.then(() => false)])
+    if (parkedAll && gc()) heapPerRun = (heapUsed() - before) / n
     Effect.runSync(latch.open)
   }
   await all
   const wallMs = performance.now() - start
   await managed.runPromise(Effect.forEach(ids, (i) => dropSession(`c${i}`), { discard: true }))
   await managed.dispose()
-  return { wallMs, heapPerRun }
+  return { wallMs, heapPerRun, failed }
 }
 
 const main = async () => {
@@ -88,11 +94,21 @@ const main = async () => {
       `${String(n).padStart(6)} runs: wall ${fmt(timed.wallMs, 0).padStart(6)} ms = ${fmt(ratio)}x ideal` +
         (heap?.heapPerRun !== undefined ? `; heap ${kb(heap.heapPerRun)} per in-flight run` : "")
     )
+    for (const p of heap ? [timed, heap] : [timed]) {
+      const failures = Object.entries(p.failed)
+      if (failures.length > 0) {
+        console.log(`  ${p === timed ? "timed" : "heap"} pass: runs that did not complete: ${failures.map(([k, v]) => `${v} ${k}`).join(", ")}`)
+      }
+    }
     console.log("  " + target("wall/ideal", `${fmt(ratio)}x`, `<= ${TARGET_RATIO}x`, ratio <= TARGET_RATIO))
     if (heap?.heapPerRun !== undefined) {
       console.log("  " + target("heap per in-flight run", kb(heap.heapPerRun), `<= ${kb(TARGET_HEAP)}`, heap.heapPerRun <= TARGET_HEAP))
     }
-    parts.push(`${n}: ${fmt(ratio)}x` + (heap?.heapPerRun !== undefined ? `, ${kb(heap.heapPerRun)}/run` : ""))
+    const incomplete = Object.values(timed.failed).reduce((a, b) => a + b, 0)
+    parts.push(
+      `${n}: ${fmt(ratio)}x` + (heap?.heapPerRun !== undefined ? `, ${kb(heap.heapPerRun)}/run` : "") +
+        (incomplete > 0 ? `, ${incomplete} runs incomplete` : "")
+    )
   }
   summary(`concurrency (wall/ideal ${IDEAL_MS} ms, heap per in-flight run; targets ${TARGET_RATIO}x, ${kb(TARGET_HEAP)}): ${parts.join("; ")}`)
 }
