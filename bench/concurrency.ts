@@ -7,13 +7,16 @@
  *   a full GC, minus heapUsed after a GC before the runs started, divided by N (target <= 20 KB).
  *   Needs `node --expose-gc` (the npm script passes it); without it the heap figure is skipped.
  *
- *   npm run bench:concurrency            (COUNTS="100,1000,10000", LATENCY_MS=50 by default)
+ *   npm run bench:concurrency            (COUNTS="100,1000,10000", LATENCY_MS=50 by default; unless COUNTS
+ *                                        is set, a count whose pass would take over MAX_PASS_MS=60000 is skipped)
  */
 import { Effect, ManagedRuntime } from "effect"
 import * as AgentRuntime from "../src/runtime/AgentRuntime.js"
 import { benchModel, budgetFor, dropSession, fmt, gc, header, heapUsed, kb, runtimeLayer, summary, target } from "./support.js"
 
 const COUNTS = (process.env["COUNTS"] ?? "100,1000,10000").split(",").map((s) => Number(s.trim()))
+/** Unless COUNTS is set, a count whose pass would take longer than this (extrapolated) is skipped. */
+const MAX_PASS_MS = Number(process.env["MAX_PASS_MS"] ?? 60_000)
 const LATENCY_MS = Number(process.env["LATENCY_MS"] ?? 50)
 const STEPS = 3
 const IDEAL_MS = STEPS * LATENCY_MS
@@ -86,8 +89,19 @@ const main = async () => {
   const exposed = gc()
   if (!exposed) console.log("(no --expose-gc: heap per in-flight run is not measured)")
   const parts: Array<string> = []
+  let previous: { n: number; wallMs: number } | undefined
   for (const n of COUNTS) {
+    const predicted = previous ? (previous.wallMs * n) / previous.n : 0
+    if (process.env["COUNTS"] === undefined && predicted > MAX_PASS_MS) {
+      console.log(
+        `${String(n).padStart(6)} runs: skipped: ${previous!.n} runs took ${fmt(previous!.wallMs / 1000, 1)} s, ${n} would take ` +
+          `~${fmt(predicted / 1000, 0)} s a pass (over MAX_PASS_MS; set COUNTS=${n} to run it anyway)`
+      )
+      parts.push(`${n}: skipped (~${fmt(predicted / 1000, 0)} s a pass)`)
+      continue
+    }
     const timed = await pass(n, false)
+    previous = { n, wallMs: timed.wallMs }
     const heap = exposed ? await pass(n, true) : undefined
     const ratio = timed.wallMs / IDEAL_MS
     console.log(
