@@ -65,7 +65,7 @@ const main = async () => {
       if (closes) await closeSession!.call(client, sessionId)
     }))
     done += n
-    if (done % EVERY === 0 || done === RUNS) {
+    if (Math.floor(done / EVERY) > Math.floor((done - n) / EVERY) || done === RUNS) {
       gc()
       const heap = heapUsed()
       samples.push({ runs: done, heap })
@@ -79,7 +79,8 @@ const main = async () => {
   const last = samples[samples.length - 1]!
   const slope = last.runs > first.runs ? (last.heap - first.heap) / (last.runs - first.runs) : 0
   console.log(`${fmt(elapsed / RUNS, 3)} ms a run`)
-  console.log(target(`heap growth from ${first.runs} to ${last.runs} runs`, `${fmt(slope, 0)} bytes/run`, `<= ${TARGET_BYTES_PER_RUN} bytes/run (flat)`, slope <= TARGET_BYTES_PER_RUN))
+  if (samples.length < 2) console.log("one sample only: no growth to report (raise RUNS or lower EVERY)")
+  else console.log(target(`heap growth from ${first.runs} to ${last.runs} runs`, `${fmt(slope, 0)} bytes/run`, `<= ${TARGET_BYTES_PER_RUN} bytes/run (flat)`, slope <= TARGET_BYTES_PER_RUN))
 
   // ---- where it is retained ----
   const managed = ManagedRuntime.make(Plugins.runtimeLayer(config))

@@ -89,8 +89,9 @@ const main = async () => {
         const chunks = yield* Stream.runCollect(rt.runStream(req))
         const last = [...chunks].pop()
         const deltas = [...chunks].filter((c) => c.kind === "llm.delta").length
-        if (last?.kind !== "run.finished" || last.result?.stopReason !== "completed" || deltas !== 2 * STEPS) {
-          return yield* Effect.dieMessage(`runStream: ended with ${last?.kind} ${last?.result?.stopReason}, ${deltas} deltas`)
+        const result = last?.kind === "run.finished" ? last.result : undefined
+        if (result?.stopReason !== "completed" || deltas !== 2 * STEPS) {
+          return yield* Effect.dieMessage(`runStream: ended with ${last?.kind} ${result?.stopReason}, ${deltas} deltas`)
         }
       } else {
         yield* Stream.runDrain(rt.runStream(req))
