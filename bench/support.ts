@@ -131,7 +131,8 @@ export const heapUsed = () => process.memoryUsage().heapUsed
 export const fmt = (n: number, digits = 2) => n.toFixed(digits)
 /** A difference with its sign: +1.20, -0.30. */
 export const signed = (n: number, digits = 2) => `${n >= 0 ? "+" : ""}${n.toFixed(digits)}`
-export const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
+/** Kilobytes with one decimal; a difference that rounds to zero prints as 0.0, not -0.0. */
+export const kb = (bytes: number) => `${(Math.abs(bytes) < 51.2 ? 0 : bytes / 1024).toFixed(1)} KB`
 export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
 
 export const median = (xs: ReadonlyArray<number>) => {
