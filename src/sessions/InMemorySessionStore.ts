@@ -1,6 +1,11 @@
 /**
  * A session store in process memory: fast, and gone with the process.
  *
+ * Memory: a session costs what it holds and a small record, nothing more. Reading a session that does
+ * not exist never creates it, a session's parts (artifacts, checkpoints, journal) are allocated when first
+ * written, and `deleteSession` drops the session and everything in it at once, so a long-lived process
+ * that deletes the sessions it is done with stays flat.
+ *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
@@ -10,11 +15,11 @@ import type { JournalEntry, SessionArtifact, SessionCheckpoint, SessionMessage }
 import { SessionStore, type SessionState } from "./SessionStore.js"
 
 interface Entry {
-  messages: Array<SessionMessage>
-  state: SessionState
-  artifacts: Array<SessionArtifact>
-  checkpoints: Map<string, SessionCheckpoint>
-  journal: Map<string, Array<JournalEntry>>
+  readonly messages: Array<SessionMessage>
+  state: SessionState | undefined
+  artifacts: Array<SessionArtifact> | undefined
+  checkpoints: Map<string, SessionCheckpoint> | undefined
+  journal: Map<string, Array<JournalEntry>> | undefined
 }
 
 /**
@@ -29,34 +34,38 @@ export const make: Effect.Effect<SessionStore["Type"]> = Effect.sync(() => {
   const write = (id: string): Entry => {
     let entry = sessions.get(id)
     if (!entry) {
-      entry = { messages: [], state: {}, artifacts: [], checkpoints: new Map(), journal: new Map() }
+      entry = { messages: [], state: undefined, artifacts: undefined, checkpoints: undefined, journal: undefined }
       sessions.set(id, entry)
     }
     return entry
   }
   return SessionStore.of({
-    appendMessages: (id, messages) => Effect.sync(() => void write(id).messages.push(...messages)),
+    appendMessages: (id, messages) =>
+      Effect.sync(() => {
+        const into = write(id).messages
+        for (const m of messages) into.push(m)
+      }),
     loadMessages: (id) => Effect.sync(() => [...(read(id)?.messages ?? [])]),
-    // states are copied through JSON so a caller never shares a mutable object with the store
+    // states are copied so a caller never shares a mutable object with the store
     getState: (id) => Effect.sync(() => structuredClone(read(id)?.state ?? {})),
     setState: (id, state) => Effect.sync(() => void (write(id).state = structuredClone(state))),
-    saveArtifact: (id, artifact) => Effect.sync(() => void write(id).artifacts.push(artifact)),
+    saveArtifact: (id, artifact) => Effect.sync(() => void (write(id).artifacts ??= []).push(artifact)),
     listArtifacts: (id) => Effect.sync(() => [...(read(id)?.artifacts ?? [])]),
     saveCheckpoint: (id, checkpoint) =>
-      Effect.sync(() => void write(id).checkpoints.set(checkpoint.checkpointId, checkpoint)),
-    loadCheckpoint: (id, checkpointId) => Effect.sync(() => Option.fromNullable(read(id)?.checkpoints.get(checkpointId))),
-    listCheckpoints: (id) => Effect.sync(() => [...(read(id)?.checkpoints.values() ?? [])]),
+      Effect.sync(() => void (write(id).checkpoints ??= new Map()).set(checkpoint.checkpointId, checkpoint)),
+    loadCheckpoint: (id, checkpointId) => Effect.sync(() => Option.fromNullable(read(id)?.checkpoints?.get(checkpointId))),
+    listCheckpoints: (id) => Effect.sync(() => [...(read(id)?.checkpoints?.values() ?? [])]),
     appendJournal: (id, entries) =>
       Effect.sync(() => {
-        const journal = write(id).journal
+        const journal = (write(id).journal ??= new Map())
         for (const e of entries) {
           const run = journal.get(e.runId)
           if (run) run.push(e)
           else journal.set(e.runId, [e])
         }
       }),
-    loadJournal: (id, runId) => Effect.sync(() => [...(read(id)?.journal.get(runId) ?? [])]),
-    listJournaledRuns: (id) => Effect.sync(() => [...(read(id)?.journal.keys() ?? [])]),
+    loadJournal: (id, runId) => Effect.sync(() => [...(read(id)?.journal?.get(runId) ?? [])]),
+    listJournaledRuns: (id) => Effect.sync(() => [...(read(id)?.journal?.keys() ?? [])]),
     listSessions: Effect.sync(() => [...sessions.keys()]),
     // one process owns an in-memory store, and the runtime already serializes a session's runs
     acquire: () => Effect.void,
