@@ -100,7 +100,10 @@ export interface Service {
   readonly cancel: (runId: string) => Effect.Effect<boolean>
   readonly listAgents: Effect.Effect<ReadonlyArray<{ readonly id: string; readonly name: string }>>
   readonly getAgentInfo: (agentId: string) => Effect.Effect<Option.Option<AgentInfo>>
-  /** Cancels the session's runs and forgets it. */
+  /**
+   * Cancels the session's runs and forgets it: the runtime drops what it holds for it, and the session
+   * store what it keeps in memory (the in-memory store forgets the session; stores on disk keep it).
+   */
   readonly closeSession: (sessionId: string) => Effect.Effect<void>
   /** Releases what the runtime holds for the session, without touching its runs. Idempotent. */
   readonly releaseSession: (sessionId: string) => Effect.Effect<void>
@@ -298,8 +301,10 @@ export const make = (
         }),
       closeSession: (sessionId) =>
         Effect.gen(function*() {
+          // cancelling waits for each run to end, bookkeeping included, before the store lets go
           yield* Effect.forEach(lanes.runsOf(sessionId), cancel, { discard: true })
           sessions.delete(sessionId)
+          if (store.evict) yield* store.evict(sessionId)
         }),
       releaseSession: (sessionId) =>
         Effect.sync(() => {

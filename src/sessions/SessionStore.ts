@@ -60,6 +60,12 @@ export interface Service {
    */
   readonly acquire: (sessionId: string) => Effect.Effect<void, SessionBusy | SessionStoreError, Scope.Scope>
   readonly deleteSession: (sessionId: string) => Effect.Effect<void, SessionStoreError>
+  /**
+   * Drops what the store keeps in this process's memory for a session the runtime has closed, never what
+   * it persisted. Optional: a store on disk keeps nothing worth dropping; the in-memory store, which
+   * persists nothing, forgets the session, so a long-lived process that closes its sessions stays flat.
+   */
+  readonly evict?: ((sessionId: string) => Effect.Effect<void>) | undefined
 }
 
 /**

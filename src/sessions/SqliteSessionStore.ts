@@ -47,6 +47,12 @@ export interface Options {
   readonly busyTimeoutMs?: number | undefined
   /** How long `acquire` waits for a session locked by another process. Default 5000 ms. */
   readonly lockTimeoutMs?: number | undefined
+  /**
+   * `PRAGMA synchronous`. `normal` (the default): in WAL mode a commit survives the process being killed
+   * at any point, and only an OS crash or power loss can lose the last commits; it spares an fsync per
+   * write, which is most of what a durable step costs. `full`: every commit is synced to disk.
+   */
+  readonly synchronous?: "normal" | "full" | undefined
 }
 
 /**
@@ -203,6 +209,9 @@ export const make = (options: Options): Effect.Effect<SessionStore["Type"], Sess
       Effect.catchAllDefect((defect) => Effect.fail(openError("open")(defect)))
     )
     yield* sql.unsafe(`PRAGMA busy_timeout = ${busyTimeoutMs}`).pipe(Effect.mapError(openError("open")))
+    yield* sql.unsafe(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`).pipe(
+      Effect.mapError(openError("open"))
+    )
 
     // Several processes may open a new database at once: the Migrator of the one that loses the race
     // reports "already running" and returns; wait until the winner's migrations are committed.

@@ -6,6 +6,7 @@ import * as path from "node:path"
 import * as Plugins from "../../src/config/Plugins.js"
 import { EventBus } from "../../src/events/EventBus.js"
 import { AgentRuntime } from "../../src/runtime/AgentRuntime.js"
+import { SessionStore } from "../../src/sessions/SessionStore.js"
 import { runtimeLayer, scripted } from "../support/runtime.js"
 
 describe("runtime lifecycle", () => {
@@ -101,6 +102,18 @@ describe("runtime lifecycle", () => {
       yield* rt.releaseSession("never-seen")
       assert.strictEqual(yield* rt.sessionCount, 0)
     }).pipe(Effect.provide(runtimeLayer([{ id: "a", model: scripted([{ delayMs: 60_000, text: "late" }]) }]))))
+
+  it.effect("closeSession() lets the in-memory store forget the session, so a long-lived process stays flat", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime
+      const store = yield* SessionStore
+      yield* rt.runDetailed({ agentId: "a", sessionId: "done", inputText: "x" })
+      yield* rt.runDetailed({ agentId: "a", sessionId: "kept", inputText: "x" })
+      assert.deepStrictEqual([...(yield* store.listSessions)].sort(), ["done", "kept"])
+      yield* rt.closeSession("done")
+      assert.deepStrictEqual(yield* store.listSessions, ["kept"])
+      assert.deepStrictEqual(yield* store.loadMessages("done"), [])
+    }).pipe(Effect.provide(runtimeLayer([{ id: "a" }]))))
 
   it.effect("close() cancels every run; the event bus keeps a bounded history", () =>
     Effect.gen(function*() {
