@@ -62,4 +62,6 @@ export interface Run {
   readonly journal: JournalWriter
   readonly deadlines: RunDeadlines
   readonly validator: OutputValidator | undefined
+  /** Whether spans are recorded (a tracer other than Effect's default is installed). */
+  readonly tracing: boolean
 }

@@ -12,6 +12,7 @@ import * as ProviderRetry from "../../llm/ProviderRetry.js"
 import * as Budget from "./budget.js"
 import type { Run } from "./env.js"
 import * as Journal from "./journal.js"
+import * as Trace from "./trace.js"
 
 /** The deltas of a model call as events (`llm.delta` is also a chunk). */
 const deltaSink = (run: Run) => (delta: LanguageModel.ModelDelta): Effect.Effect<void> => {
@@ -57,7 +58,13 @@ export const step = (run: Run, options?: StepOptions): Effect.Effect<ModelRespon
     emitter.emit("llm.called", { model: model.model, step: stepNo, toolCount: request.tools.length })
     const arm = run.deadlines.stepStarted(stepNo)
     if (arm) yield* arm
-    const response = yield* callWithRetry(run, request, deltaSink(run)).pipe(
+    const call = callWithRetry(run, request, deltaSink(run))
+    const response = yield* Trace.span(run.tracing, "openagents.step", {
+      "openagents.step": stepNo,
+      "gen_ai.operation.name": "chat",
+      "gen_ai.provider.name": model.provider,
+      "gen_ai.request.model": model.model
+    }, call).pipe(
       Effect.onExit((exit) => {
         run.deadlines.stepEnded()
         if (exit._tag === "Failure" && exit.cause._tag === "Fail") {

@@ -23,6 +23,7 @@ import * as Output from "./output.js"
 import * as Resume from "./resume.js"
 import { finish } from "./result.js"
 import { RunState } from "./state.js"
+import * as Trace from "./trace.js"
 
 export type { AgentEnv, RunServices } from "./env.js"
 
@@ -92,6 +93,7 @@ export const executeRun = (
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const clock = yield* Effect.clock
+      const tracing = yield* Trace.tracing
       const self = yield* Effect.withFiberRuntime<Fiber.RuntimeFiber<unknown, unknown>>((fiber) => Effect.succeed(fiber))
       const ids = { runId: request.runId, sessionId: request.sessionId, agentId: agent.id }
       const state = new RunState()
@@ -108,7 +110,8 @@ export const executeRun = (
         emitter,
         journal: new JournalWriter(services.store, clock, ids, request.durable, state, emitter),
         deadlines: new Budget.RunDeadlines(services.watchdog, clock, limits, state, self),
-        validator: Either.getOrUndefined(validator)
+        validator: Either.getOrUndefined(validator),
+        tracing
       }
       const context = Context.make(run)
       // the session lease is held until the run's work is saved, not only while its body runs
@@ -125,7 +128,15 @@ export const executeRun = (
           if (options.waitTurn) yield* options.waitTurn
           if (Either.isLeft(validator)) return yield* validator.left
           return yield* body(run, context, services, leaseScope)
-        })
+        }).pipe((effect) =>
+          Trace.span(tracing, "openagents.run", {
+            "openagents.run_id": request.runId,
+            "openagents.session_id": request.sessionId,
+            "gen_ai.agent.id": agent.id,
+            "gen_ai.agent.name": agent.name,
+            "gen_ai.operation.name": "invoke_agent"
+          }, effect)
+        )
       ).pipe(Effect.exit)
       options.onSettled?.()
       run.deadlines.stop()

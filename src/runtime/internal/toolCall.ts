@@ -11,6 +11,7 @@ import type { ToolCallPart } from "../../kernel/Transcript.js"
 import * as Budget from "./budget.js"
 import type { Run } from "./env.js"
 import { jsonSafe, resultText } from "./json.js"
+import * as Trace from "./trace.js"
 
 type Outcome = RunContext.ToolOutcome & { readonly error?: string; readonly errorTag?: string }
 
@@ -52,16 +53,19 @@ export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext
     // a durable run knows, after a crash, that this call started
     if (run.journal.durable) yield* run.journal.write
     emitter.emit("tool.started", { toolId: call.name, callId: call.id, params })
-    const exit = yield* Effect.either(
-      agent.executor.execute(call, agent.toolkit, {
-        runId: request.runId,
-        sessionId: request.sessionId,
-        agentId: agent.id,
-        callId: call.id,
-        deps: request.deps,
-        emit: (text) => emitter.emitEffect("tool.delta", { toolId: call.name, callId: call.id, text })
-      })
-    )
+    const execution = agent.executor.execute(call, agent.toolkit, {
+      runId: request.runId,
+      sessionId: request.sessionId,
+      agentId: agent.id,
+      callId: call.id,
+      deps: request.deps,
+      emit: (text) => emitter.emitEffect("tool.delta", { toolId: call.name, callId: call.id, text })
+    })
+    const exit = yield* Effect.either(Trace.span(run.tracing, "openagents.tool", {
+      "gen_ai.operation.name": "execute_tool",
+      "gen_ai.tool.name": call.name,
+      "gen_ai.tool.call.id": call.id
+    }, execution))
     const outcome = outcomeOf(call, exit)
     state.messages.push({ _tag: "tool", toolCallId: call.id, toolName: call.name, content: outcome.content, isError: outcome.isError })
     run.journal.append({
