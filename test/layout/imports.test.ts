@@ -177,3 +177,16 @@ describe("import direction", () => {
     expected.forEach((re, i) => assert.match(found[i]!, re))
   })
 })
+
+describe("module size", () => {
+  it("no file of src/runtime/ is over 400 lines: the run loop stays made of parts a newcomer can read", () => {
+    const files = (fs.readdirSync(path.join(SRC, "runtime"), { recursive: true }) as Array<string>)
+      .filter((f) => f.endsWith(".ts"))
+    assert.isAbove(files.length, 10)
+    const over = files
+      .map((f) => ({ f, lines: fs.readFileSync(path.join(SRC, "runtime", f), "utf8").split("\n").length }))
+      .filter(({ lines }) => lines > 400)
+      .map(({ f, lines }) => `src/runtime/${f}: ${lines} lines`)
+    assert.deepStrictEqual(over, [])
+  })
+})
