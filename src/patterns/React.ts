@@ -6,6 +6,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type { RunError } from "../kernel/Errors.js"
 import { responseText, responseToolCalls } from "../kernel/Transcript.js"
 import { Pattern } from "./Pattern.js"
 
@@ -21,16 +22,20 @@ import { Pattern } from "./Pattern.js"
 export const make: Pattern["Type"] = Pattern.of({
   name: "react",
   execute: (run) =>
-    Effect.gen(function*() {
-      const messages = yield* run.messages
+    Effect.flatMap(run.messages, (messages) => {
       const last = messages[messages.length - 1]
-      if (last?._tag === "assistant" && !last.content.some((p) => p._tag === "tool_call")) return responseText(last)
-      while (true) {
-        const response = yield* run.step()
-        const calls = responseToolCalls(response)
-        if (calls.length === 0) return responseText(response)
-        for (const call of calls) yield* run.callTool(call)
+      if (last?._tag === "assistant" && !last.content.some((p) => p._tag === "tool_call")) {
+        return Effect.succeed(responseText(last))
       }
+      // a loop of flatMaps rather than Effect.gen: the loop runs once per step, on the hot path
+      const loop: Effect.Effect<string, RunError> = Effect.flatMap(run.step(), (response) => {
+        const calls = responseToolCalls(response)
+        if (calls.length === 0) return Effect.succeed(responseText(response))
+        const callFrom = (i: number): Effect.Effect<string, RunError> =>
+          i < calls.length ? Effect.flatMap(run.callTool(calls[i]!), () => callFrom(i + 1)) : loop
+        return callFrom(0)
+      })
+      return loop
     })
 })
 

@@ -22,6 +22,8 @@ export interface Emitter {
   readonly finish: (payload: EventPayload<"run.finished">, result: RunResult) => void
   /** Waits while the stream's reader is more than its buffer behind. */
   readonly backpressure: Effect.Effect<void>
+  /** Whether a stream reads the run's chunks (only then is there backpressure). */
+  readonly buffered: boolean
 }
 
 export const make = (
@@ -44,6 +46,7 @@ export const make = (
     emit: send,
     emitEffect: (name, payload) => Effect.sync(() => send(name, payload)),
     finish: (payload, result) => send("run.finished", payload, result),
-    backpressure: sink ? sink.backpressure : Effect.void
+    backpressure: sink ? sink.backpressure : Effect.void,
+    buffered: sink !== undefined
   }
 }

@@ -39,14 +39,13 @@ const callWithRetry = (run: Run, request: ModelRequest, onDelta: ReturnType<type
 }
 
 export const step = (run: Run, options?: StepOptions): Effect.Effect<ModelResponse, RunError> =>
-  Effect.gen(function*() {
+  Effect.suspend(() => {
     const { agent, emitter, limits, state } = run
     const model = agent.model
     const priced = model.pricing !== undefined
     const refused = Budget.checkStep(state, limits) ??
       Budget.checkCost(state, limits, priced, "before", (max) => emitter.emit("budget.cost_unknown", { limit: max, model: model.model }))
-    if (refused) return yield* refused
-    yield* emitter.backpressure
+    if (refused) return refused
     const stepNo = ++state.steps
     const request: ModelRequest = {
       system: state.instructions,
@@ -55,16 +54,17 @@ export const step = (run: Run, options?: StepOptions): Effect.Effect<ModelRespon
       toolChoice: options?.toolChoice,
       responseSchema: run.validator?.jsonSchema
     }
-    emitter.emit("llm.called", { model: model.model, step: stepNo, toolCount: request.tools.length })
-    const arm = run.deadlines.stepStarted(stepNo)
-    if (arm) yield* arm
-    const call = callWithRetry(run, request, deltaSink(run))
-    const response = yield* Trace.span(run.tracing, "openagents.step", {
-      "openagents.step": stepNo,
-      "gen_ai.operation.name": "chat",
-      "gen_ai.provider.name": model.provider,
-      "gen_ai.request.model": model.model
-    }, call).pipe(
+    const call = Effect.suspend(() => {
+      emitter.emit("llm.called", { model: model.model, step: stepNo, toolCount: request.tools.length })
+      const arm = run.deadlines.stepStarted(stepNo)
+      const streamed = Trace.span(run.tracing, "openagents.step", {
+        "openagents.step": stepNo,
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": model.provider,
+        "gen_ai.request.model": model.model
+      }, callWithRetry(run, request, deltaSink(run)))
+      return arm ? Effect.zipRight(arm, streamed) : streamed
+    }).pipe(
       Effect.onExit((exit) => {
         run.deadlines.stepEnded()
         if (exit._tag === "Failure" && exit.cause._tag === "Fail") {
@@ -74,20 +74,25 @@ export const step = (run: Run, options?: StepOptions): Effect.Effect<ModelRespon
         return Effect.void
       })
     )
-    const cost = priced ? Pricing.cost(response.usage, model.pricing!) : null
-    state.usage = Journal.addModelUsage(state.usage, response.usage, cost)
-    state.messages.push({ _tag: "assistant", content: response.content })
-    run.journal.append({ kind: "model", payload: { step: stepNo, content: response.content, usage: response.usage, cost } })
-    if (run.journal.durable) yield* run.journal.sync
-    emitter.emit("llm.finished", {
-      model: response.model,
-      step: stepNo,
-      stopReason: response.stopReason,
-      usage: response.usage,
-      ...(cost ? { costUsd: cost.costUsd } : {})
-    })
-    emitter.emit("usage.updated", { usage: state.usage })
-    const over = Budget.checkCost(state, limits, priced, "after", () => {})
-    if (over) return yield* over
-    return response
+    const settle = (response: ModelResponse): Effect.Effect<ModelResponse, RunError> => {
+      const cost = priced ? Pricing.cost(response.usage, model.pricing!) : null
+      state.usage = Journal.addModelUsage(state.usage, response.usage, cost)
+      state.messages.push({ _tag: "assistant", content: response.content })
+      run.journal.append({ kind: "model", payload: { step: stepNo, content: response.content, usage: response.usage, cost } })
+      const finished = (): Effect.Effect<ModelResponse, RunError> => {
+        emitter.emit("llm.finished", {
+          model: response.model,
+          step: stepNo,
+          stopReason: response.stopReason,
+          usage: response.usage,
+          ...(cost ? { costUsd: cost.costUsd } : {})
+        })
+        emitter.emit("usage.updated", { usage: state.usage })
+        return Budget.checkCost(state, limits, priced, "after", () => {}) ?? Effect.succeed(response)
+      }
+      return run.journal.durable ? Effect.flatMap(run.journal.sync, finished) : finished()
+    }
+    // a reader of the run's stream that is far behind holds the run here, between steps
+    const waited = emitter.buffered ? Effect.zipRight(emitter.backpressure, call) : call
+    return Effect.flatMap(waited, settle)
   })

@@ -35,10 +35,10 @@ const outcomeOf = (call: ToolCallPart, exit: Either.Either<unknown, ToolError>):
 }
 
 export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext.ToolOutcome, RunError> =>
-  Effect.gen(function*() {
+  Effect.suspend(() => {
     const { agent, emitter, request, state } = run
     const refused = Budget.checkToolCall(state, run.limits)
-    if (refused) return yield* refused
+    if (refused) return refused
     state.addToolCall()
     const tool = agent.toolkit.tools.get(call.name)
     if (request.durable && tool && !tool.durableIdempotent && !state.warnedTools.has(tool.name)) {
@@ -50,34 +50,45 @@ export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext
     }
     const params = call.arguments ?? null
     run.journal.append({ kind: "tool_started", payload: { callId: call.id, name: call.name, arguments: params } })
-    // a durable run knows, after a crash, that this call started
-    if (run.journal.durable) yield* run.journal.write
-    emitter.emit("tool.started", { toolId: call.name, callId: call.id, params })
-    const execution = agent.executor.execute(call, agent.toolkit, {
-      runId: request.runId,
-      sessionId: request.sessionId,
-      agentId: agent.id,
-      callId: call.id,
-      deps: request.deps,
-      emit: (text) => emitter.emitEffect("tool.delta", { toolId: call.name, callId: call.id, text })
+    const execution = Effect.suspend(() => {
+      emitter.emit("tool.started", { toolId: call.name, callId: call.id, params })
+      return Effect.either(Trace.span(run.tracing, "openagents.tool", {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": call.name,
+        "gen_ai.tool.call.id": call.id
+      }, agent.executor.execute(call, agent.toolkit, {
+        runId: request.runId,
+        sessionId: request.sessionId,
+        agentId: agent.id,
+        callId: call.id,
+        deps: request.deps,
+        emit: (text) => emitter.emitEffect("tool.delta", { toolId: call.name, callId: call.id, text })
+      })))
     })
-    const exit = yield* Effect.either(Trace.span(run.tracing, "openagents.tool", {
-      "gen_ai.operation.name": "execute_tool",
-      "gen_ai.tool.name": call.name,
-      "gen_ai.tool.call.id": call.id
-    }, execution))
-    const outcome = outcomeOf(call, exit)
-    state.messages.push({ _tag: "tool", toolCallId: call.id, toolName: call.name, content: outcome.content, isError: outcome.isError })
-    run.journal.append({
-      kind: "tool",
-      payload: { callId: call.id, name: call.name, content: outcome.content, isError: outcome.isError, result: jsonSafe(outcome.result) }
-    })
-    if (run.journal.durable) yield* run.journal.sync
-    emitter.emit(
-      "tool.finished",
-      outcome.isError
-        ? { toolId: call.name, callId: call.id, error: outcome.error, errorTag: outcome.errorTag }
-        : { toolId: call.name, callId: call.id, result: outcome.result ?? null }
-    )
-    return outcome
+    const settle = (exit: Either.Either<unknown, ToolError>): Effect.Effect<RunContext.ToolOutcome, RunError> => {
+      const outcome = outcomeOf(call, exit)
+      state.messages.push({ _tag: "tool", toolCallId: call.id, toolName: call.name, content: outcome.content, isError: outcome.isError })
+      run.journal.append({
+        kind: "tool",
+        payload: { callId: call.id, name: call.name, content: outcome.content, isError: outcome.isError, result: jsonSafe(outcome.result) }
+      })
+      const finished = () =>
+        emitter.emit(
+          "tool.finished",
+          outcome.isError
+            ? { toolId: call.name, callId: call.id, error: outcome.error, errorTag: outcome.errorTag }
+            : { toolId: call.name, callId: call.id, result: outcome.result ?? null }
+        )
+      if (!run.journal.durable) {
+        finished()
+        return Effect.succeed(outcome)
+      }
+      return Effect.map(run.journal.sync, () => {
+        finished()
+        return outcome
+      })
+    }
+    // a durable run writes that the call started before it runs: after a crash, resume knows
+    const started = run.journal.durable ? Effect.zipRight(run.journal.write, execution) : execution
+    return Effect.flatMap(started, settle)
   })
