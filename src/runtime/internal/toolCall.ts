@@ -88,7 +88,9 @@ export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext
         return outcome
       })
     }
-    // a durable run writes that the call started before it runs: after a crash, resume knows
-    const started = run.journal.durable ? Effect.zipRight(run.journal.write, execution) : execution
+    // a durable run writes that a non-idempotent call started before it runs, so that after a crash the
+    // resume knows it may have had its effect; an idempotent call is simply run again, and pays no write
+    const mustWrite = run.journal.durable && tool !== undefined && !tool.durableIdempotent
+    const started = mustWrite ? Effect.zipRight(run.journal.write, execution) : execution
     return Effect.flatMap(started, settle)
   })
