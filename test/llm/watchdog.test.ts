@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type { ModelRequest } from "../../src/kernel/Transcript.js"
 import * as AnthropicModel from "../../src/llm/AnthropicModel.js"
-import type { Service } from "../../src/llm/LanguageModel.js"
+import { type Service, streamTo } from "../../src/llm/LanguageModel.js"
 import * as OpenAiChatModel from "../../src/llm/OpenAiChatModel.js"
 import * as OpenAiResponsesModel from "../../src/llm/OpenAiResponsesModel.js"
 import * as WireServer from "../support/WireServer.js"
@@ -22,6 +22,9 @@ const providers: ReadonlyArray<[string, (s: WireServer.WireServer, o: { idleTime
   ["openai responses", (s, o) => OpenAiResponsesModel.make({ model: "gpt-4o", apiKey: "k", baseUrl: s.openAiBaseUrl, ...o })]
 ]
 
+/** SSE frames up to and including the first text delta (see the conformance suite). */
+const firstDeltaFrames: Readonly<Record<string, number>> = { anthropic: 4, "openai chat": 2, "openai responses": 5 }
+
 describe("watchdog in real time", () => {
   for (const [name, make] of providers) {
     it.scopedLive(`${name}: a stream stalled after two events is aborted after idle_timeout_ms`, () =>
@@ -33,6 +36,29 @@ describe("watchdog in real time", () => {
         assert.strictEqual(error._tag === "LlmTimeout" && error.timeoutMs, 50)
         const r = yield* WireServer.awaitClosed(server, 0)
         assert.isTrue(r.closedEarly, "the stalled request was aborted")
+      })
+    )
+
+    it.scopedLive(`${name}: through streamTo, a stalled stream is aborted after idle_timeout_ms, the deltas before it delivered`, () =>
+      Effect.gen(function* () {
+        const server = yield* WireServer.make({ replies: [Wire.stall(firstDeltaFrames[name]!, Wire.say("one two three"))] })
+        const model = yield* make(server, { idleTimeoutMs: 50 })
+        const seen: Array<string> = []
+        const error = yield* Effect.flip(
+          streamTo(model, req, (d) => Effect.sync(() => void seen.push(d.text)))
+        )
+        assert.strictEqual(error._tag, "LlmTimeout")
+        assert.deepStrictEqual(seen, ["one "])
+        assert.isTrue((yield* WireServer.awaitClosed(server, 0)).closedEarly, "the stalled request was aborted")
+      })
+    )
+
+    it.scopedLive(`${name}: through streamTo, keep-alives keep a slow stream alive`, () =>
+      Effect.gen(function* () {
+        const server = yield* WireServer.make({ replies: [Wire.keepalive(5, 25, { afterEvents: 2, reply: Wire.say("still here") })] })
+        const model = yield* make(server, { idleTimeoutMs: 100 })
+        const response = yield* streamTo(model, req, () => Effect.void)
+        assert.deepStrictEqual(response.content, [{ _tag: "text", text: "still here" }])
       })
     )
 

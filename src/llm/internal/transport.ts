@@ -7,14 +7,18 @@
  * Silence is measured in bytes, not in parsed events: each request gets its own `fetch` that notes
  * when body bytes arrive, so keep-alives the SDKs skip (Anthropic `ping` events, SSE `:` comments
  * such as OpenRouter's) keep a slow but live stream going, while a stalled one is aborted.
+ *
+ * The per-event path is kept cheap on purpose (a streamed delta must cost about what the raw SDK costs):
+ * the SDK's async iterator is drained by one loop at the SDK boundary into a buffer, the calling fiber
+ * takes events from that buffer without suspending while there are any, and there is one watchdog fiber
+ * per request that sleeps until the last activity plus the idle period (a deadline), never a race or a
+ * timer per event.
  */
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
-import type { LlmError, LlmTimeout } from "../../kernel/Errors.js"
+import type { LlmError } from "../../kernel/Errors.js"
 import { classify, type ErrorContext, idleTimeout, invalidResponse, truncated } from "./errors.js"
 
 /**
@@ -47,48 +51,109 @@ export interface RequestIo {
   readonly fetch: Fetch
 }
 
-/** When bytes last arrived, on the Effect clock of the request. */
-interface Activity {
+/**
+ * One request's liveness: when bytes last arrived (on the Effect clock of the request), whether the
+ * response is complete, and the first failure, if any. The watchdog and the SDK-boundary loops write
+ * it; the requesting fiber parks on it when it has nothing to do.
+ */
+class Activity {
   last: number
-  readonly touch: () => void
-}
+  /** Nothing more will arrive: the watchdog stands down. */
+  ended = false
+  /** The request was abandoned (its scope closed): late SDK errors are nobody's business. */
+  stopped = false
+  failure: { readonly error: unknown } | undefined = undefined
+  private wake: (() => void) | undefined = undefined
 
-const makeActivity: Effect.Effect<Activity> = Effect.map(Effect.clock, (clock) => {
-  const activity: Activity = {
-    last: clock.unsafeCurrentTimeMillis(),
-    touch: () => {
-      activity.last = clock.unsafeCurrentTimeMillis()
+  constructor(private readonly clock: Clock.Clock) {
+    this.last = clock.unsafeCurrentTimeMillis()
+  }
+
+  readonly touch = (): void => {
+    this.last = this.clock.unsafeCurrentTimeMillis()
+  }
+
+  /** Records the first failure and wakes the fiber. */
+  fail(error: unknown): void {
+    if (this.failure !== undefined || this.stopped) return
+    this.failure = { error }
+    this.signal()
+  }
+
+  end(): void {
+    this.ended = true
+    this.signal()
+  }
+
+  signal(): void {
+    const wake = this.wake
+    if (wake !== undefined) {
+      this.wake = undefined
+      wake()
     }
   }
-  return activity
-})
+
+  /** Suspends the fiber until `signal`; `ready` is checked first so a signal is never lost. */
+  park(ready: () => boolean): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      if (ready()) return resume(Effect.void)
+      this.wake = () => resume(Effect.void)
+    })
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.wake = undefined
+  }
+}
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304])
+
+/**
+ * The body as an async iterable that notes every chunk in `activity`. Both SDKs iterate `response.body`
+ * with `for await` when it is async-iterable, so this costs one promise step per chunk; re-wrapping the
+ * body in a `TransformStream` cost several microseconds per chunk.
+ */
+const trackedBody = (body: ReadableStream<Uint8Array>, activity: Activity): AsyncIterable<Uint8Array> => ({
+  [Symbol.asyncIterator]() {
+    const it = body[Symbol.asyncIterator]()
+    const touched = (r: IteratorResult<Uint8Array>) => {
+      activity.touch()
+      return r
+    }
+    const iterator: AsyncIterableIterator<Uint8Array> = {
+      next: () => it.next().then(touched),
+      return: () => (it.return ? it.return() : Promise.resolve({ done: true as const, value: undefined })),
+      [Symbol.asyncIterator]: () => iterator
+    }
+    return iterator
+  }
+})
 
 /** A `fetch` whose response bodies note every chunk in `activity`. */
 const trackingFetch =
   (activity: Activity): Fetch =>
   async (input, init) => {
     const response = await globalThis.fetch(input, init)
-    if (response.body === null || NULL_BODY_STATUS.has(response.status)) return response
-    const body = response.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          activity.touch()
-          controller.enqueue(chunk)
-        }
-      })
-    )
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+    const body = response.body
+    if (body === null || NULL_BODY_STATUS.has(response.status)) return response
+    // Shadows the prototype's getter on this one object; `text()`/`json()` still read the real body.
+    Object.defineProperty(response, "body", { value: trackedBody(body, activity), configurable: true })
+    return response
   }
 
 /** Per-request I/O: an AbortController aborted when the scope closes, and the tracking fetch. */
 const requestIo: Effect.Effect<{ io: RequestIo; activity: Activity }, never, Scope.Scope> = Effect.gen(function* () {
+  const clock = yield* Effect.clock
+  const activity = new Activity(clock)
   const controller = yield* Effect.acquireRelease(
     Effect.sync(() => new AbortController()),
-    (c) => Effect.sync(() => c.abort())
+    (c) =>
+      Effect.sync(() => {
+        activity.stop()
+        c.abort()
+      })
   )
-  const activity = yield* makeActivity
   return { io: { signal: controller.signal, fetch: trackingFetch(activity) }, activity }
 })
 
@@ -99,45 +164,57 @@ const requestIo: Effect.Effect<{ io: RequestIo; activity: Activity }, never, Sco
  * @category combinators
  */
 export const attempt = <A>(ctx: ErrorContext, f: () => Promise<A>): Effect.Effect<A, LlmError> =>
-  Effect.tryPromise({ try: f, catch: (e) => e }).pipe(
-    Effect.catchAll((e) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(classify(ctx, e, now))))
-  )
+  Effect.tryPromise({ try: f, catch: (e) => e }).pipe(Effect.catchAll((e) => failWith(ctx, e)))
 
-/** Fails once no byte has arrived for the idle period. */
-const watchdog = (ctx: TransportContext, activity: Activity, what: string): Effect.Effect<never, LlmTimeout> =>
+const failWith = (ctx: ErrorContext, e: unknown): Effect.Effect<never, LlmError> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(classify(ctx, e, now)))
+
+/**
+ * Fails `activity` with the idle timeout once no byte has arrived for the idle period: one fiber per
+ * request, sleeping until the deadline `last + idle` and again when bytes moved it on.
+ */
+const watchdog = (ctx: TransportContext, activity: Activity, what: string): Effect.Effect<void> =>
   Effect.gen(function* () {
-    while (true) {
+    while (!activity.ended && activity.failure === undefined) {
       const now = yield* Clock.currentTimeMillis
       const left = activity.last + ctx.idleTimeoutMs - now
-      if (left <= 0) return yield* Effect.fail(idleTimeout(ctx, ctx.idleTimeoutMs, what))
+      if (left <= 0) return activity.fail(idleTimeout(ctx, ctx.idleTimeoutMs, what))
       yield* Effect.sleep(Duration.millis(left))
     }
   })
 
-/**
- * `attempt` under the watchdog. The silence counts from the start of the wait: a consumer that was busy
- * between two events did not make the server silent.
- */
-const watched = <A>(ctx: TransportContext, activity: Activity, what: string, f: () => Promise<A>): Effect.Effect<A, LlmError> =>
+/** Starts the watchdog in the request's scope; the silence counts from now. */
+const startWatchdog = (ctx: TransportContext, activity: Activity, what: string): Effect.Effect<void, never, Scope.Scope> =>
   Effect.suspend(() => {
     activity.touch()
-    return Effect.raceFirst(attempt(ctx, f), watchdog(ctx, activity, what))
+    return Effect.asVoid(Effect.forkScoped(watchdog(ctx, activity, what)))
   })
 
-const readJsonBody = (ctx: TransportContext, activity: Activity, response: Response): Effect.Effect<unknown, LlmError> =>
+const readJsonBody = (ctx: TransportContext, activity: Activity, response: Response): Effect.Effect<unknown, LlmError, Scope.Scope> =>
   Effect.gen(function* () {
     const contentType = response.headers.get("content-type") ?? ""
-    const body = response.body
+    const body = response.body as (ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>) | null
     if (body === null) return yield* Effect.fail(invalidResponse(ctx, `HTTP ${response.status} with an empty body`))
-    const reader = body.getReader()
+    yield* startWatchdog(ctx, activity, "reading the response body")
+    // The body is read at the SDK boundary (the tracking body notes each chunk for the watchdog).
     const chunks: Array<Uint8Array> = []
-    while (true) {
-      const next = yield* watched(ctx, activity, "reading the response body", () => reader.read()).pipe(
+    void (async () => {
+      try {
+        for await (const chunk of body) {
+          if (activity.stopped) return
+          chunks.push(chunk)
+        }
+        activity.end()
+      } catch (e) {
+        activity.fail(e)
+      }
+    })()
+    yield* activity.park(() => activity.ended || activity.failure !== undefined)
+    if (activity.failure !== undefined) {
+      return yield* failWith(ctx, activity.failure.error).pipe(
         // A body that breaks off is the connection's fault, whatever the error looks like.
         Effect.catchTag("LlmInvalidRequest", (e) => Effect.fail(truncated(ctx, e.message)))
       )
-      if (next.done) break
-      chunks.push(next.value)
     }
     const text = new TextDecoder().decode(concat(chunks))
     if (!/application\/json|\+json/i.test(contentType)) {
@@ -187,39 +264,87 @@ export const requestJson = (
     })
   )
 
+/** The events the SDK-boundary loop has read and the fiber has not taken yet. */
+class EventBuffer<A> {
+  private items: Array<A> = []
+  private head = 0
+
+  push(a: A): void {
+    this.items.push(a)
+  }
+
+  get size(): number {
+    return this.items.length - this.head
+  }
+
+  /** The next event; call only when `size > 0`. */
+  take(): A {
+    const a = this.items[this.head++]!
+    if (this.head === this.items.length) {
+      this.items = []
+      this.head = 0
+    }
+    return a
+  }
+}
+
+/** Reads the SDK's iterator to its end (or the first event `isTerminal` accepts) into `buffer`. */
+const pump = async <A>(
+  iterator: AsyncIterator<A>,
+  isTerminal: (event: A) => boolean,
+  buffer: EventBuffer<A>,
+  activity: Activity
+): Promise<void> => {
+  try {
+    while (true) {
+      const result = await iterator.next()
+      if (activity.stopped || activity.failure !== undefined) return
+      // The SDKs end quietly when the signal was aborted; anything else is the end of the body.
+      if (result.done) return activity.end()
+      buffer.push(result.value)
+      if (isTerminal(result.value)) return activity.end()
+      activity.signal()
+    }
+  } catch (e) {
+    activity.fail(e)
+  }
+}
+
 /**
- * A streaming call: `open(io)` resolves to the SDK's stream of parsed SSE events once the headers are
- * in. Events are pulled under the watchdog; the request is aborted when the stream ends, fails, times
- * out or is interrupted. The stream stops after the first event `isTerminal` accepts.
+ * A streaming call in push form: `open(io)` resolves to the SDK's stream of parsed SSE events once the
+ * headers are in; each event is handed to `onEvent` in order, in the calling fiber (an `undefined`
+ * result means nothing to do, the common case kept free of Effect steps). Events are read after the
+ * first one `isTerminal` accepts no more. A silence of `idleTimeoutMs` fails with `LlmTimeout` after the
+ * events that did arrive; the request is aborted when the call ends, fails, times out or is interrupted.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category combinators
  */
-export const eventStream = <A>(
+export const streamEvents = <A>(
   ctx: TransportContext,
   open: (io: RequestIo) => Promise<AsyncIterable<A>>,
-  isTerminal: (event: A) => boolean
-): Stream.Stream<A, LlmError> =>
-  Stream.unwrapScoped(
+  isTerminal: (event: A) => boolean,
+  onEvent: (event: A) => Effect.Effect<void, LlmError> | undefined
+): Effect.Effect<void, LlmError> =>
+  Effect.scoped(
     Effect.gen(function* () {
       const { io, activity } = yield* requestIo
       const iterable = yield* attempt(ctx, () => open(io))
-      const iterator = iterable[Symbol.asyncIterator]()
-      let finished = false
-      const pull: Effect.Effect<A, Option.Option<LlmError>> = Effect.suspend(() =>
-        finished
-          ? Effect.fail(Option.none())
-          : watched(ctx, activity, "waiting for the next stream event", () => iterator.next()).pipe(
-              Effect.mapError(Option.some),
-              Effect.flatMap((result) => {
-                // The SDKs end quietly when the signal was aborted; anything else is the end of the body.
-                if (result.done) return Effect.fail(Option.none())
-                if (isTerminal(result.value)) finished = true
-                return Effect.succeed(result.value)
-              })
-            )
-      )
-      return Stream.repeatEffectOption(pull)
+      yield* startWatchdog(ctx, activity, "waiting for the next stream event")
+      const buffer = new EventBuffer<A>()
+      void pump(iterable[Symbol.asyncIterator](), isTerminal, buffer, activity)
+      const ready = () => buffer.size > 0 || activity.ended || activity.failure !== undefined
+      while (true) {
+        if (buffer.size > 0) {
+          const effect = onEvent(buffer.take())
+          if (effect !== undefined) yield* effect
+          continue
+        }
+        // Events that arrived before a failure are delivered first, as they would have been in order.
+        if (activity.failure !== undefined) return yield* failWith(ctx, activity.failure.error)
+        if (activity.ended) return
+        yield* activity.park(ready)
+      }
     })
   )
 
