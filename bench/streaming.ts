@@ -8,7 +8,7 @@
  * everything openagents adds (watchdog, accumulation, the Effect runtime). Each request echoes a user
  * message of DELTAS words, which every protocol renders as one text delta per word.
  *
- *   npm run bench:streaming            (DELTAS=2000 REPS=20 by default)
+ *   npm run bench:streaming            (DELTAS=2000 REPS=10 ROUNDS=7 by default; ONLY=anthropic for one case)
  */
 import Anthropic from "@anthropic-ai/sdk"
 import { Effect } from "effect"
@@ -21,8 +21,11 @@ import * as OpenAiChatModel from "../src/llm/OpenAiChatModel.js"
 import * as OpenAiResponsesModel from "../src/llm/OpenAiResponsesModel.js"
 
 const DELTAS = Number(process.env["DELTAS"] ?? 2000)
-const REPS = Number(process.env["REPS"] ?? 20)
+const REPS = Number(process.env["REPS"] ?? 10)
+const ROUNDS = Number(process.env["ROUNDS"] ?? 7)
 const WARMUP = Math.max(3, Math.floor(REPS / 4))
+/** A comma-separated subset of the cases (`chat,responses,anthropic`), for profiling one of them. */
+const ONLY = process.env["ONLY"]?.split(",")
 
 const words = Array.from({ length: DELTAS }, (_, i) => `w${i}`).join(" ")
 const request: ModelRequest = { messages: [{ _tag: "user", content: words }], tools: [] }
@@ -43,6 +46,11 @@ const startServer = (): Promise<{ url: string; stop: () => void }> =>
   })
 
 type Case = { readonly name: string; readonly raw: () => Promise<number>; readonly ours: () => Promise<number> }
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
 
 const cpu = (): number => {
   const u = process.cpuUsage()
@@ -117,9 +125,12 @@ const main = async () => {
       }
     ]
 
-    console.log(`${DELTAS} deltas per response, ${REPS} responses per measure (after ${WARMUP} warm-up), CPU of the client process`)
+    console.log(
+      `${DELTAS} deltas per response, ${REPS} responses per measure, median of ${ROUNDS} alternating rounds (after ${WARMUP} warm-up), CPU of the client process`
+    )
     console.log(`${"provider".padEnd(18)} ${"raw SDK".padStart(12)} ${"streamTo".padStart(12)} ${"ratio".padStart(7)}`)
     for (const c of cases) {
+      if (ONLY && !ONLY.some((o) => c.name.includes(o))) continue
       const a = await c.raw()
       const b = await c.ours()
       if (a !== b || a < DELTAS) throw new Error(`${c.name}: raw saw ${a} deltas, streamTo ${b} (expected ${DELTAS})`)
@@ -127,13 +138,15 @@ const main = async () => {
         await c.raw()
         await c.ours()
       }
-      // Interleaved halves, so drift (JIT, GC, thermal) falls on both sides alike.
-      const r1 = await measure(c.raw)
-      const o1 = await measure(c.ours)
-      const o2 = await measure(c.ours)
-      const r2 = await measure(c.raw)
-      const raw = (r1.usPerDelta + r2.usPerDelta) / 2
-      const our = (o1.usPerDelta + o2.usPerDelta) / 2
+      // Alternating rounds, so drift (JIT, GC, other load) falls on both sides alike; the median of each side.
+      const raws: Array<number> = []
+      const ourss: Array<number> = []
+      for (let round = 0; round < ROUNDS; round++) {
+        raws.push((await measure(c.raw)).usPerDelta)
+        ourss.push((await measure(c.ours)).usPerDelta)
+      }
+      const raw = median(raws)
+      const our = median(ourss)
       console.log(
         `${c.name.padEnd(18)} ${`${raw.toFixed(2)} µs`.padStart(12)} ${`${our.toFixed(2)} µs`.padStart(12)} ${`${(our / raw).toFixed(2)}x`.padStart(7)}`
       )

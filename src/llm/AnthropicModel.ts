@@ -425,8 +425,8 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
     })
 
     const generate = (request: ModelRequest): Effect.Effect<ModelResponse, LlmError> =>
-      requestJson(ctx, ({ fetch, signal }) =>
-        client.withOptions({ fetch }).messages.create({ ...encodeRequest(options, request), stream: false }, { signal }).asResponse()
+      requestJson(ctx, ({ signal }) =>
+        client.messages.create({ ...encodeRequest(options, request), stream: false }, { signal }).asResponse()
       ).pipe(
         Effect.flatMap((body) => decodeMessage(ctx, body)),
         Effect.withSpan("openagents.llm.generate", { attributes: { provider: PROVIDER, model: options.model } })
@@ -437,8 +437,8 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
         const acc = new Accumulator(ctx)
         return streamEvents<RawMessageStreamEvent>(
           ctx,
-          ({ fetch, signal }) =>
-            client.withOptions({ fetch }).messages.create({ ...encodeRequest(options, request), stream: true }, { signal }),
+          ({ signal }) =>
+            client.messages.create({ ...encodeRequest(options, request), stream: true }, { signal }).withResponse(),
           (event) => event.type === "message_stop",
           (event) => acc.push(event, onDelta)
         ).pipe(Effect.zipRight(Effect.suspend(() => acc.finish())))

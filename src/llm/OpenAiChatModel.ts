@@ -298,10 +298,8 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
     const { client, ctx, provider, reasoning } = yield* setup(options)
 
     const generate = (request: ModelRequest): Effect.Effect<ModelResponse, LlmError> =>
-      requestJson(ctx, ({ fetch, signal }) =>
-        client
-          .withOptions({ fetch })
-          .chat.completions.create({ ...encodeRequest(options, reasoning, request), stream: false }, { signal })
+      requestJson(ctx, ({ signal }) =>
+        client.chat.completions.create({ ...encodeRequest(options, reasoning, request), stream: false }, { signal })
           .asResponse()
       ).pipe(
         Effect.flatMap((body) => decodeCompletion(ctx, body)),
@@ -313,11 +311,13 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
         const acc = new Accumulator(ctx)
         return streamEvents<ChatCompletionChunk>(
           ctx,
-          ({ fetch, signal }) =>
-            client.withOptions({ fetch }).chat.completions.create(
-              { ...encodeRequest(options, reasoning, request), stream: true, stream_options: { include_usage: true } },
-              { signal }
-            ),
+          ({ signal }) =>
+            client.chat.completions
+              .create(
+                { ...encodeRequest(options, reasoning, request), stream: true, stream_options: { include_usage: true } },
+                { signal }
+              )
+              .withResponse(),
           () => false,
           (chunk) => acc.push(chunk, onDelta)
         ).pipe(Effect.zipRight(Effect.suspend(() => acc.finish())))

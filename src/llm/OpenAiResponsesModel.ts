@@ -304,10 +304,8 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
     const { client, ctx, provider, reasoning } = yield* setup(options)
 
     const generate = (request: ModelRequest): Effect.Effect<ModelResponse, LlmError> =>
-      requestJson(ctx, ({ fetch, signal }) =>
-        client
-          .withOptions({ fetch })
-          .responses.create({ ...encodeRequest(options, reasoning, request), stream: false }, { signal })
+      requestJson(ctx, ({ signal }) =>
+        client.responses.create({ ...encodeRequest(options, reasoning, request), stream: false }, { signal })
           .asResponse()
       ).pipe(
         Effect.flatMap((body) => decodeResponse(ctx, body)),
@@ -319,8 +317,8 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
         const acc = new Accumulator(ctx)
         return streamEvents<ResponseStreamEvent>(
           ctx,
-          ({ fetch, signal }) =>
-            client.withOptions({ fetch }).responses.create({ ...encodeRequest(options, reasoning, request), stream: true }, { signal }),
+          ({ signal }) =>
+            client.responses.create({ ...encodeRequest(options, reasoning, request), stream: true }, { signal }).withResponse(),
           (event) => TERMINAL.has(event.type),
           (event) => acc.push(event, onDelta)
         ).pipe(Effect.zipRight(Effect.suspend(() => acc.finish())))

@@ -4,9 +4,10 @@
  * `LlmTimeout` when a body or a stream stays silent for `idleTimeoutMs` (the SDKs' own timeout only
  * covers the wait for response headers).
  *
- * Silence is measured in bytes, not in parsed events: each request gets its own `fetch` that notes
- * when body bytes arrive, so keep-alives the SDKs skip (Anthropic `ping` events, SSE `:` comments
- * such as OpenRouter's) keep a slow but live stream going, while a stalled one is aborted.
+ * Silence is measured in bytes, not in parsed events: the body of each response notes when bytes
+ * arrive, so keep-alives the SDKs skip (Anthropic `ping` events, SSE `:` comments such as OpenRouter's)
+ * keep a slow but live stream going, while a stalled one is aborted. A response read to its end is not
+ * aborted, so its connection goes back to the pool (an abort costs a new connection per call).
  *
  * The per-event path is kept cheap on purpose (a streamed delta must cost about what the raw SDK costs):
  * the SDK's async iterator is drained by one loop at the SDK boundary into a buffer, the calling fiber
@@ -32,23 +33,26 @@ export interface TransportContext extends ErrorContext {
 }
 
 /**
- * The `fetch` signature both SDKs accept.
- *
- * @since 0.1.0
- * @category models
- */
-export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
-
-/**
- * What a provider gets to send one request: the signal that aborts it and the `fetch` that feeds the
- * watchdog (pass it to the SDK client with `client.withOptions({ fetch })`).
+ * What a provider gets to send one request: the signal that aborts it (pass it in the SDK call's
+ * request options).
  *
  * @since 0.1.0
  * @category models
  */
 export interface RequestIo {
   readonly signal: AbortSignal
-  readonly fetch: Fetch
+}
+
+/**
+ * What a streaming call resolves to once the headers are in: the SDK's stream and the raw response
+ * it reads (the SDKs' `.withResponse()`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Opened<A> {
+  readonly data: AsyncIterable<A>
+  readonly response: Response
 }
 
 /**
@@ -60,6 +64,10 @@ class Activity {
   last: number
   /** Nothing more will arrive: the watchdog stands down. */
   ended = false
+  /** The body was read to its end: no abort needed, the connection can be reused. */
+  complete = false
+  /** The response is whole (its terminal event arrived): a silence or an error after it is no failure. */
+  terminal = false
   /** The request was abandoned (its scope closed): late SDK errors are nobody's business. */
   stopped = false
   failure: { readonly error: unknown } | undefined = undefined
@@ -85,6 +93,23 @@ class Activity {
     this.signal()
   }
 
+  private deferred = false
+
+  /**
+   * Wakes the fiber once the SDK has parsed the events of the chunk at hand: one wake per network read
+   * rather than per event. Waking at once would resume the fiber (a scheduler hop and a new park) for
+   * every event, since the SDK's generator hands them over one microtask at a time. `setImmediate` runs
+   * after those microtasks; it orders work and measures no time, so the TestClock is not concerned.
+   */
+  signalSoon(): void {
+    if (this.wake === undefined || this.deferred) return
+    this.deferred = true
+    defer(() => {
+      this.deferred = false
+      this.signal()
+    })
+  }
+
   signal(): void {
     const wake = this.wake
     if (wake !== undefined) {
@@ -106,6 +131,10 @@ class Activity {
     this.wake = undefined
   }
 }
+
+/** After the current microtasks (Node, Bun, Deno have `setImmediate`; elsewhere a microtask). */
+const defer: (f: () => void) => void =
+  typeof globalThis.setImmediate === "function" ? (f) => void globalThis.setImmediate(f) : (f) => queueMicrotask(f)
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304])
 
@@ -130,19 +159,21 @@ const trackedBody = (body: ReadableStream<Uint8Array>, activity: Activity): Asyn
   }
 })
 
-/** A `fetch` whose response bodies note every chunk in `activity`. */
-const trackingFetch =
-  (activity: Activity): Fetch =>
-  async (input, init) => {
-    const response = await globalThis.fetch(input, init)
-    const body = response.body
-    if (body === null || NULL_BODY_STATUS.has(response.status)) return response
-    // Shadows the prototype's getter on this one object; `text()`/`json()` still read the real body.
-    Object.defineProperty(response, "body", { value: trackedBody(body, activity), configurable: true })
-    return response
-  }
+/**
+ * Makes the SDK read `response.body` through {@link trackedBody}. The SDKs build their stream over
+ * the response object and read its body only when iterated, so this is done after `.withResponse()`
+ * and before the first `next()`. Shadows the prototype's getter on this one object.
+ */
+const track = (response: Response, activity: Activity): void => {
+  const body = response.body
+  if (body === null || NULL_BODY_STATUS.has(response.status)) return
+  Object.defineProperty(response, "body", { value: trackedBody(body, activity), configurable: true })
+}
 
-/** Per-request I/O: an AbortController aborted when the scope closes, and the tracking fetch. */
+/**
+ * Per-request I/O: an AbortController that aborts the request when the scope closes, unless the body
+ * was read to its end (then the connection is reused).
+ */
 const requestIo: Effect.Effect<{ io: RequestIo; activity: Activity }, never, Scope.Scope> = Effect.gen(function* () {
   const clock = yield* Effect.clock
   const activity = new Activity(clock)
@@ -151,10 +182,10 @@ const requestIo: Effect.Effect<{ io: RequestIo; activity: Activity }, never, Sco
     (c) =>
       Effect.sync(() => {
         activity.stop()
-        c.abort()
+        if (!activity.complete) c.abort()
       })
   )
-  return { io: { signal: controller.signal, fetch: trackingFetch(activity) }, activity }
+  return { io: { signal: controller.signal }, activity }
 })
 
 /**
@@ -178,7 +209,10 @@ const watchdog = (ctx: TransportContext, activity: Activity, what: string): Effe
     while (!activity.ended && activity.failure === undefined) {
       const now = yield* Clock.currentTimeMillis
       const left = activity.last + ctx.idleTimeoutMs - now
-      if (left <= 0) return activity.fail(idleTimeout(ctx, ctx.idleTimeoutMs, what))
+      if (left <= 0) {
+        // After the terminal event the response is whole: a server that keeps the body open is cut off, not failed.
+        return activity.terminal ? activity.end() : activity.fail(idleTimeout(ctx, ctx.idleTimeoutMs, what))
+      }
       yield* Effect.sleep(Duration.millis(left))
     }
   })
@@ -196,14 +230,16 @@ const readJsonBody = (ctx: TransportContext, activity: Activity, response: Respo
     const body = response.body as (ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>) | null
     if (body === null) return yield* Effect.fail(invalidResponse(ctx, `HTTP ${response.status} with an empty body`))
     yield* startWatchdog(ctx, activity, "reading the response body")
-    // The body is read at the SDK boundary (the tracking body notes each chunk for the watchdog).
+    // Read at the I/O boundary, each chunk noted for the watchdog.
     const chunks: Array<Uint8Array> = []
     void (async () => {
       try {
         for await (const chunk of body) {
           if (activity.stopped) return
+          activity.touch()
           chunks.push(chunk)
         }
+        activity.complete = true
         activity.end()
       } catch (e) {
         activity.fail(e)
@@ -288,7 +324,10 @@ class EventBuffer<A> {
   }
 }
 
-/** Reads the SDK's iterator to its end (or the first event `isTerminal` accepts) into `buffer`. */
+/**
+ * Reads the SDK's iterator into `buffer` up to the first event `isTerminal` accepts, then on to the end
+ * of the body without keeping anything, so that the connection can be reused.
+ */
 const pump = async <A>(
   iterator: AsyncIterator<A>,
   isTerminal: (event: A) => boolean,
@@ -300,21 +339,26 @@ const pump = async <A>(
       const result = await iterator.next()
       if (activity.stopped || activity.failure !== undefined) return
       // The SDKs end quietly when the signal was aborted; anything else is the end of the body.
-      if (result.done) return activity.end()
+      if (result.done) {
+        activity.complete = true
+        return activity.end()
+      }
+      if (activity.terminal) continue
       buffer.push(result.value)
-      if (isTerminal(result.value)) return activity.end()
-      activity.signal()
+      if (isTerminal(result.value)) activity.terminal = true
+      activity.signalSoon()
     }
   } catch (e) {
-    activity.fail(e)
+    if (activity.terminal) activity.end()
+    else activity.fail(e)
   }
 }
 
 /**
- * A streaming call in push form: `open(io)` resolves to the SDK's stream of parsed SSE events once the
- * headers are in; each event is handed to `onEvent` in order, in the calling fiber (an `undefined`
+ * A streaming call in push form: `open(io)` resolves to the SDK's stream of parsed SSE events and its
+ * response once the headers are in (`.withResponse()`); each event is handed to `onEvent` in order, in the calling fiber (an `undefined`
  * result means nothing to do, the common case kept free of Effect steps). Events are read after the
- * first one `isTerminal` accepts no more. A silence of `idleTimeoutMs` fails with `LlmTimeout` after the
+ * first one `isTerminal` accepts are read to the end of the body and dropped. A silence of `idleTimeoutMs` fails with `LlmTimeout` after the
  * events that did arrive; the request is aborted when the call ends, fails, times out or is interrupted.
  *
  * @since 0.2.0
@@ -322,29 +366,32 @@ const pump = async <A>(
  */
 export const streamEvents = <A>(
   ctx: TransportContext,
-  open: (io: RequestIo) => Promise<AsyncIterable<A>>,
+  open: (io: RequestIo) => Promise<Opened<A>>,
   isTerminal: (event: A) => boolean,
   onEvent: (event: A) => Effect.Effect<void, LlmError> | undefined
 ): Effect.Effect<void, LlmError> =>
   Effect.scoped(
     Effect.gen(function* () {
       const { io, activity } = yield* requestIo
-      const iterable = yield* attempt(ctx, () => open(io))
+      const opened = yield* attempt(ctx, () => open(io))
+      track(opened.response, activity)
       yield* startWatchdog(ctx, activity, "waiting for the next stream event")
       const buffer = new EventBuffer<A>()
-      void pump(iterable[Symbol.asyncIterator](), isTerminal, buffer, activity)
+      void pump(opened.data[Symbol.asyncIterator](), isTerminal, buffer, activity)
       const ready = () => buffer.size > 0 || activity.ended || activity.failure !== undefined
-      while (true) {
-        if (buffer.size > 0) {
+      // A plain loop rather than a generator: one flatMap per event that has work, none for the rest.
+      const loop: Effect.Effect<void, LlmError> = Effect.suspend(() => {
+        while (buffer.size > 0) {
           const effect = onEvent(buffer.take())
-          if (effect !== undefined) yield* effect
-          continue
+          if (effect !== undefined) return Effect.flatMap(effect, next)
         }
         // Events that arrived before a failure are delivered first, as they would have been in order.
-        if (activity.failure !== undefined) return yield* failWith(ctx, activity.failure.error)
-        if (activity.ended) return
-        yield* activity.park(ready)
-      }
+        if (activity.failure !== undefined) return failWith(ctx, activity.failure.error)
+        if (activity.ended) return Effect.void
+        return Effect.flatMap(activity.park(ready), next)
+      })
+      const next = () => loop
+      return yield* loop
     })
   )
 
