@@ -9,7 +9,6 @@
  *
  * @since 0.1.0
  */
-import Anthropic from "@anthropic-ai/sdk"
 import type {
   ContentBlockParam,
   MessageCreateParamsBase,
@@ -39,6 +38,7 @@ import {
   resolveApiKey,
   validate
 } from "./internal/options.js"
+import * as Sdk from "./internal/sdk.js"
 import { parseToolArguments, requestJson, streamEvents, type TransportContext } from "./internal/transport.js"
 import * as LanguageModel from "./LanguageModel.js"
 import type { ModelDelta, Service } from "./LanguageModel.js"
@@ -412,9 +412,11 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS
     }
     const baseURL = anthropicBaseUrl(options.baseUrl)
+    // Loaded here, on first use: a process without an Anthropic provider never loads the SDK.
+    const sdk = yield* Sdk.anthropic
     const client = yield* Effect.try({
       try: () =>
-        new Anthropic({
+        new sdk.Anthropic({
           apiKey: key ?? null,
           ...(baseURL !== undefined ? { baseURL } : {}),
           timeout: timeoutMs,

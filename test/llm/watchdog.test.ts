@@ -55,8 +55,8 @@ describe("watchdog in real time", () => {
 
     it.scopedLive(`${name}: through streamTo, keep-alives keep a slow stream alive`, () =>
       Effect.gen(function* () {
-        const server = yield* WireServer.make({ replies: [Wire.keepalive(5, 25, { afterEvents: 2, reply: Wire.say("still here") })] })
-        const model = yield* make(server, { idleTimeoutMs: 100 })
+        const server = yield* WireServer.make({ replies: [Wire.keepalive(12, 25, { afterEvents: 2, reply: Wire.say("still here") })] })
+        const model = yield* make(server, { idleTimeoutMs: 200 })
         const response = yield* streamTo(model, req, () => Effect.void)
         assert.deepStrictEqual(response.content, [{ _tag: "text", text: "still here" }])
       })
@@ -74,9 +74,9 @@ describe("watchdog in real time", () => {
 
     it.scopedLive(`${name}: keep-alives the SDK skips (pings, SSE comments) keep a slow stream alive`, () =>
       Effect.gen(function* () {
-        // 5 keep-alives 25 ms apart: 125 ms without a single event, never 100 ms without a byte.
-        const server = yield* WireServer.make({ replies: [Wire.keepalive(5, 25, { afterEvents: 2, reply: Wire.say("still here") })] })
-        const model = yield* make(server, { idleTimeoutMs: 100 })
+        // 12 keep-alives 25 ms apart: 300 ms without a single event, never 200 ms without a byte (8x margin for a loaded machine).
+        const server = yield* WireServer.make({ replies: [Wire.keepalive(12, 25, { afterEvents: 2, reply: Wire.say("still here") })] })
+        const model = yield* make(server, { idleTimeoutMs: 200 })
         const events = yield* Stream.runCollect(model.stream(req))
         const last = Array.from(events).at(-1)
         assert.strictEqual(last?._tag, "Finished")
@@ -86,8 +86,8 @@ describe("watchdog in real time", () => {
 
     it.scopedLive(`${name}: a JSON body that trickles in is not cut off`, () =>
       Effect.gen(function* () {
-        const server = yield* WireServer.make({ replies: [Wire.keepalive(5, 25, { reply: Wire.say("slowly") })] })
-        const model = yield* make(server, { idleTimeoutMs: 100 })
+        const server = yield* WireServer.make({ replies: [Wire.keepalive(12, 25, { reply: Wire.say("slowly") })] })
+        const model = yield* make(server, { idleTimeoutMs: 200 })
         const response = yield* model.generate(req)
         assert.deepStrictEqual(response.content, [{ _tag: "text", text: "slowly" }])
       })
