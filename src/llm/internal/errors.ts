@@ -230,7 +230,8 @@ const byStatus = (ctx: ErrorContext, detail: Detail, status: number, retryAfter:
     return new LlmRateLimited({ ...base, message, ...after })
   }
   if (status === 529 || /overloaded/.test(t)) return new LlmOverloaded({ ...base, message, ...after })
-  if (status === 408 || status === 409 || status >= 500) return new LlmConnection({ ...base, message })
+  // A 503 may say when to come back (`retry-after`): kept, ProviderRetry honours it.
+  if (status === 408 || status === 409 || status >= 500) return new LlmConnection({ ...base, message, ...after })
   if (status === 401 || status === 403) return new LlmAuth({ ...base, message, hint: authHint(ctx) })
   if (status === 402) return new LlmAuth({ ...base, message, hint: quotaHint(ctx) })
   if (CONTEXT_LENGTH.test(detail.message) || /context_length_exceeded/.test(t)) {
