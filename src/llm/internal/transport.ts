@@ -139,19 +139,20 @@ const defer: (f: () => void) => void =
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304])
 
 /**
- * The body as an async iterable that notes every chunk in `activity`. Both SDKs iterate `response.body`
- * with `for await` when it is async-iterable, so this costs one promise step per chunk; re-wrapping the
- * body in a `TransformStream` cost several microseconds per chunk.
+ * The body as an async iterable that notes activity each time the SDK asks for the next chunk. Both
+ * SDKs iterate `response.body` with `for await` when it is async-iterable, and ask for the next chunk as
+ * soon as they have parsed the previous one (keep-alives included), so the time of the ask is the time
+ * the last bytes arrived, give or take their parsing; noting it there costs no promise step per chunk
+ * (re-wrapping the body in a `TransformStream` cost several microseconds per chunk).
  */
 const trackedBody = (body: ReadableStream<Uint8Array>, activity: Activity): AsyncIterable<Uint8Array> => ({
   [Symbol.asyncIterator]() {
     const it = body[Symbol.asyncIterator]()
-    const touched = (r: IteratorResult<Uint8Array>) => {
-      activity.touch()
-      return r
-    }
     const iterator: AsyncIterableIterator<Uint8Array> = {
-      next: () => it.next().then(touched),
+      next: () => {
+        activity.touch()
+        return it.next()
+      },
       return: () => (it.return ? it.return() : Promise.resolve({ done: true as const, value: undefined })),
       [Symbol.asyncIterator]: () => iterator
     }
@@ -325,6 +326,13 @@ class EventBuffer<A> {
 }
 
 /**
+ * Events after which the fiber is woken at once rather than after the chunk at hand: a network read can
+ * hold hundreds of events, and keeping them all until the fiber drains them costs more in GC than the
+ * extra wakes.
+ */
+const WAKE_BATCH = 32
+
+/**
  * Reads the SDK's iterator into `buffer` up to the first event `isTerminal` accepts, then on to the end
  * of the body without keeping anything, so that the connection can be reused.
  */
@@ -346,7 +354,8 @@ const pump = async <A>(
       if (activity.terminal) continue
       buffer.push(result.value)
       if (isTerminal(result.value)) activity.terminal = true
-      activity.signalSoon()
+      if (buffer.size >= WAKE_BATCH) activity.signal()
+      else activity.signalSoon()
     }
   } catch (e) {
     if (activity.terminal) activity.end()
