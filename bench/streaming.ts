@@ -8,10 +8,11 @@
  * everything openagents adds (watchdog, accumulation, the Effect runtime). Each request echoes a user
  * message of DELTAS words, which every protocol renders as one text delta per word.
  *
- *   npm run bench:streaming            (DELTAS=2000 REPS=10 ROUNDS=7 by default; ONLY=anthropic for one case)
+ *   npm run bench:streaming            (DELTAS=2000 REPS=10 ROUNDS=7 by default; ONLY=anthropic for one case;
+ *                                       STREAM=1 adds the pull form, `model.stream`)
  */
 import Anthropic from "@anthropic-ai/sdk"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import { spawn } from "node:child_process"
 import OpenAI from "openai"
 import type { ModelRequest } from "../src/kernel/Transcript.js"
@@ -26,6 +27,8 @@ const ROUNDS = Number(process.env["ROUNDS"] ?? 7)
 const WARMUP = Math.max(3, Math.floor(REPS / 4))
 /** A comma-separated subset of the cases (`chat,responses,anthropic`), for profiling one of them. */
 const ONLY = process.env["ONLY"]?.split(",")
+/** STREAM=1 also measures the pull form (`model.stream` through `Stream.runForEach`). */
+const WITH_STREAM = process.env["STREAM"] === "1"
 
 const words = Array.from({ length: DELTAS }, (_, i) => `w${i}`).join(" ")
 const request: ModelRequest = { messages: [{ _tag: "user", content: words }], tools: [] }
@@ -45,7 +48,12 @@ const startServer = (): Promise<{ url: string; stop: () => void }> =>
     child.on("exit", (code) => reject(new Error(`wire server exited (${code}): ${out}`)))
   })
 
-type Case = { readonly name: string; readonly raw: () => Promise<number>; readonly ours: () => Promise<number> }
+type Case = {
+  readonly name: string
+  readonly raw: () => Promise<number>
+  readonly ours: () => Promise<number>
+  readonly stream: () => Promise<number>
+}
 
 const median = (xs: ReadonlyArray<number>): number => {
   const s = [...xs].sort((a, b) => a - b)
@@ -87,6 +95,18 @@ const main = async () => {
       ).then(() => n)
     }
 
+    /** The pull form, `model.stream` (derived from `streamTo` by `LanguageModel.make`), for comparison. */
+    const viaStream = (model: LanguageModel.Service) => () => {
+      let n = 0
+      return Effect.runPromise(
+        Stream.runForEach(model.stream(request), (e) =>
+          Effect.sync(() => {
+            if (e._tag !== "Finished") n++
+          })
+        )
+      ).then(() => n)
+    }
+
     const cases: ReadonlyArray<Case> = [
       {
         name: "openai chat",
@@ -96,7 +116,8 @@ const main = async () => {
           for await (const chunk of s) if (chunk.choices[0]?.delta.content) n++
           return n
         },
-        ours: ours(chat)
+        ours: ours(chat),
+        stream: viaStream(chat)
       },
       {
         name: "openai responses",
@@ -106,7 +127,8 @@ const main = async () => {
           for await (const event of s) if (event.type === "response.output_text.delta") n++
           return n
         },
-        ours: ours(responses)
+        ours: ours(responses),
+        stream: viaStream(responses)
       },
       {
         name: "anthropic",
@@ -121,14 +143,17 @@ const main = async () => {
           for await (const event of s) if (event.type === "content_block_delta" && event.delta.type === "text_delta") n++
           return n
         },
-        ours: ours(claude)
+        ours: ours(claude),
+        stream: viaStream(claude)
       }
     ]
 
     console.log(
       `${DELTAS} deltas per response, ${REPS} responses per measure, median of ${ROUNDS} alternating rounds (after ${WARMUP} warm-up), CPU of the client process`
     )
-    console.log(`${"provider".padEnd(18)} ${"raw SDK".padStart(12)} ${"streamTo".padStart(12)} ${"ratio".padStart(7)}`)
+    console.log(
+      `${"provider".padEnd(18)} ${"raw SDK".padStart(12)} ${"streamTo".padStart(12)} ${"ratio".padStart(7)} ${"stream".padStart(12)} ${"ratio".padStart(7)}`
+    )
     for (const c of cases) {
       if (ONLY && !ONLY.some((o) => c.name.includes(o))) continue
       const a = await c.raw()
@@ -141,14 +166,19 @@ const main = async () => {
       // Alternating rounds, so drift (JIT, GC, other load) falls on both sides alike; the median of each side.
       const raws: Array<number> = []
       const ourss: Array<number> = []
+      const streams: Array<number> = []
       for (let round = 0; round < ROUNDS; round++) {
         raws.push((await measure(c.raw)).usPerDelta)
         ourss.push((await measure(c.ours)).usPerDelta)
+        if (WITH_STREAM) streams.push((await measure(c.stream)).usPerDelta)
       }
       const raw = median(raws)
       const our = median(ourss)
+      const viaStreamCol = WITH_STREAM
+        ? ` ${`${median(streams).toFixed(2)} µs`.padStart(12)} ${`${(median(streams) / raw).toFixed(2)}x`.padStart(7)}`
+        : ""
       console.log(
-        `${c.name.padEnd(18)} ${`${raw.toFixed(2)} µs`.padStart(12)} ${`${our.toFixed(2)} µs`.padStart(12)} ${`${(our / raw).toFixed(2)}x`.padStart(7)}`
+        `${c.name.padEnd(18)} ${`${raw.toFixed(2)} µs`.padStart(12)} ${`${our.toFixed(2)} µs`.padStart(12)} ${`${(our / raw).toFixed(2)}x`.padStart(7)}${viaStreamCol}`
       )
     }
   } finally {
