@@ -152,7 +152,8 @@ const main = async () => {
       `${DELTAS} deltas per response, ${REPS} responses per measure, median of ${ROUNDS} alternating rounds (after ${WARMUP} warm-up), CPU of the client process`
     )
     console.log(
-      `${"provider".padEnd(18)} ${"raw SDK".padStart(12)} ${"streamTo".padStart(12)} ${"ratio".padStart(7)} ${"stream".padStart(12)} ${"ratio".padStart(7)}`
+      `${"provider".padEnd(18)} ${"raw SDK".padStart(12)} ${"streamTo".padStart(12)} ${"ratio".padStart(7)}` +
+        (WITH_STREAM ? ` ${"stream".padStart(12)} ${"ratio".padStart(7)}` : "")
     )
     for (const c of cases) {
       if (ONLY && !ONLY.some((o) => c.name.includes(o))) continue
