@@ -147,7 +147,14 @@ const llmFields = {
   provider: Schema.String,
   message: Schema.String,
   status: Schema.optional(Schema.Number),
-  hint
+  hint,
+  /**
+   * How many calls were made, this one included: set by `ProviderRetry` on the error that ended the
+   * retries (1 when the error was not retried). Absent on an error straight from a provider.
+   */
+  attempts: Schema.optional(Schema.Number),
+  /** The delay the provider asked for (`retry-after-ms` / `retry-after`), in ms, when it sent one. */
+  retryAfterMs: Schema.optional(Schema.Number)
 }
 
 /**
@@ -157,10 +164,7 @@ const llmFields = {
  * @since 0.1.0
  * @category errors
  */
-export class LlmRateLimited extends Schema.TaggedError<LlmRateLimited>()("LlmRateLimited", {
-  ...llmFields,
-  retryAfterMs: Schema.optional(Schema.Number)
-}) {
+export class LlmRateLimited extends Schema.TaggedError<LlmRateLimited>()("LlmRateLimited", llmFields) {
   /** @since 0.1.0 */
   readonly retryable = true as const
 }
@@ -171,10 +175,7 @@ export class LlmRateLimited extends Schema.TaggedError<LlmRateLimited>()("LlmRat
  * @since 0.1.0
  * @category errors
  */
-export class LlmOverloaded extends Schema.TaggedError<LlmOverloaded>()("LlmOverloaded", {
-  ...llmFields,
-  retryAfterMs: Schema.optional(Schema.Number)
-}) {
+export class LlmOverloaded extends Schema.TaggedError<LlmOverloaded>()("LlmOverloaded", llmFields) {
   /** @since 0.1.0 */
   readonly retryable = true as const
 }
@@ -249,6 +250,41 @@ export const LlmError = Schema.Union(
   LlmInvalidRequest,
   LlmAuth
 )
+
+/**
+ * A copy of `error` with `attempts` and `hint` set (its class, tag and other fields kept): what
+ * `ProviderRetry` returns when it stops retrying.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const withRetryOutcome = <E extends LlmError>(
+  error: E,
+  outcome: { readonly attempts: number; readonly hint: string | undefined }
+): E => {
+  const fields = {
+    provider: error.provider,
+    message: error.message,
+    ...(error.status !== undefined ? { status: error.status } : {}),
+    ...(outcome.hint !== undefined ? { hint: outcome.hint } : {}),
+    attempts: outcome.attempts,
+    ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {})
+  }
+  switch (error._tag) {
+    case "LlmRateLimited":
+      return new LlmRateLimited(fields) as E
+    case "LlmOverloaded":
+      return new LlmOverloaded(fields) as E
+    case "LlmConnection":
+      return new LlmConnection(fields) as E
+    case "LlmTimeout":
+      return new LlmTimeout({ ...fields, ...(error.timeoutMs !== undefined ? { timeoutMs: error.timeoutMs } : {}) }) as E
+    case "LlmInvalidRequest":
+      return new LlmInvalidRequest(fields) as E
+    case "LlmAuth":
+      return new LlmAuth(fields) as E
+  }
+}
 
 /**
  * The language model errors a retry schedule may retry.

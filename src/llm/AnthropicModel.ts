@@ -9,7 +9,6 @@
  *
  * @since 0.1.0
  */
-import Anthropic from "@anthropic-ai/sdk"
 import type {
   ContentBlockParam,
   MessageCreateParamsBase,
@@ -21,7 +20,6 @@ import type {
 } from "@anthropic-ai/sdk/resources/messages"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Stream from "effect/Stream"
 import { ConfigError, type LlmError } from "../kernel/Errors.js"
 import type {
   AssistantPart,
@@ -29,7 +27,6 @@ import type {
   ModelRequest,
   ModelResponse,
   ModelStopReason,
-  ModelStreamEvent,
   ModelUsage
 } from "../kernel/Transcript.js"
 import { invalidResponse, truncated } from "./internal/errors.js"
@@ -41,13 +38,10 @@ import {
   resolveApiKey,
   validate
 } from "./internal/options.js"
-import {
-  eventStream,
-  parseToolArguments,
-  requestJson,
-  type TransportContext
-} from "./internal/transport.js"
-import { LanguageModel, type Service } from "./LanguageModel.js"
+import * as Sdk from "./internal/sdk.js"
+import { parseToolArguments, requestJson, streamEvents, type TransportContext } from "./internal/transport.js"
+import * as LanguageModel from "./LanguageModel.js"
+import type { ModelDelta, Service } from "./LanguageModel.js"
 import * as Pricing from "./Pricing.js"
 
 /**
@@ -307,13 +301,30 @@ class Accumulator {
 
   constructor(private readonly ctx: TransportContext) {}
 
-  push(event: RawMessageStreamEvent): Array<ModelStreamEvent> {
+  /** Takes one event in; a delta goes to `onDelta` (`undefined`: nothing to hand on). */
+  push(event: RawMessageStreamEvent, onDelta: (delta: ModelDelta) => Effect.Effect<void>): Effect.Effect<void> | undefined {
     switch (event.type) {
+      case "content_block_delta": {
+        const block = this.blocks.get(event.index)
+        const d = event.delta
+        if (!block) return undefined
+        if (d.type === "text_delta" && block.type === "text") {
+          block.text += d.text
+          return d.text === "" ? undefined : onDelta({ _tag: "TextDelta", text: d.text })
+        }
+        if (d.type === "thinking_delta" && block.type === "thinking") {
+          block.thinking += d.thinking
+          return d.thinking === "" ? undefined : onDelta({ _tag: "ReasoningDelta", text: d.thinking })
+        }
+        if (d.type === "signature_delta" && block.type === "thinking") block.signature += d.signature
+        if (d.type === "input_json_delta" && block.type === "tool_use") block.json += d.partial_json
+        return undefined
+      }
       case "message_start":
         this.id = event.message.id
         this.model = event.message.model
         this.mergeUsage(event.message.usage as WireUsage)
-        return []
+        return undefined
       case "content_block_start": {
         const b = event.content_block
         const block: Block =
@@ -327,35 +338,19 @@ class Accumulator {
                   ? { type: "tool_use", id: b.id, name: b.name, json: "", input: b.input }
                   : { type: "other" }
         this.blocks.set(event.index, block)
-        if (block.type === "text" && block.text !== "") return [{ _tag: "TextDelta", text: block.text }]
-        if (block.type === "thinking" && block.thinking !== "") return [{ _tag: "ReasoningDelta", text: block.thinking }]
-        return []
-      }
-      case "content_block_delta": {
-        const block = this.blocks.get(event.index)
-        const d = event.delta
-        if (!block) return []
-        if (d.type === "text_delta" && block.type === "text") {
-          block.text += d.text
-          return d.text === "" ? [] : [{ _tag: "TextDelta", text: d.text }]
-        }
-        if (d.type === "thinking_delta" && block.type === "thinking") {
-          block.thinking += d.thinking
-          return d.thinking === "" ? [] : [{ _tag: "ReasoningDelta", text: d.thinking }]
-        }
-        if (d.type === "signature_delta" && block.type === "thinking") block.signature += d.signature
-        if (d.type === "input_json_delta" && block.type === "tool_use") block.json += d.partial_json
-        return []
+        if (block.type === "text" && block.text !== "") return onDelta({ _tag: "TextDelta", text: block.text })
+        if (block.type === "thinking" && block.thinking !== "") return onDelta({ _tag: "ReasoningDelta", text: block.thinking })
+        return undefined
       }
       case "message_delta":
         if (event.delta.stop_reason) this.stopReason = event.delta.stop_reason
         this.mergeUsage(event.usage as WireUsage)
-        return []
+        return undefined
       case "message_stop":
         this.stopped = true
-        return []
+        return undefined
       default:
-        return []
+        return undefined
     }
   }
 
@@ -367,7 +362,7 @@ class Accumulator {
     }
   }
 
-  finish(): Effect.Effect<ModelStreamEvent, LlmError> {
+  finish(): Effect.Effect<ModelResponse, LlmError> {
     if (!this.stopped) return Effect.fail(truncated(this.ctx, "the stream ended before message_stop"))
     const parts: Array<AssistantPart> = []
     for (const index of [...this.blocks.keys()].sort((a, b) => a - b)) {
@@ -385,14 +380,11 @@ class Accumulator {
       }
     }
     return Effect.succeed({
-      _tag: "Finished",
-      response: {
-        content: parts,
-        stopReason: decodeStopReason(this.stopReason),
-        usage: decodeUsage(this.usage),
-        model: this.model,
-        responseId: this.id
-      }
+      content: parts,
+      stopReason: decodeStopReason(this.stopReason),
+      usage: decodeUsage(this.usage),
+      model: this.model,
+      responseId: this.id
     })
   }
 }
@@ -420,9 +412,11 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS
     }
     const baseURL = anthropicBaseUrl(options.baseUrl)
+    // Loaded here, on first use: a process without an Anthropic provider never loads the SDK.
+    const sdk = yield* Sdk.anthropic
     const client = yield* Effect.try({
       try: () =>
-        new Anthropic({
+        new sdk.Anthropic({
           apiKey: key ?? null,
           ...(baseURL !== undefined ? { baseURL } : {}),
           timeout: timeoutMs,
@@ -433,41 +427,39 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
     })
 
     const generate = (request: ModelRequest): Effect.Effect<ModelResponse, LlmError> =>
-      requestJson(ctx, ({ fetch, signal }) =>
-        client.withOptions({ fetch }).messages.create({ ...encodeRequest(options, request), stream: false }, { signal }).asResponse()
+      requestJson(ctx, ({ signal }) =>
+        client.messages.create({ ...encodeRequest(options, request), stream: false }, { signal }).asResponse()
       ).pipe(
         Effect.flatMap((body) => decodeMessage(ctx, body)),
         Effect.withSpan("openagents.llm.generate", { attributes: { provider: PROVIDER, model: options.model } })
       )
 
-    const stream = (request: ModelRequest): Stream.Stream<ModelStreamEvent, LlmError> =>
-      Stream.suspend(() => {
+    const streamTo: LanguageModel.StreamTo = (request, onDelta) =>
+      Effect.suspend(() => {
         const acc = new Accumulator(ctx)
-        return eventStream<RawMessageStreamEvent>(
+        return streamEvents<RawMessageStreamEvent>(
           ctx,
-          ({ fetch, signal }) =>
-            client.withOptions({ fetch }).messages.create({ ...encodeRequest(options, request), stream: true }, { signal }),
-          (event) => event.type === "message_stop"
-        ).pipe(
-          Stream.mapConcat((event) => acc.push(event)),
-          Stream.concat(Stream.fromEffect(Effect.suspend(() => acc.finish())))
-        )
+          ({ signal }) =>
+            client.messages.create({ ...encodeRequest(options, request), stream: true }, { signal }).withResponse(),
+          (event) => event.type === "message_stop",
+          (event) => acc.push(event, onDelta)
+        ).pipe(Effect.zipRight(Effect.suspend(() => acc.finish())))
       })
 
-    return LanguageModel.of({
+    return LanguageModel.make({
       provider: PROVIDER,
       model: options.model,
       pricing: Pricing.resolve(PROVIDER, options.model, options.pricing),
       generate,
-      stream
+      streamTo
     })
   })
 
 /**
- * The Anthropic provider as a Layer of {@link LanguageModel}.
+ * The Anthropic provider as a Layer of `LanguageModel`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<LanguageModel, ConfigError> =>
-  Layer.effect(LanguageModel, make(options))
+export const layer = (options: Options): Layer.Layer<LanguageModel.LanguageModel, ConfigError> =>
+  Layer.effect(LanguageModel.LanguageModel, make(options))

@@ -21,21 +21,20 @@ import type {
 } from "openai/resources/chat/completions"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Stream from "effect/Stream"
 import type { ConfigError, LlmError } from "../kernel/Errors.js"
 import type {
   AssistantPart,
   Message,
   ModelRequest,
   ModelResponse,
-  ModelStopReason,
-  ModelStreamEvent
+  ModelStopReason
 } from "../kernel/Transcript.js"
 import { invalidResponse, truncated } from "./internal/errors.js"
 import { decodeChatUsage, record, schemaName, setup } from "./internal/openai.js"
 import type { ProviderOptions } from "./internal/options.js"
-import { eventStream, parseToolArguments, requestJson, toolArgumentsText, type TransportContext } from "./internal/transport.js"
-import { LanguageModel, type Service } from "./LanguageModel.js"
+import { parseToolArguments, requestJson, streamEvents, toolArgumentsText, type TransportContext } from "./internal/transport.js"
+import * as LanguageModel from "./LanguageModel.js"
+import type { ModelDelta, Service } from "./LanguageModel.js"
 import * as Pricing from "./Pricing.js"
 
 /**
@@ -225,35 +224,43 @@ class Accumulator {
 
   constructor(private readonly ctx: TransportContext) {}
 
-  push(chunk: ChatCompletionChunk): Array<ModelStreamEvent> {
-    const out: Array<ModelStreamEvent> = []
+  /** Takes one chunk in; its deltas go to `onDelta` (`undefined`: nothing to hand on). */
+  push(
+    chunk: ChatCompletionChunk,
+    onDelta: (delta: ModelDelta) => Effect.Effect<void>
+  ): Effect.Effect<void> | undefined {
     if (chunk.id) this.id = chunk.id
     if (chunk.model) this.model = chunk.model
     if (chunk.usage) this.usage = chunk.usage
-    const choice = chunk.choices?.find((c) => c.index === 0) ?? chunk.choices?.[0]
-    if (!choice) return out
+    const choices = chunk.choices
+    const choice = choices === undefined || choices.length === 0 ? undefined : choices.length === 1 ? choices[0] : (choices.find((c) => c.index === 0) ?? choices[0])
+    if (!choice) return undefined
     const delta = choice.delta ?? {}
+    let out: Effect.Effect<void> | undefined
     const reasoning = reasoningText(delta as unknown as Record<string, unknown>)
     if (reasoning !== "") {
       this.reasoning += reasoning
-      out.push({ _tag: "ReasoningDelta", text: reasoning })
+      out = onDelta({ _tag: "ReasoningDelta", text: reasoning })
     }
     if (typeof delta.content === "string" && delta.content !== "") {
       this.text += delta.content
-      out.push({ _tag: "TextDelta", text: delta.content })
+      const text = onDelta({ _tag: "TextDelta", text: delta.content })
+      out = out === undefined ? text : Effect.zipRight(out, text)
     }
-    for (const tc of delta.tool_calls ?? []) {
-      const current = this.calls.get(tc.index) ?? { id: "", name: "", args: "" }
-      if (tc.id) current.id = tc.id
-      if (tc.function?.name) current.name += tc.function.name
-      if (tc.function?.arguments) current.args += tc.function.arguments
-      this.calls.set(tc.index, current)
+    if (delta.tool_calls !== undefined) {
+      for (const tc of delta.tool_calls) {
+        const current = this.calls.get(tc.index) ?? { id: "", name: "", args: "" }
+        if (tc.id) current.id = tc.id
+        if (tc.function?.name) current.name += tc.function.name
+        if (tc.function?.arguments) current.args += tc.function.arguments
+        this.calls.set(tc.index, current)
+      }
     }
     if (choice.finish_reason) this.finishReason = choice.finish_reason
     return out
   }
 
-  finish(): Effect.Effect<ModelStreamEvent, LlmError> {
+  finish(): Effect.Effect<ModelResponse, LlmError> {
     if (this.finishReason === null) {
       return Effect.fail(truncated(this.ctx, "the stream ended before a finish_reason"))
     }
@@ -265,14 +272,11 @@ class Accumulator {
       parts.push({ _tag: "tool_call", id: c.id, name: c.name, ...parseToolArguments(c.args) })
     }
     return Effect.succeed({
-      _tag: "Finished",
-      response: {
-        content: parts,
-        stopReason: decodeStopReason(this.finishReason),
-        usage: decodeChatUsage(this.usage),
-        model: this.model,
-        responseId: this.id
-      }
+      content: parts,
+      stopReason: decodeStopReason(this.finishReason),
+      usage: decodeChatUsage(this.usage),
+      model: this.model,
+      responseId: this.id
     })
   }
 }
@@ -294,47 +298,45 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
     const { client, ctx, provider, reasoning } = yield* setup(options)
 
     const generate = (request: ModelRequest): Effect.Effect<ModelResponse, LlmError> =>
-      requestJson(ctx, ({ fetch, signal }) =>
-        client
-          .withOptions({ fetch })
-          .chat.completions.create({ ...encodeRequest(options, reasoning, request), stream: false }, { signal })
+      requestJson(ctx, ({ signal }) =>
+        client.chat.completions.create({ ...encodeRequest(options, reasoning, request), stream: false }, { signal })
           .asResponse()
       ).pipe(
         Effect.flatMap((body) => decodeCompletion(ctx, body)),
         Effect.withSpan("openagents.llm.generate", { attributes: { provider, model: options.model } })
       )
 
-    const stream = (request: ModelRequest): Stream.Stream<ModelStreamEvent, LlmError> =>
-      Stream.suspend(() => {
+    const streamTo: LanguageModel.StreamTo = (request, onDelta) =>
+      Effect.suspend(() => {
         const acc = new Accumulator(ctx)
-        return eventStream<ChatCompletionChunk>(
+        return streamEvents<ChatCompletionChunk>(
           ctx,
-          ({ fetch, signal }) =>
-            client.withOptions({ fetch }).chat.completions.create(
-              { ...encodeRequest(options, reasoning, request), stream: true, stream_options: { include_usage: true } },
-              { signal }
-            ),
-          () => false
-        ).pipe(
-          Stream.mapConcat((chunk) => acc.push(chunk)),
-          Stream.concat(Stream.fromEffect(Effect.suspend(() => acc.finish())))
-        )
+          ({ signal }) =>
+            client.chat.completions
+              .create(
+                { ...encodeRequest(options, reasoning, request), stream: true, stream_options: { include_usage: true } },
+                { signal }
+              )
+              .withResponse(),
+          () => false,
+          (chunk) => acc.push(chunk, onDelta)
+        ).pipe(Effect.zipRight(Effect.suspend(() => acc.finish())))
       })
 
-    return LanguageModel.of({
+    return LanguageModel.make({
       provider,
       model: options.model,
       pricing: Pricing.resolve(provider, options.model, options.pricing),
       generate,
-      stream
+      streamTo
     })
   })
 
 /**
- * The Chat Completions provider as a Layer of {@link LanguageModel}.
+ * The Chat Completions provider as a Layer of `LanguageModel`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<LanguageModel, ConfigError> =>
-  Layer.effect(LanguageModel, make(options))
+export const layer = (options: Options): Layer.Layer<LanguageModel.LanguageModel, ConfigError> =>
+  Layer.effect(LanguageModel.LanguageModel, make(options))

@@ -17,21 +17,20 @@ import type {
 } from "openai/resources/responses/responses"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Stream from "effect/Stream"
 import type { ConfigError, LlmError } from "../kernel/Errors.js"
 import type {
   AssistantPart,
   Message,
   ModelRequest,
   ModelResponse,
-  ModelStopReason,
-  ModelStreamEvent
+  ModelStopReason
 } from "../kernel/Transcript.js"
 import { classifyEvent, invalidResponse, truncated } from "./internal/errors.js"
 import { decodeResponsesUsage, record, schemaName, setup } from "./internal/openai.js"
 import type { ProviderOptions } from "./internal/options.js"
-import { eventStream, parseToolArguments, requestJson, toolArgumentsText, type TransportContext } from "./internal/transport.js"
-import { LanguageModel, type Service } from "./LanguageModel.js"
+import { parseToolArguments, requestJson, streamEvents, toolArgumentsText, type TransportContext } from "./internal/transport.js"
+import * as LanguageModel from "./LanguageModel.js"
+import type { ModelDelta, Service } from "./LanguageModel.js"
 import * as Pricing from "./Pricing.js"
 
 /**
@@ -243,27 +242,31 @@ class Accumulator {
 
   constructor(private readonly ctx: TransportContext) {}
 
-  push(event: ResponseStreamEvent): Effect.Effect<ReadonlyArray<ModelStreamEvent>, LlmError> {
+  /** Takes one event in; a delta goes to `onDelta` (`undefined`: nothing to hand on). */
+  push(
+    event: ResponseStreamEvent,
+    onDelta: (delta: ModelDelta) => Effect.Effect<void>
+  ): Effect.Effect<void, LlmError> | undefined {
     switch (event.type) {
+      case "response.output_text.delta":
+        return event.delta === "" ? undefined : onDelta({ _tag: "TextDelta", text: event.delta })
+      case "response.reasoning_summary_text.delta":
+      case "response.reasoning_text.delta":
+        return event.delta === "" ? undefined : onDelta({ _tag: "ReasoningDelta", text: event.delta })
       case "response.output_item.added":
       case "response.output_item.done":
         this.items.set(event.output_index, { ...(event.item as unknown as Record<string, unknown>) })
-        return Effect.succeed([])
-      case "response.output_text.delta":
-        return Effect.succeed(event.delta === "" ? [] : [{ _tag: "TextDelta", text: event.delta }])
-      case "response.reasoning_summary_text.delta":
-      case "response.reasoning_text.delta":
-        return Effect.succeed(event.delta === "" ? [] : [{ _tag: "ReasoningDelta", text: event.delta }])
+        return undefined
       case "response.function_call_arguments.delta": {
         const item = this.items.get(event.output_index)
         if (item) item["arguments"] = `${typeof item["arguments"] === "string" ? item["arguments"] : ""}${event.delta}`
-        return Effect.succeed([])
+        return undefined
       }
       case "response.completed":
       case "response.incomplete":
         this.final = event.response
         this.done = true
-        return Effect.succeed([])
+        return undefined
       case "response.failed": {
         const error = event.response?.error
         return Effect.fail(
@@ -273,14 +276,14 @@ class Accumulator {
       case "error":
         return Effect.fail(classifyEvent(this.ctx, { code: event.code, message: event.message }))
       default:
-        return Effect.succeed([])
+        return undefined
     }
   }
 
-  finish(): Effect.Effect<ModelStreamEvent, LlmError> {
+  finish(): Effect.Effect<ModelResponse, LlmError> {
     if (!this.done) return Effect.fail(truncated(this.ctx, "the stream ended before response.completed"))
     const streamed = [...this.items.keys()].sort((a, b) => a - b).map((k) => this.items.get(k))
-    return Effect.map(decodeResponse(this.ctx, this.final, streamed), (response) => ({ _tag: "Finished" as const, response }))
+    return decodeResponse(this.ctx, this.final, streamed)
   }
 }
 
@@ -301,44 +304,40 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
     const { client, ctx, provider, reasoning } = yield* setup(options)
 
     const generate = (request: ModelRequest): Effect.Effect<ModelResponse, LlmError> =>
-      requestJson(ctx, ({ fetch, signal }) =>
-        client
-          .withOptions({ fetch })
-          .responses.create({ ...encodeRequest(options, reasoning, request), stream: false }, { signal })
+      requestJson(ctx, ({ signal }) =>
+        client.responses.create({ ...encodeRequest(options, reasoning, request), stream: false }, { signal })
           .asResponse()
       ).pipe(
         Effect.flatMap((body) => decodeResponse(ctx, body)),
         Effect.withSpan("openagents.llm.generate", { attributes: { provider, model: options.model } })
       )
 
-    const stream = (request: ModelRequest): Stream.Stream<ModelStreamEvent, LlmError> =>
-      Stream.suspend(() => {
+    const streamTo: LanguageModel.StreamTo = (request, onDelta) =>
+      Effect.suspend(() => {
         const acc = new Accumulator(ctx)
-        return eventStream<ResponseStreamEvent>(
+        return streamEvents<ResponseStreamEvent>(
           ctx,
-          ({ fetch, signal }) =>
-            client.withOptions({ fetch }).responses.create({ ...encodeRequest(options, reasoning, request), stream: true }, { signal }),
-          (event) => TERMINAL.has(event.type)
-        ).pipe(
-          Stream.mapConcatEffect((event) => acc.push(event)),
-          Stream.concat(Stream.fromEffect(Effect.suspend(() => acc.finish())))
-        )
+          ({ signal }) =>
+            client.responses.create({ ...encodeRequest(options, reasoning, request), stream: true }, { signal }).withResponse(),
+          (event) => TERMINAL.has(event.type),
+          (event) => acc.push(event, onDelta)
+        ).pipe(Effect.zipRight(Effect.suspend(() => acc.finish())))
       })
 
-    return LanguageModel.of({
+    return LanguageModel.make({
       provider,
       model: options.model,
       pricing: Pricing.resolve(provider, options.model, options.pricing),
       generate,
-      stream
+      streamTo
     })
   })
 
 /**
- * The Responses provider as a Layer of {@link LanguageModel}.
+ * The Responses provider as a Layer of `LanguageModel`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<LanguageModel, ConfigError> =>
-  Layer.effect(LanguageModel, make(options))
+export const layer = (options: Options): Layer.Layer<LanguageModel.LanguageModel, ConfigError> =>
+  Layer.effect(LanguageModel.LanguageModel, make(options))

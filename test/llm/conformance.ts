@@ -26,7 +26,8 @@ import {
   responseToolCalls,
   type ToolSpec
 } from "../../src/kernel/Transcript.js"
-import { LanguageModel, type Service } from "../../src/llm/LanguageModel.js"
+import { streamTo } from "../../src/llm/LanguageModel.js"
+import { LanguageModel as LanguageModelTag, type Service } from "../../src/llm/LanguageModel.js"
 import * as MockModel from "../../src/llm/MockModel.js"
 import * as Pricing from "../../src/llm/Pricing.js"
 import * as ProviderRetry from "../../src/llm/ProviderRetry.js"
@@ -98,7 +99,7 @@ export const httpTarget = (spec: {
   readonly provider: string
   readonly apiKeyEnv: string
   readonly reasoning: "signed" | "items" | "surfaced"
-  readonly layer: (server: WireServer.WireServer, variant: Variant) => Layer.Layer<LanguageModel, ConfigError>
+  readonly layer: (server: WireServer.WireServer, variant: Variant) => Layer.Layer<LanguageModelTag, ConfigError>
   readonly cost: Target["cost"]
 }): Target => ({
   ...spec,
@@ -106,7 +107,7 @@ export const httpTarget = (spec: {
     Effect.gen(function* () {
       const server = yield* WireServer.make({ replies })
       const context = yield* Layer.build(spec.layer(server, variant))
-      return { model: Context.get(context, LanguageModel), calls: () => server.requests.length, server }
+      return { model: Context.get(context, LanguageModelTag), calls: () => server.requests.length, server }
     })
 })
 
@@ -169,7 +170,7 @@ export const mockTarget = (cost: Target["cost"], pricing: Pricing.Pricing): Targ
         return step
       })
       const context = yield* Layer.build(MockModel.layer({ script, ...(variant === "cost" ? { pricing } : {}) }))
-      const inner = Context.get(context, LanguageModel)
+      const inner = Context.get(context, LanguageModelTag)
       let calls = 0
       const model: Service = {
         ...inner,
@@ -216,28 +217,64 @@ const request = (messages: ReadonlyArray<Message>, extra?: Partial<ModelRequest>
 const user = (content: string): Message => ({ _tag: "user", content })
 
 /**
- * Collects a stream, checking that it ends with exactly one `Finished`, and returns events and response.
+ * How a scenario consumes a streamed response: the `stream` of the service, or the push form
+ * `LanguageModel.streamTo` (the run loop's path: the provider's own `streamTo` when it has one).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Via = "stream" | "streamTo"
+
+/**
+ * Runs `f` on each event of a streamed response, `Finished` last (after `streamTo` returned, on that path).
+ *
+ * @since 0.2.0
+ * @category testing
+ */
+export const forEachEvent = <E>(
+  model: Service,
+  req: ModelRequest,
+  via: Via,
+  f: (event: ModelStreamEvent) => Effect.Effect<void, E>
+): Effect.Effect<void, LlmError | E> =>
+  via === "stream"
+    ? Stream.runForEach(model.stream(req), f)
+    : Effect.gen(function* () {
+        // The callback cannot fail; a failure of `f` is carried out and raised after the call.
+        let failed: { readonly error: E } | undefined
+        const response = yield* streamTo(model, req, (delta) =>
+          failed ? Effect.void : Effect.catchAll(f(delta), (error) => Effect.sync(() => void (failed = { error })))
+        )
+        if (failed) return yield* Effect.fail(failed.error)
+        yield* f({ _tag: "Finished", response })
+      })
+
+/**
+ * Collects a streamed response, checking that it ends with exactly one `Finished`, and returns events and response.
  *
  * @since 0.1.0
  * @category testing
  */
 export const collect = (
   model: Service,
-  req: ModelRequest
+  req: ModelRequest,
+  via: Via = "stream"
 ): Effect.Effect<{ events: ReadonlyArray<ModelStreamEvent>; response: ModelResponse }, LlmError> =>
-  Effect.map(Stream.runCollect(model.stream(req)), (chunk) => {
-    const events = Chunk.toReadonlyArray(chunk)
-    const finished = events.filter((e) => e._tag === "Finished")
-    assert.strictEqual(finished.length, 1, "exactly one Finished event")
-    const last = events[events.length - 1]!
-    assert.strictEqual(last._tag, "Finished", "Finished comes last")
-    return { events, response: (last as Extract<ModelStreamEvent, { _tag: "Finished" }>).response }
+  Effect.suspend(() => {
+    const events: Array<ModelStreamEvent> = []
+    return Effect.map(forEachEvent(model, req, via, (e) => Effect.sync(() => void events.push(e))), () => {
+      const finished = events.filter((e) => e._tag === "Finished")
+      assert.strictEqual(finished.length, 1, "exactly one Finished event")
+      const last = events[events.length - 1]!
+      assert.strictEqual(last._tag, "Finished", "Finished comes last")
+      return { events, response: (last as Extract<ModelStreamEvent, { _tag: "Finished" }>).response }
+    })
   })
 
 type Mode = "generate" | "stream"
 
-const call = (model: Service, req: ModelRequest, mode: Mode): Effect.Effect<ModelResponse, LlmError> =>
-  mode === "generate" ? model.generate(req) : Effect.map(collect(model, req), (r) => r.response)
+const call = (model: Service, req: ModelRequest, mode: Mode, via: Via): Effect.Effect<ModelResponse, LlmError> =>
+  mode === "generate" ? model.generate(req) : Effect.map(collect(model, req, via), (r) => r.response)
 
 const textOf = (events: ReadonlyArray<ModelStreamEvent>, tag: "TextDelta" | "ReasoningDelta") =>
   events.flatMap((e) => (e._tag === tag ? [e.text] : [])).join("")
@@ -340,11 +377,16 @@ const assertToolRoundOnWire = (protocol: Protocol, body: any, callId: string, re
  * @category suites
  */
 export const conformance = (target: Target): void => {
+  suite(target, "stream")
+  suite(target, "streamTo")
+}
+
+const suite = (target: Target, via: Via): void => {
   const http = target.protocol !== undefined
   const protocol = target.protocol
   const noHttp = "[n/a: no HTTP]"
 
-  describe(`conformance: ${target.name}`, () => {
+  describe(`conformance: ${target.name}${via === "streamTo" ? " (streamed via LanguageModel.streamTo)" : ""}`, () => {
     // ----- plain text and streaming ---------------------------------------------------------------------
 
     it.scoped("generate: plain text, stop reason, usage, provider label", () =>
@@ -386,7 +428,7 @@ export const conformance = (target: Target): void => {
       Effect.gen(function* () {
         const text = "Streaming works one word at a time."
         const h = yield* target.setup([Wire.say(text, { input: 12, output: 9 })])
-        const { events, response } = yield* collect(h.model, request([user("Hi")], { tools: [] }))
+        const { events, response } = yield* collect(h.model, request([user("Hi")], { tools: [] }), via)
         const deltas = events.slice(0, -1)
         assert.isAtLeast(deltas.length, 2, "several deltas")
         for (const d of deltas) assert.strictEqual(d._tag, "TextDelta")
@@ -407,7 +449,7 @@ export const conformance = (target: Target): void => {
       it.scoped.skipIf(!http)(`${mode}: a length cut-off is normalized to max_tokens${http ? "" : " [n/a: the mock never stops on length]"}`, () =>
         Effect.gen(function* () {
           const h = yield* target.setup([Wire.message([Wire.text("Cut short")], { stopReason: "max_tokens" })])
-          const response = yield* call(h.model, request([user("Hi")]), mode)
+          const response = yield* call(h.model, request([user("Hi")]), mode, via)
           assert.strictEqual(response.stopReason, "max_tokens")
           assert.strictEqual(responseText(response), "Cut short")
         })
@@ -424,7 +466,7 @@ export const conformance = (target: Target): void => {
             Wire.say("The answer is 42.")
           ])
           const first = [user("What is 6*7?")]
-          const r1 = yield* call(h.model, request(first), mode)
+          const r1 = yield* call(h.model, request(first), mode, via)
           assert.strictEqual(r1.stopReason, "tool_use")
           const calls = responseToolCalls(r1)
           assert.strictEqual(calls.length, 1)
@@ -433,7 +475,7 @@ export const conformance = (target: Target): void => {
           assert.isUndefined(calls[0]!.rawArguments)
           assert.strictEqual(responseText(r1), "Let me compute.")
           const second = [...first, ...answer(r1, [{ content: "42" }])]
-          const r2 = yield* call(h.model, request(second), mode)
+          const r2 = yield* call(h.model, request(second), mode, via)
           assert.strictEqual(responseText(r2), "The answer is 42.")
           assert.strictEqual(r2.stopReason, "end_turn")
           assert.strictEqual(h.calls(), 2)
@@ -492,7 +534,7 @@ export const conformance = (target: Target): void => {
               Wire.say("Sorry, let me retry.")
             ])
             const first = [user("What is 6*7?")]
-            const r1 = yield* call(h.model, request(first), mode)
+            const r1 = yield* call(h.model, request(first), mode, via)
             const [c] = responseToolCalls(r1)
             assert.isUndefined(c!.arguments)
             assert.strictEqual(c!.rawArguments, broken)
@@ -532,7 +574,7 @@ export const conformance = (target: Target): void => {
             const first = [user("What is 6*7?")]
             let r1: ModelResponse
             if (mode === "stream") {
-              const { events, response } = yield* collect(h.model, request(first))
+              const { events, response } = yield* collect(h.model, request(first), via)
               assert.strictEqual(textOf(events, "ReasoningDelta"), "I should call calc.")
               r1 = response
             } else {
@@ -647,7 +689,7 @@ export const conformance = (target: Target): void => {
       it.scoped.skipIf(!applicable)(`fault (${f.mode}): ${f.name} -> ${f.tag}${applicable ? "" : ` ${noHttp}`}`, () =>
         Effect.gen(function* () {
           const h = yield* target.setup([f.reply])
-          const error = yield* Effect.flip(call(h.model, request([user("Hi")]), f.mode))
+          const error = yield* Effect.flip(call(h.model, request([user("Hi")]), f.mode, via))
           assert.strictEqual(error._tag, f.tag, error.message)
           assert.strictEqual(error.provider, target.provider)
           assert.strictEqual(error.retryable, f.tag !== "LlmInvalidRequest" && f.tag !== "LlmAuth")
@@ -689,7 +731,7 @@ export const conformance = (target: Target): void => {
         // message_start/created (+ in_progress), then the first text deltas, then silence.
         const h = yield* target.setup([Wire.stall(firstDeltaFrames(protocol!), Wire.say("one two three four five"))])
         const seen: Array<ModelStreamEvent> = []
-        const fiber = yield* Effect.fork(Stream.runForEach(h.model.stream(request([user("Hi")])), (e) => Effect.sync(() => seen.push(e))))
+        const fiber = yield* Effect.fork(forEachEvent(h.model, request([user("Hi")]), via, (e) => Effect.sync(() => void seen.push(e))))
         yield* eventually(Effect.sync(() => seen.length >= 1), "the first delta")
         const exit = yield* adjustUntilDone(fiber, 60_000)
         const error = yield* Effect.flip(exit)
@@ -742,7 +784,7 @@ export const conformance = (target: Target): void => {
     it.scoped("retry: a stream that fails to open with 429 is retried by ProviderRetry", () =>
       Effect.gen(function* () {
         const h = yield* target.setup([Wire.rateLimited({ retryAfterMs: 10 }), ok])
-        const fiber = yield* Effect.fork(ProviderRetry.retry(collect(h.model, request([user("Hi")])), fast))
+        const fiber = yield* Effect.fork(ProviderRetry.retry(collect(h.model, request([user("Hi")]), via), fast))
         const result = yield* Effect.flatten(driveClock(fiber))
         assert.strictEqual(responseText(result.response), "recovered")
         assert.strictEqual(h.calls(), 2)
@@ -794,7 +836,7 @@ export const conformance = (target: Target): void => {
         const h = yield* target.setup([Wire.stall(firstDeltaFrames(protocol!), Wire.say("one two three"))])
         const first = yield* Deferred.make<void>()
         const fiber = yield* Effect.fork(
-          Stream.runForEach(h.model.stream(request([user("Hi")])), () => Deferred.succeed(first, undefined))
+          forEachEvent(h.model, request([user("Hi")]), via, () => Deferred.succeed(first, undefined))
         )
         yield* Deferred.await(first)
         assert.isFalse(h.server!.requests[0]!.closed)
@@ -815,7 +857,7 @@ export const conformance = (target: Target): void => {
       })
     )
 
-    it.scoped.skipIf(!http)(`taking the first delta only ends the stream and aborts the request${http ? "" : ` ${noHttp}`}`, () =>
+    it.scoped.skipIf(!http || via !== "stream")(`taking the first delta only ends the stream and aborts the request${http ? "" : ` ${noHttp}`}${via === "stream" ? "" : " [n/a: a Stream operator]"}`, () =>
       Effect.gen(function* () {
         const h = yield* target.setup([Wire.stall(firstDeltaFrames(protocol!), Wire.say("one two three"))])
         const events = yield* Stream.runCollect(Stream.take(h.model.stream(request([user("Hi")])), 1))
@@ -837,7 +879,7 @@ export const conformance = (target: Target): void => {
           const messages: Array<Message> = [user("Count to ten with calc.")]
           let final: ModelResponse | undefined
           for (let i = 0; i <= rounds; i++) {
-            const response = yield* call(h.model, request(messages), i % 2 === 0 ? "generate" : "stream")
+            const response = yield* call(h.model, request(messages), i % 2 === 0 ? "generate" : "stream", via)
             const calls = responseToolCalls(response)
             if (calls.length === 0) {
               final = response

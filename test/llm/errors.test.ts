@@ -4,7 +4,11 @@
 import * as AnthropicSdk from "@anthropic-ai/sdk"
 import { assert, describe, it } from "@effect/vitest"
 import * as OpenAiSdk from "openai"
-import { classify, classifyEvent, retryAfterMs } from "../../src/llm/internal/errors.js"
+import { classify, classifyEvent, registerSdkErrors, retryAfterMs } from "../../src/llm/internal/errors.js"
+
+// What the SDK loaders do on first use of a provider.
+registerSdkErrors({ base: AnthropicSdk.AnthropicError, ...AnthropicSdk })
+registerSdkErrors({ base: OpenAiSdk.OpenAIError, ...OpenAiSdk })
 
 const ctx = { provider: "anthropic", apiKeyEnv: "ANTHROPIC_API_KEY", timeoutMs: 30_000 }
 const octx = { provider: "openai", apiKeyEnv: "OPENAI_API_KEY", timeoutMs: 30_000 }

@@ -4,6 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import type { ConfigError } from "../../src/kernel/Errors.js"
 import * as AnthropicModel from "../../src/llm/AnthropicModel.js"
@@ -14,6 +15,7 @@ import * as AgentRuntime from "../../src/runtime/AgentRuntime.js"
 import * as Calc from "../../src/tools/builtin/Calc.js"
 import * as WireServer from "../support/WireServer.js"
 import type { Protocol } from "../support/WireServer.js"
+import { driveClock } from "../support/wire-testing.js"
 
 const { Wire } = WireServer
 
@@ -95,4 +97,33 @@ describe("runtime over real providers", () => {
       })
     )
   }
+
+  it.scoped("a run failed by a provider that keeps answering 429: the error's hint says so (TestClock)", () =>
+    Effect.gen(function* () {
+      const server = yield* WireServer.make({
+        replies: [Wire.rateLimited({ retryAfterMs: 700 }), Wire.rateLimited({ retryAfterMs: 700 }), Wire.rateLimited({ retryAfterMs: 700 })]
+      })
+      const run = Effect.gen(function* () {
+        const rt = yield* AgentRuntime.AgentRuntime
+        return yield* rt.runDetailed({ agentId: "a", sessionId: "s1", inputText: "Hi" })
+      }).pipe(
+        Effect.provide(
+          AgentRuntime.layerInMemory({
+            agents: [{ id: "a", model: OpenAiChatModel.layer({ model: "gpt-4o", apiKey: "k", baseUrl: server.openAiBaseUrl }) }]
+          })
+        )
+      )
+      const exit = yield* driveClock(yield* Effect.fork(run))
+      assert.isTrue(Exit.isSuccess(exit))
+      const result = yield* exit
+      assert.strictEqual(server.requests.length, 3)
+      assert.strictEqual(result.stopReason, "failed")
+      assert.strictEqual(result.error?.tag, "LlmRateLimited")
+      // 3 attempts (the default), waits of 700 ms (retry-after over the 500 ms backoff) and 1000 ms.
+      assert.match(
+        result.error?.hint ?? "",
+        /^gave up after 3 attempts over 1\.7 s: the provider kept answering 429 \(rate limited\) \(it last asked to wait 700 ms\); raise llm\.retry\.max_attempts \(now 3\)/
+      )
+    })
+  )
 })

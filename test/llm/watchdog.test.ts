@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type { ModelRequest } from "../../src/kernel/Transcript.js"
 import * as AnthropicModel from "../../src/llm/AnthropicModel.js"
-import type { Service } from "../../src/llm/LanguageModel.js"
+import { type Service, streamTo } from "../../src/llm/LanguageModel.js"
 import * as OpenAiChatModel from "../../src/llm/OpenAiChatModel.js"
 import * as OpenAiResponsesModel from "../../src/llm/OpenAiResponsesModel.js"
 import * as WireServer from "../support/WireServer.js"
@@ -21,6 +21,9 @@ const providers: ReadonlyArray<[string, (s: WireServer.WireServer, o: { idleTime
   ["openai chat", (s, o) => OpenAiChatModel.make({ model: "gpt-4o", apiKey: "k", baseUrl: s.openAiBaseUrl, ...o })],
   ["openai responses", (s, o) => OpenAiResponsesModel.make({ model: "gpt-4o", apiKey: "k", baseUrl: s.openAiBaseUrl, ...o })]
 ]
+
+/** SSE frames up to and including the first text delta (see the conformance suite). */
+const firstDeltaFrames: Readonly<Record<string, number>> = { anthropic: 4, "openai chat": 2, "openai responses": 5 }
 
 describe("watchdog in real time", () => {
   for (const [name, make] of providers) {
@@ -36,6 +39,29 @@ describe("watchdog in real time", () => {
       })
     )
 
+    it.scopedLive(`${name}: through streamTo, a stalled stream is aborted after idle_timeout_ms, the deltas before it delivered`, () =>
+      Effect.gen(function* () {
+        const server = yield* WireServer.make({ replies: [Wire.stall(firstDeltaFrames[name]!, Wire.say("one two three"))] })
+        const model = yield* make(server, { idleTimeoutMs: 50 })
+        const seen: Array<string> = []
+        const error = yield* Effect.flip(
+          streamTo(model, req, (d) => Effect.sync(() => void seen.push(d.text)))
+        )
+        assert.strictEqual(error._tag, "LlmTimeout")
+        assert.deepStrictEqual(seen, ["one "])
+        assert.isTrue((yield* WireServer.awaitClosed(server, 0)).closedEarly, "the stalled request was aborted")
+      })
+    )
+
+    it.scopedLive(`${name}: through streamTo, keep-alives keep a slow stream alive`, () =>
+      Effect.gen(function* () {
+        const server = yield* WireServer.make({ replies: [Wire.keepalive(12, 25, { afterEvents: 2, reply: Wire.say("still here") })] })
+        const model = yield* make(server, { idleTimeoutMs: 200 })
+        const response = yield* streamTo(model, req, () => Effect.void)
+        assert.deepStrictEqual(response.content, [{ _tag: "text", text: "still here" }])
+      })
+    )
+
     it.scopedLive(`${name}: a JSON body stalled after the headers is aborted after idle_timeout_ms`, () =>
       Effect.gen(function* () {
         const server = yield* WireServer.make({ replies: [Wire.stall(1)] })
@@ -48,9 +74,9 @@ describe("watchdog in real time", () => {
 
     it.scopedLive(`${name}: keep-alives the SDK skips (pings, SSE comments) keep a slow stream alive`, () =>
       Effect.gen(function* () {
-        // 5 keep-alives 25 ms apart: 125 ms without a single event, never 100 ms without a byte.
-        const server = yield* WireServer.make({ replies: [Wire.keepalive(5, 25, { afterEvents: 2, reply: Wire.say("still here") })] })
-        const model = yield* make(server, { idleTimeoutMs: 100 })
+        // 12 keep-alives 25 ms apart: 300 ms without a single event, never 200 ms without a byte (8x margin for a loaded machine).
+        const server = yield* WireServer.make({ replies: [Wire.keepalive(12, 25, { afterEvents: 2, reply: Wire.say("still here") })] })
+        const model = yield* make(server, { idleTimeoutMs: 200 })
         const events = yield* Stream.runCollect(model.stream(req))
         const last = Array.from(events).at(-1)
         assert.strictEqual(last?._tag, "Finished")
@@ -60,8 +86,8 @@ describe("watchdog in real time", () => {
 
     it.scopedLive(`${name}: a JSON body that trickles in is not cut off`, () =>
       Effect.gen(function* () {
-        const server = yield* WireServer.make({ replies: [Wire.keepalive(5, 25, { reply: Wire.say("slowly") })] })
-        const model = yield* make(server, { idleTimeoutMs: 100 })
+        const server = yield* WireServer.make({ replies: [Wire.keepalive(12, 25, { reply: Wire.say("slowly") })] })
+        const model = yield* make(server, { idleTimeoutMs: 200 })
         const response = yield* model.generate(req)
         assert.deepStrictEqual(response.content, [{ _tag: "text", text: "slowly" }])
       })

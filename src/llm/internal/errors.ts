@@ -2,9 +2,10 @@
  * One classification of provider failures into kernel errors, shared by the Anthropic, OpenAI Chat
  * Completions and OpenAI Responses providers. Everything an SDK can throw (status errors, connection
  * errors, timeouts, mid-stream error events, raw socket errors, JSON syntax errors) ends here.
+ *
+ * The SDKs are not imported here: they are loaded on first use of a provider (see `sdk.ts`), which
+ * registers its error classes with {@link registerSdkErrors}. A run on the mock loads neither SDK.
  */
-import * as AnthropicSdk from "@anthropic-ai/sdk"
-import * as OpenAiSdk from "openai"
 import {
   type LlmError,
   LlmAuth,
@@ -104,14 +105,52 @@ const detailOf = (error: { readonly error?: unknown; readonly message: string })
 
 const stripStatus = (message: string): string => message.replace(/^\d{3} /, "")
 
-const isApiError = (e: unknown): e is AnthropicSdk.APIError | OpenAiSdk.APIError =>
-  e instanceof AnthropicSdk.APIError || e instanceof OpenAiSdk.APIError
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ErrorClass = abstract new (...args: any) => Error
 
-const isTimeoutError = (e: unknown): boolean =>
-  e instanceof AnthropicSdk.APIConnectionTimeoutError || e instanceof OpenAiSdk.APIConnectionTimeoutError
+/**
+ * The error classes of one SDK (the `openai` and `@anthropic-ai/sdk` modules have this shape).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface SdkErrors {
+  /** The SDK's base error (`AnthropicError`, `OpenAIError`). */
+  readonly base: ErrorClass
+  readonly APIError: ErrorClass
+  readonly APIConnectionError: ErrorClass
+  readonly APIConnectionTimeoutError: ErrorClass
+}
 
-const isConnectionError = (e: unknown): boolean =>
-  e instanceof AnthropicSdk.APIConnectionError || e instanceof OpenAiSdk.APIConnectionError
+const sdks: Array<SdkErrors> = []
+
+/**
+ * Makes `classify` recognise an SDK's errors; called once by the loader of each SDK.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const registerSdkErrors = (errors: SdkErrors): void => {
+  if (!sdks.some((s) => s.APIError === errors.APIError)) sdks.push(errors)
+}
+
+const isA = (e: unknown, pick: (s: SdkErrors) => ErrorClass): boolean => {
+  for (const s of sdks) if (e instanceof pick(s)) return true
+  return false
+}
+
+interface SdkApiError {
+  readonly status?: number | undefined
+  readonly headers?: HeadersLike
+  readonly error?: unknown
+  readonly message: string
+}
+
+const isApiError = (e: unknown): e is SdkApiError => isA(e, (s) => s.APIError)
+
+const isTimeoutError = (e: unknown): boolean => isA(e, (s) => s.APIConnectionTimeoutError)
+
+const isConnectionError = (e: unknown): boolean => isA(e, (s) => s.APIConnectionError)
 
 const CONNECTION_CODES = new Set([
   "ECONNRESET",
@@ -191,7 +230,8 @@ const byStatus = (ctx: ErrorContext, detail: Detail, status: number, retryAfter:
     return new LlmRateLimited({ ...base, message, ...after })
   }
   if (status === 529 || /overloaded/.test(t)) return new LlmOverloaded({ ...base, message, ...after })
-  if (status === 408 || status === 409 || status >= 500) return new LlmConnection({ ...base, message })
+  // A 503 may say when to come back (`retry-after`): kept, ProviderRetry honours it.
+  if (status === 408 || status === 409 || status >= 500) return new LlmConnection({ ...base, message, ...after })
   if (status === 401 || status === 403) return new LlmAuth({ ...base, message, hint: authHint(ctx) })
   if (status === 402) return new LlmAuth({ ...base, message, hint: quotaHint(ctx) })
   if (CONTEXT_LENGTH.test(detail.message) || /context_length_exceeded/.test(t)) {
@@ -244,7 +284,7 @@ export const classify = (ctx: ErrorContext, error: unknown, nowMs: number): LlmE
   if (looksLikeConnectionFailure(error)) {
     return new LlmConnection({ provider: ctx.provider, message: `${ctx.provider}: connection lost: ${describe(error)}` })
   }
-  if (error instanceof AnthropicSdk.AnthropicError || error instanceof OpenAiSdk.OpenAIError) {
+  if (isA(error, (s) => s.base)) {
     // SDK-side checks (event order, missing fields): the response did not make sense.
     return invalidResponse(ctx, describe(error))
   }

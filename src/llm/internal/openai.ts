@@ -2,7 +2,7 @@
  * What the two OpenAI providers (Chat Completions and Responses) share: the client, the label, the
  * reasoning-model rule and usage decoding.
  */
-import OpenAI from "openai"
+import type OpenAI from "openai"
 import * as Effect from "effect/Effect"
 import { ConfigError } from "../../kernel/Errors.js"
 import type { ModelUsage } from "../../kernel/Transcript.js"
@@ -14,6 +14,7 @@ import {
   resolveApiKey,
   validate
 } from "./options.js"
+import * as Sdk from "./sdk.js"
 import type { TransportContext } from "./transport.js"
 
 /**
@@ -55,8 +56,9 @@ export interface OpenAiSetup {
 }
 
 /**
- * Validates the options, resolves the key (optional for `openai_compatible`) and builds the SDK
- * client: no SDK retries, `timeout` = time to headers, extra headers on every request.
+ * Validates the options, resolves the key (optional for `openai_compatible`), loads the `openai`
+ * package (on first use) and builds the SDK client: no SDK retries, `timeout` = time to headers, extra
+ * headers on every request.
   *
   * @since 0.1.0
   * @category constructors
@@ -73,9 +75,10 @@ export const setup = (options: ProviderOptions): Effect.Effect<OpenAiSetup, Conf
     const { key, env } = yield* resolveApiKey(options, "OPENAI_API_KEY", provider === "openai_compatible")
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     const baseURL = openAiBaseUrl(options.baseUrl)
+    const sdk = yield* Sdk.openAi
     const client = yield* Effect.try({
       try: () =>
-        new OpenAI({
+        new sdk.OpenAI({
           apiKey: key ?? PLACEHOLDER_API_KEY,
           ...(baseURL !== undefined ? { baseURL } : {}),
           timeout: timeoutMs,

@@ -28,7 +28,7 @@ export interface ProviderOptions {
   readonly maxTokens?: number | undefined
   /** Time to response headers, in ms (default 30 000). */
   readonly timeoutMs?: number | undefined
-  /** Longest silence allowed between stream events or body bytes, in ms (default 60 000). */
+  /** Longest silence allowed between stream events or body bytes, in ms (default 20 000). */
   readonly idleTimeoutMs?: number | undefined
   /** Headers added to every request. */
   readonly extraHeaders?: Readonly<Record<string, string>> | undefined
@@ -59,12 +59,14 @@ export interface ProviderOptions {
 export const DEFAULT_TIMEOUT_MS = 30_000
 
 /**
- * Default longest silence of a body or a stream (`idle_timeout_ms`).
+ * Default longest silence of a body or a stream (`idle_timeout_ms`). Shorter than the runtime's default
+ * `step_timeout_ms` (30 s), which bounds a model call with its retries: with 60 s the step timer always
+ * ended a stalled call first, as a `timeout` with no word of the stall, and the watchdog never fired.
  *
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_IDLE_TIMEOUT_MS = 60_000
+export const DEFAULT_IDLE_TIMEOUT_MS = 20_000
 
 const positiveInt = (n: unknown) => typeof n === "number" && Number.isInteger(n) && n > 0
 

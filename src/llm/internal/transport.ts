@@ -4,17 +4,22 @@
  * `LlmTimeout` when a body or a stream stays silent for `idleTimeoutMs` (the SDKs' own timeout only
  * covers the wait for response headers).
  *
- * Silence is measured in bytes, not in parsed events: each request gets its own `fetch` that notes
- * when body bytes arrive, so keep-alives the SDKs skip (Anthropic `ping` events, SSE `:` comments
- * such as OpenRouter's) keep a slow but live stream going, while a stalled one is aborted.
+ * Silence is measured in bytes, not in parsed events: the body of each response notes when bytes
+ * arrive, so keep-alives the SDKs skip (Anthropic `ping` events, SSE `:` comments such as OpenRouter's)
+ * keep a slow but live stream going, while a stalled one is aborted. A response read to its end is not
+ * aborted, so its connection goes back to the pool (an abort costs a new connection per call).
+ *
+ * The per-event path is kept cheap on purpose (a streamed delta must cost about what the raw SDK costs):
+ * the SDK's async iterator is drained by one loop at the SDK boundary into a buffer, the calling fiber
+ * takes events from that buffer without suspending while there are any, and there is one watchdog fiber
+ * per request that sleeps until the last activity plus the idle period (a deadline), never a race or a
+ * timer per event.
  */
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
-import type { LlmError, LlmTimeout } from "../../kernel/Errors.js"
+import type { LlmError } from "../../kernel/Errors.js"
 import { classify, type ErrorContext, idleTimeout, invalidResponse, truncated } from "./errors.js"
 
 /**
@@ -28,68 +33,160 @@ export interface TransportContext extends ErrorContext {
 }
 
 /**
- * The `fetch` signature both SDKs accept.
- *
- * @since 0.1.0
- * @category models
- */
-export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>
-
-/**
- * What a provider gets to send one request: the signal that aborts it and the `fetch` that feeds the
- * watchdog (pass it to the SDK client with `client.withOptions({ fetch })`).
+ * What a provider gets to send one request: the signal that aborts it (pass it in the SDK call's
+ * request options).
  *
  * @since 0.1.0
  * @category models
  */
 export interface RequestIo {
   readonly signal: AbortSignal
-  readonly fetch: Fetch
 }
 
-/** When bytes last arrived, on the Effect clock of the request. */
-interface Activity {
+/**
+ * What a streaming call resolves to once the headers are in: the SDK's stream and the raw response
+ * it reads (the SDKs' `.withResponse()`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Opened<A> {
+  readonly data: AsyncIterable<A>
+  readonly response: Response
+}
+
+/**
+ * One request's liveness: when bytes last arrived (on the Effect clock of the request), whether the
+ * response is complete, and the first failure, if any. The watchdog and the SDK-boundary loops write
+ * it; the requesting fiber parks on it when it has nothing to do.
+ */
+class Activity {
   last: number
-  readonly touch: () => void
-}
+  /** Nothing more will arrive: the watchdog stands down. */
+  ended = false
+  /** The body was read to its end: no abort needed, the connection can be reused. */
+  complete = false
+  /** The response is whole (its terminal event arrived): a silence or an error after it is no failure. */
+  terminal = false
+  /** The request was abandoned (its scope closed): late SDK errors are nobody's business. */
+  stopped = false
+  failure: { readonly error: unknown } | undefined = undefined
+  private wake: (() => void) | undefined = undefined
 
-const makeActivity: Effect.Effect<Activity> = Effect.map(Effect.clock, (clock) => {
-  const activity: Activity = {
-    last: clock.unsafeCurrentTimeMillis(),
-    touch: () => {
-      activity.last = clock.unsafeCurrentTimeMillis()
+  constructor(private readonly clock: Clock.Clock) {
+    this.last = clock.unsafeCurrentTimeMillis()
+  }
+
+  readonly touch = (): void => {
+    this.last = this.clock.unsafeCurrentTimeMillis()
+  }
+
+  /** Records the first failure and wakes the fiber. */
+  fail(error: unknown): void {
+    if (this.failure !== undefined || this.stopped) return
+    this.failure = { error }
+    this.signal()
+  }
+
+  end(): void {
+    this.ended = true
+    this.signal()
+  }
+
+  private deferred = false
+
+  /**
+   * Wakes the fiber once the SDK has parsed the events of the chunk at hand: one wake per network read
+   * rather than per event. Waking at once would resume the fiber (a scheduler hop and a new park) for
+   * every event, since the SDK's generator hands them over one microtask at a time. `setImmediate` runs
+   * after those microtasks; it orders work and measures no time, so the TestClock is not concerned.
+   */
+  signalSoon(): void {
+    if (this.wake === undefined || this.deferred) return
+    this.deferred = true
+    defer(() => {
+      this.deferred = false
+      this.signal()
+    })
+  }
+
+  signal(): void {
+    const wake = this.wake
+    if (wake !== undefined) {
+      this.wake = undefined
+      wake()
     }
   }
-  return activity
-})
+
+  /** Suspends the fiber until `signal`; `ready` is checked first so a signal is never lost. */
+  park(ready: () => boolean): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      if (ready()) return resume(Effect.void)
+      this.wake = () => resume(Effect.void)
+    })
+  }
+
+  stop(): void {
+    this.stopped = true
+    this.wake = undefined
+  }
+}
+
+/** After the current microtasks (Node, Bun, Deno have `setImmediate`; elsewhere a microtask). */
+const defer: (f: () => void) => void =
+  typeof globalThis.setImmediate === "function" ? (f) => void globalThis.setImmediate(f) : (f) => queueMicrotask(f)
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304])
 
-/** A `fetch` whose response bodies note every chunk in `activity`. */
-const trackingFetch =
-  (activity: Activity): Fetch =>
-  async (input, init) => {
-    const response = await globalThis.fetch(input, init)
-    if (response.body === null || NULL_BODY_STATUS.has(response.status)) return response
-    const body = response.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          activity.touch()
-          controller.enqueue(chunk)
-        }
-      })
-    )
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers })
+/**
+ * The body as an async iterable that notes activity each time the SDK asks for the next chunk. Both
+ * SDKs iterate `response.body` with `for await` when it is async-iterable, and ask for the next chunk as
+ * soon as they have parsed the previous one (keep-alives included), so the time of the ask is the time
+ * the last bytes arrived, give or take their parsing; noting it there costs no promise step per chunk
+ * (re-wrapping the body in a `TransformStream` cost several microseconds per chunk).
+ */
+const trackedBody = (body: ReadableStream<Uint8Array>, activity: Activity): AsyncIterable<Uint8Array> => ({
+  [Symbol.asyncIterator]() {
+    const it = body[Symbol.asyncIterator]()
+    const iterator: AsyncIterableIterator<Uint8Array> = {
+      next: () => {
+        activity.touch()
+        return it.next()
+      },
+      return: () => (it.return ? it.return() : Promise.resolve({ done: true as const, value: undefined })),
+      [Symbol.asyncIterator]: () => iterator
+    }
+    return iterator
   }
+})
 
-/** Per-request I/O: an AbortController aborted when the scope closes, and the tracking fetch. */
+/**
+ * Makes the SDK read `response.body` through {@link trackedBody}. The SDKs build their stream over
+ * the response object and read its body only when iterated, so this is done after `.withResponse()`
+ * and before the first `next()`. Shadows the prototype's getter on this one object.
+ */
+const track = (response: Response, activity: Activity): void => {
+  const body = response.body
+  if (body === null || NULL_BODY_STATUS.has(response.status)) return
+  Object.defineProperty(response, "body", { value: trackedBody(body, activity), configurable: true })
+}
+
+/**
+ * Per-request I/O: an AbortController that aborts the request when the scope closes, unless the body
+ * was read to its end (then the connection is reused).
+ */
 const requestIo: Effect.Effect<{ io: RequestIo; activity: Activity }, never, Scope.Scope> = Effect.gen(function* () {
+  const clock = yield* Effect.clock
+  const activity = new Activity(clock)
   const controller = yield* Effect.acquireRelease(
     Effect.sync(() => new AbortController()),
-    (c) => Effect.sync(() => c.abort())
+    (c) =>
+      Effect.sync(() => {
+        activity.stop()
+        if (!activity.complete) c.abort()
+      })
   )
-  const activity = yield* makeActivity
-  return { io: { signal: controller.signal, fetch: trackingFetch(activity) }, activity }
+  return { io: { signal: controller.signal }, activity }
 })
 
 /**
@@ -99,45 +196,62 @@ const requestIo: Effect.Effect<{ io: RequestIo; activity: Activity }, never, Sco
  * @category combinators
  */
 export const attempt = <A>(ctx: ErrorContext, f: () => Promise<A>): Effect.Effect<A, LlmError> =>
-  Effect.tryPromise({ try: f, catch: (e) => e }).pipe(
-    Effect.catchAll((e) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(classify(ctx, e, now))))
-  )
+  Effect.tryPromise({ try: f, catch: (e) => e }).pipe(Effect.catchAll((e) => failWith(ctx, e)))
 
-/** Fails once no byte has arrived for the idle period. */
-const watchdog = (ctx: TransportContext, activity: Activity, what: string): Effect.Effect<never, LlmTimeout> =>
+const failWith = (ctx: ErrorContext, e: unknown): Effect.Effect<never, LlmError> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(classify(ctx, e, now)))
+
+/**
+ * Fails `activity` with the idle timeout once no byte has arrived for the idle period: one fiber per
+ * request, sleeping until the deadline `last + idle` and again when bytes moved it on.
+ */
+const watchdog = (ctx: TransportContext, activity: Activity, what: string): Effect.Effect<void> =>
   Effect.gen(function* () {
-    while (true) {
+    while (!activity.ended && activity.failure === undefined) {
       const now = yield* Clock.currentTimeMillis
       const left = activity.last + ctx.idleTimeoutMs - now
-      if (left <= 0) return yield* Effect.fail(idleTimeout(ctx, ctx.idleTimeoutMs, what))
+      if (left <= 0) {
+        // After the terminal event the response is whole: a server that keeps the body open is cut off, not failed.
+        return activity.terminal ? activity.end() : activity.fail(idleTimeout(ctx, ctx.idleTimeoutMs, what))
+      }
       yield* Effect.sleep(Duration.millis(left))
     }
   })
 
-/**
- * `attempt` under the watchdog. The silence counts from the start of the wait: a consumer that was busy
- * between two events did not make the server silent.
- */
-const watched = <A>(ctx: TransportContext, activity: Activity, what: string, f: () => Promise<A>): Effect.Effect<A, LlmError> =>
+/** Starts the watchdog in the request's scope; the silence counts from now. */
+const startWatchdog = (ctx: TransportContext, activity: Activity, what: string): Effect.Effect<void, never, Scope.Scope> =>
   Effect.suspend(() => {
     activity.touch()
-    return Effect.raceFirst(attempt(ctx, f), watchdog(ctx, activity, what))
+    return Effect.asVoid(Effect.forkScoped(watchdog(ctx, activity, what)))
   })
 
-const readJsonBody = (ctx: TransportContext, activity: Activity, response: Response): Effect.Effect<unknown, LlmError> =>
+const readJsonBody = (ctx: TransportContext, activity: Activity, response: Response): Effect.Effect<unknown, LlmError, Scope.Scope> =>
   Effect.gen(function* () {
     const contentType = response.headers.get("content-type") ?? ""
-    const body = response.body
+    const body = response.body as (ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>) | null
     if (body === null) return yield* Effect.fail(invalidResponse(ctx, `HTTP ${response.status} with an empty body`))
-    const reader = body.getReader()
+    yield* startWatchdog(ctx, activity, "reading the response body")
+    // Read at the I/O boundary, each chunk noted for the watchdog.
     const chunks: Array<Uint8Array> = []
-    while (true) {
-      const next = yield* watched(ctx, activity, "reading the response body", () => reader.read()).pipe(
+    void (async () => {
+      try {
+        for await (const chunk of body) {
+          if (activity.stopped) return
+          activity.touch()
+          chunks.push(chunk)
+        }
+        activity.complete = true
+        activity.end()
+      } catch (e) {
+        activity.fail(e)
+      }
+    })()
+    yield* activity.park(() => activity.ended || activity.failure !== undefined)
+    if (activity.failure !== undefined) {
+      return yield* failWith(ctx, activity.failure.error).pipe(
         // A body that breaks off is the connection's fault, whatever the error looks like.
         Effect.catchTag("LlmInvalidRequest", (e) => Effect.fail(truncated(ctx, e.message)))
       )
-      if (next.done) break
-      chunks.push(next.value)
     }
     const text = new TextDecoder().decode(concat(chunks))
     if (!/application\/json|\+json/i.test(contentType)) {
@@ -187,39 +301,106 @@ export const requestJson = (
     })
   )
 
+/** The events the SDK-boundary loop has read and the fiber has not taken yet. */
+class EventBuffer<A> {
+  private items: Array<A> = []
+  private head = 0
+
+  push(a: A): void {
+    this.items.push(a)
+  }
+
+  get size(): number {
+    return this.items.length - this.head
+  }
+
+  /** The next event; call only when `size > 0`. */
+  take(): A {
+    const a = this.items[this.head++]!
+    if (this.head === this.items.length) {
+      this.items = []
+      this.head = 0
+    }
+    return a
+  }
+}
+
 /**
- * A streaming call: `open(io)` resolves to the SDK's stream of parsed SSE events once the headers are
- * in. Events are pulled under the watchdog; the request is aborted when the stream ends, fails, times
- * out or is interrupted. The stream stops after the first event `isTerminal` accepts.
+ * Events after which the fiber is woken at once rather than after the chunk at hand: a network read can
+ * hold hundreds of events, and keeping them all until the fiber drains them costs more in GC than the
+ * extra wakes.
+ */
+const WAKE_BATCH = 32
+
+/**
+ * Reads the SDK's iterator into `buffer` up to the first event `isTerminal` accepts, then on to the end
+ * of the body without keeping anything, so that the connection can be reused.
+ */
+const pump = async <A>(
+  iterator: AsyncIterator<A>,
+  isTerminal: (event: A) => boolean,
+  buffer: EventBuffer<A>,
+  activity: Activity
+): Promise<void> => {
+  try {
+    while (true) {
+      const result = await iterator.next()
+      if (activity.stopped || activity.failure !== undefined) return
+      // The SDKs end quietly when the signal was aborted; anything else is the end of the body.
+      if (result.done) {
+        activity.complete = true
+        return activity.end()
+      }
+      if (activity.terminal) continue
+      buffer.push(result.value)
+      if (isTerminal(result.value)) activity.terminal = true
+      if (buffer.size >= WAKE_BATCH) activity.signal()
+      else activity.signalSoon()
+    }
+  } catch (e) {
+    if (activity.terminal) activity.end()
+    else activity.fail(e)
+  }
+}
+
+/**
+ * A streaming call in push form: `open(io)` resolves to the SDK's stream of parsed SSE events and its
+ * response once the headers are in (`.withResponse()`); each event is handed to `onEvent` in order, in the calling fiber (an `undefined`
+ * result means nothing to do, the common case kept free of Effect steps). Events are read after the
+ * first one `isTerminal` accepts are read to the end of the body and dropped. A silence of `idleTimeoutMs` fails with `LlmTimeout` after the
+ * events that did arrive; the request is aborted when the call ends, fails, times out or is interrupted.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category combinators
  */
-export const eventStream = <A>(
+export const streamEvents = <A>(
   ctx: TransportContext,
-  open: (io: RequestIo) => Promise<AsyncIterable<A>>,
-  isTerminal: (event: A) => boolean
-): Stream.Stream<A, LlmError> =>
-  Stream.unwrapScoped(
+  open: (io: RequestIo) => Promise<Opened<A>>,
+  isTerminal: (event: A) => boolean,
+  onEvent: (event: A) => Effect.Effect<void, LlmError> | undefined
+): Effect.Effect<void, LlmError> =>
+  Effect.scoped(
     Effect.gen(function* () {
       const { io, activity } = yield* requestIo
-      const iterable = yield* attempt(ctx, () => open(io))
-      const iterator = iterable[Symbol.asyncIterator]()
-      let finished = false
-      const pull: Effect.Effect<A, Option.Option<LlmError>> = Effect.suspend(() =>
-        finished
-          ? Effect.fail(Option.none())
-          : watched(ctx, activity, "waiting for the next stream event", () => iterator.next()).pipe(
-              Effect.mapError(Option.some),
-              Effect.flatMap((result) => {
-                // The SDKs end quietly when the signal was aborted; anything else is the end of the body.
-                if (result.done) return Effect.fail(Option.none())
-                if (isTerminal(result.value)) finished = true
-                return Effect.succeed(result.value)
-              })
-            )
-      )
-      return Stream.repeatEffectOption(pull)
+      const opened = yield* attempt(ctx, () => open(io))
+      track(opened.response, activity)
+      yield* startWatchdog(ctx, activity, "waiting for the next stream event")
+      const buffer = new EventBuffer<A>()
+      void pump(opened.data[Symbol.asyncIterator](), isTerminal, buffer, activity)
+      const ready = () => buffer.size > 0 || activity.ended || activity.failure !== undefined
+      // A plain loop rather than a generator: one flatMap per event that has work, none for the rest.
+      const loop: Effect.Effect<void, LlmError> = Effect.suspend(() => {
+        while (buffer.size > 0) {
+          const effect = onEvent(buffer.take())
+          if (effect !== undefined) return Effect.flatMap(effect, next)
+        }
+        // Events that arrived before a failure are delivered first, as they would have been in order.
+        if (activity.failure !== undefined) return failWith(ctx, activity.failure.error)
+        if (activity.ended) return Effect.void
+        return Effect.flatMap(activity.park(ready), next)
+      })
+      const next = () => loop
+      return yield* loop
     })
   )
 

@@ -1,0 +1,193 @@
+/**
+ * CPU per streamed delta through each SDK-backed provider (`LanguageModel.streamTo`, the path the run
+ * loop takes) against the raw SDK client (`openai`, `@anthropic-ai/sdk`) consuming the same stream from
+ * the same loopback wire server, measured in the same run: µs of CPU per delta and the ratio.
+ *
+ * The wire server runs in a child process (test/support/wire-server-main.ts, echo mode), so
+ * `process.cpuUsage()` counts the client only: HTTP, SSE parsing, the SDK, and for the provider path
+ * everything openagents adds (watchdog, accumulation, the Effect runtime). Each request echoes a user
+ * message of DELTAS words, which every protocol renders as one text delta per word.
+ *
+ *   npm run bench:streaming            (DELTAS=2000 REPS=10 ROUNDS=7 by default; ONLY=anthropic for one case;
+ *                                       STREAM=1 adds the pull form, `model.stream`)
+ */
+import Anthropic from "@anthropic-ai/sdk"
+import { Effect, Stream } from "effect"
+import { spawn } from "node:child_process"
+import OpenAI from "openai"
+import type { ModelRequest } from "../src/kernel/Transcript.js"
+import * as AnthropicModel from "../src/llm/AnthropicModel.js"
+import * as LanguageModel from "../src/llm/LanguageModel.js"
+import * as OpenAiChatModel from "../src/llm/OpenAiChatModel.js"
+import * as OpenAiResponsesModel from "../src/llm/OpenAiResponsesModel.js"
+
+const DELTAS = Number(process.env["DELTAS"] ?? 2000)
+const REPS = Number(process.env["REPS"] ?? 10)
+const ROUNDS = Number(process.env["ROUNDS"] ?? 7)
+const WARMUP = Math.max(3, Math.floor(REPS / 4))
+/** A comma-separated subset of the cases (`chat,responses,anthropic`), for profiling one of them. */
+const ONLY = process.env["ONLY"]?.split(",")
+/** STREAM=1 also measures the pull form (`model.stream` through `Stream.runForEach`). */
+const WITH_STREAM = process.env["STREAM"] === "1"
+
+const words = Array.from({ length: DELTAS }, (_, i) => `w${i}`).join(" ")
+const request: ModelRequest = { messages: [{ _tag: "user", content: words }], tools: [] }
+
+/** Starts the wire server in a child process and resolves its URL. */
+const startServer = (): Promise<{ url: string; stop: () => void }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "test/support/wire-server-main.ts", "--port", "0", "--quiet"], {
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    let out = ""
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString()
+      const m = /listening on (http:\/\/\S+)/.exec(out)
+      if (m) resolve({ url: m[1]!, stop: () => child.kill("SIGTERM") })
+    })
+    child.on("exit", (code) => reject(new Error(`wire server exited (${code}): ${out}`)))
+  })
+
+type Case = {
+  readonly name: string
+  readonly raw: () => Promise<number>
+  readonly ours: () => Promise<number>
+  readonly stream: () => Promise<number>
+}
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+const cpu = (): number => {
+  const u = process.cpuUsage()
+  return u.user + u.system
+}
+
+/** µs of CPU per delta over REPS calls of `f` (which returns its delta count). */
+const measure = async (f: () => Promise<number>): Promise<{ usPerDelta: number; deltas: number }> => {
+  let deltas = 0
+  const start = cpu()
+  for (let i = 0; i < REPS; i++) deltas += await f()
+  return { usPerDelta: (cpu() - start) / deltas, deltas }
+}
+
+const main = async () => {
+  const server = await startServer()
+  try {
+    const openAiBase = `${server.url}/v1`
+    const openai = new OpenAI({ apiKey: "local", baseURL: openAiBase, maxRetries: 0 })
+    const anthropic = new Anthropic({ apiKey: "local", baseURL: server.url, maxRetries: 0 })
+
+    const chat = await Effect.runPromise(OpenAiChatModel.make({ model: "gpt-4o", apiKey: "local", baseUrl: openAiBase }))
+    const responses = await Effect.runPromise(OpenAiResponsesModel.make({ model: "gpt-4o", apiKey: "local", baseUrl: openAiBase }))
+    const claude = await Effect.runPromise(AnthropicModel.make({ model: "claude-sonnet-4-6", apiKey: "local", baseUrl: server.url }))
+
+    const ours = (model: LanguageModel.Service) => () => {
+      let n = 0
+      return Effect.runPromise(
+        LanguageModel.streamTo(model, request, () =>
+          Effect.sync(() => {
+            n++
+          })
+        )
+      ).then(() => n)
+    }
+
+    /** The pull form, `model.stream` (derived from `streamTo` by `LanguageModel.make`), for comparison. */
+    const viaStream = (model: LanguageModel.Service) => () => {
+      let n = 0
+      return Effect.runPromise(
+        Stream.runForEach(model.stream(request), (e) =>
+          Effect.sync(() => {
+            if (e._tag !== "Finished") n++
+          })
+        )
+      ).then(() => n)
+    }
+
+    const cases: ReadonlyArray<Case> = [
+      {
+        name: "openai chat",
+        raw: async () => {
+          let n = 0
+          const s = await openai.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: words }], stream: true })
+          for await (const chunk of s) if (chunk.choices[0]?.delta.content) n++
+          return n
+        },
+        ours: ours(chat),
+        stream: viaStream(chat)
+      },
+      {
+        name: "openai responses",
+        raw: async () => {
+          let n = 0
+          const s = await openai.responses.create({ model: "gpt-4o", input: [{ role: "user", content: words }], stream: true })
+          for await (const event of s) if (event.type === "response.output_text.delta") n++
+          return n
+        },
+        ours: ours(responses),
+        stream: viaStream(responses)
+      },
+      {
+        name: "anthropic",
+        raw: async () => {
+          let n = 0
+          const s = await anthropic.messages.create({
+            model: "claude-sonnet-4-6",
+            max_tokens: 1024,
+            messages: [{ role: "user", content: words }],
+            stream: true
+          })
+          for await (const event of s) if (event.type === "content_block_delta" && event.delta.type === "text_delta") n++
+          return n
+        },
+        ours: ours(claude),
+        stream: viaStream(claude)
+      }
+    ]
+
+    console.log(
+      `${DELTAS} deltas per response, ${REPS} responses per measure, median of ${ROUNDS} alternating rounds (after ${WARMUP} warm-up), CPU of the client process`
+    )
+    console.log(
+      `${"provider".padEnd(18)} ${"raw SDK".padStart(12)} ${"streamTo".padStart(12)} ${"ratio".padStart(7)}` +
+        (WITH_STREAM ? ` ${"stream".padStart(12)} ${"ratio".padStart(7)}` : "")
+    )
+    for (const c of cases) {
+      if (ONLY && !ONLY.some((o) => c.name.includes(o))) continue
+      const a = await c.raw()
+      const b = await c.ours()
+      if (a !== b || a < DELTAS) throw new Error(`${c.name}: raw saw ${a} deltas, streamTo ${b} (expected ${DELTAS})`)
+      for (let i = 0; i < WARMUP; i++) {
+        await c.raw()
+        await c.ours()
+      }
+      // Alternating rounds, so drift (JIT, GC, other load) falls on both sides alike; the median of each side.
+      const raws: Array<number> = []
+      const ourss: Array<number> = []
+      const streams: Array<number> = []
+      for (let round = 0; round < ROUNDS; round++) {
+        raws.push((await measure(c.raw)).usPerDelta)
+        ourss.push((await measure(c.ours)).usPerDelta)
+        if (WITH_STREAM) streams.push((await measure(c.stream)).usPerDelta)
+      }
+      const raw = median(raws)
+      const our = median(ourss)
+      const viaStreamCol = WITH_STREAM
+        ? ` ${`${median(streams).toFixed(2)} µs`.padStart(12)} ${`${(median(streams) / raw).toFixed(2)}x`.padStart(7)}`
+        : ""
+      console.log(
+        `${c.name.padEnd(18)} ${`${raw.toFixed(2)} µs`.padStart(12)} ${`${our.toFixed(2)} µs`.padStart(12)} ${`${(our / raw).toFixed(2)}x`.padStart(7)}${viaStreamCol}`
+      )
+    }
+  } finally {
+    server.stop()
+  }
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exitCode = 1
+})
