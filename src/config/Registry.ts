@@ -8,6 +8,7 @@
  * @since 0.2.0
  */
 import * as Either from "effect/Either"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -23,7 +24,6 @@ import * as React from "../patterns/React.js"
 import * as InMemorySessionStore from "../sessions/InMemorySessionStore.js"
 import * as JsonlSessionStore from "../sessions/JsonlSessionStore.js"
 import type { SessionStore } from "../sessions/SessionStore.js"
-import * as SqliteSessionStore from "../sessions/SqliteSessionStore.js"
 import * as Skills from "../skills/Skills.js"
 import * as Calc from "../tools/builtin/Calc.js"
 import * as CurrentTime from "../tools/builtin/CurrentTime.js"
@@ -267,11 +267,18 @@ export const builtins = {
       config: SqliteSessionConfig,
       make: (c, { dir, where }) =>
         Layer.mapError(
-          SqliteSessionStore.layer({
-            dbPath: path.resolve(dir, c.db_path),
-            busyTimeoutMs: c.busy_timeout_ms,
-            lockTimeoutMs: c.lock_timeout_ms
-          }),
+          // loaded on first use: a config without SQLite sessions never loads the driver (a native addon)
+          Layer.unwrapEffect(
+            Effect.map(
+              Effect.promise(() => import("../sessions/SqliteSessionStore.js")),
+              (SqliteSessionStore) =>
+                SqliteSessionStore.layer({
+                  dbPath: path.resolve(dir, c.db_path),
+                  busyTimeoutMs: c.busy_timeout_ms,
+                  lockTimeoutMs: c.lock_timeout_ms
+                })
+            )
+          ),
           storeError(where, "db_path")
         )
     })
