@@ -161,6 +161,24 @@ describe("defects found by outside testing", () => {
       assert.match(empty.message, /request\.agentId/)
     }).pipe(Effect.provide(runtimeLayer([{ id: "a" }]))))
 
+  it.effect("a run failed by a provider keeps the attempts, the retry-after and a hint in RunResult.error", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime.AgentRuntime
+      const fiber = yield* Effect.fork(rt.runDetailed({ agentId: "a", inputText: "hi" }))
+      yield* TestClock.adjust("1 minute")
+      const result = yield* Fiber.join(fiber)
+      assert.strictEqual(result.stopReason, "failed")
+      assert.strictEqual(result.error?.tag, "LlmRateLimited")
+      assert.strictEqual(result.error?.attempts, 3)
+      assert.strictEqual(result.error?.retryAfterMs, 2000)
+      assert.match(result.error?.hint ?? "", /gave up after 3 attempts/)
+      assert.isTrue(result.error?.retryable)
+    }).pipe(Effect.provide(runtimeLayer([{
+      id: "a",
+      retry: { maxAttempts: 3 },
+      model: MockModel.layer({ script: [{ error: { kind: "rate_limit", retryAfterMs: 2000 } }] })
+    }]))))
+
   it.effect("an agent without a model is a ConfigError naming the agent, not a silent echo", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Layer.build(AgentRuntime.layerInMemory({ agents: [{ id: "writer" }] })).pipe(Effect.scoped))
