@@ -7,12 +7,17 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ConfigLoader from "../config/ConfigLoader.js"
 import * as Plugins from "../config/Plugins.js"
-import type { ConfigError } from "../kernel/Errors.js"
+import { ConfigError } from "../kernel/Errors.js"
 import { configFailure } from "./internal/configErrors.js"
 import { printLine } from "./internal/exit.js"
 
-const buildSeam = <A>(layer: Layer.Layer<A, ConfigError> | undefined) =>
-  layer ? Effect.scoped(Layer.build(layer)).pipe(Effect.asVoid, Effect.mapError(configFailure)) : Effect.void
+const buildSeam = <A>(layer: Layer.Layer<A, unknown> | undefined, where: string) =>
+  layer
+    ? Effect.scoped(Layer.build(layer)).pipe(
+      Effect.asVoid,
+      Effect.mapError((e) => configFailure(e instanceof ConfigError ? e : ConfigError.single(where, `could not be built: ${String(e)}`)))
+    )
+    : Effect.void
 
 export const command = Command.make(
   "validate",
@@ -23,11 +28,11 @@ export const command = Command.make(
       // builds the tools and every seam but the model and the stores (which need secrets or create files),
       // so a broken `impl` reference is found here rather than at the first run
       const built = yield* Plugins.fromConfig(loaded).pipe(Effect.mapError(configFailure))
-      for (const agent of built.agents) {
-        yield* buildSeam(agent.pattern)
-        yield* buildSeam(agent.memory)
-        yield* buildSeam(agent.contextAssembler)
-        yield* buildSeam(agent.toolExecutor)
+      for (const [i, agent] of built.agents.entries()) {
+        yield* buildSeam(agent.pattern, `agents[${i}].pattern`)
+        yield* buildSeam(agent.memory, `agents[${i}].memory`)
+        yield* buildSeam(agent.contextAssembler, `agents[${i}].context_assembler`)
+        yield* buildSeam(agent.toolExecutor, `agents[${i}].tool_executor`)
       }
       const tools = built.agents.reduce((n, a) => n + (a.tools?.length ?? 0), 0)
       yield* printLine(

@@ -7,7 +7,6 @@
  */
 import type * as Layer from "effect/Layer"
 import type { ContextAssembler } from "../context/ContextAssembler.js"
-import type { ConfigError } from "../kernel/Errors.js"
 import type { LanguageModel } from "../llm/LanguageModel.js"
 import type { RetryOptions } from "../llm/ProviderRetry.js"
 import type { Memory } from "../memory/Memory.js"
@@ -16,24 +15,26 @@ import type { Tool } from "../tools/Tool.js"
 import type { ToolExecutor } from "../tools/ToolExecutor.js"
 
 /**
- * An agent.
+ * An agent. Its seam Layers may require services (`R`): they come from the context the runtime's Layer is
+ * built in, so they surface in its requirements. A Layer that fails to build refuses the agent's runs with
+ * a `ConfigError` naming the agent and the seam, its own error as the cause.
  *
  * @since 0.1.0
  * @category models
  */
-export interface AgentDefinition {
+export interface AgentDefinition<R = never> {
   readonly id: string
   readonly name?: string | undefined
   /** The system prompt. */
   readonly instructions?: string | undefined
-  readonly model?: Layer.Layer<LanguageModel, ConfigError> | undefined
+  readonly model?: Layer.Layer<LanguageModel, unknown, R> | undefined
   readonly tools?: ReadonlyArray<Tool> | undefined
-  readonly pattern?: Layer.Layer<Pattern, ConfigError> | undefined
-  readonly memory?: Layer.Layer<Memory, ConfigError> | undefined
+  readonly pattern?: Layer.Layer<Pattern, unknown, R> | undefined
+  readonly memory?: Layer.Layer<Memory, unknown, R> | undefined
   /** A memory that fails is skipped with a `memory.failed` event (`continue`, the default) or fails the run. */
   readonly memoryOnError?: "continue" | "fail" | undefined
-  readonly contextAssembler?: Layer.Layer<ContextAssembler, ConfigError> | undefined
-  readonly toolExecutor?: Layer.Layer<ToolExecutor, ConfigError> | undefined
+  readonly contextAssembler?: Layer.Layer<ContextAssembler, unknown, R> | undefined
+  readonly toolExecutor?: Layer.Layer<ToolExecutor, unknown, R> | undefined
   /** Retries of model calls (see `ProviderRetry`). */
   readonly retry?: Partial<RetryOptions> | undefined
   /** Model calls per run (default 16); `budget.maxSteps` of a request takes precedence. */
@@ -61,4 +62,4 @@ export interface AgentDefinition {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (definition: AgentDefinition): AgentDefinition => definition
+export const make = <R = never>(definition: AgentDefinition<R>): AgentDefinition<R> => definition

@@ -131,10 +131,10 @@ export class AgentRuntime extends Context.Tag("openagents/AgentRuntime")<AgentRu
  * @since 0.1.0
  * @category models
  */
-export interface Options {
-  readonly agents: ReadonlyArray<AgentDefinition>
+export interface Options<R = never> {
+  readonly agents: ReadonlyArray<AgentDefinition<R>>
   /** Where `reload` gets new definitions from (a config file); without it `reload` fails. */
-  readonly reload?: Effect.Effect<ReadonlyArray<AgentDefinition>, ConfigError> | undefined
+  readonly reload?: Effect.Effect<ReadonlyArray<AgentDefinition<R>>, ConfigError> | undefined
 }
 
 /**
@@ -145,9 +145,9 @@ export interface Options {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (
-  options: Options
-): Effect.Effect<Service, ConfigError, SessionStore | EventBus.EventBus | Skills.Skills | Scope.Scope> =>
+export const make = <R = never>(
+  options: Options<R>
+): Effect.Effect<Service, ConfigError, SessionStore | EventBus.EventBus | Skills.Skills | Scope.Scope | R> =>
   Effect.gen(function*() {
     const seams = yield* Agents.ambient
     yield* Agents.checkDefinitions(options.agents, seams)
@@ -326,9 +326,9 @@ export const make = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (
-  options: Options
-): Layer.Layer<AgentRuntime, ConfigError, SessionStore | EventBus.EventBus | Skills.Skills> =>
+export const layer = <R = never>(
+  options: Options<R>
+): Layer.Layer<AgentRuntime, ConfigError, SessionStore | EventBus.EventBus | Skills.Skills | R> =>
   Layer.scoped(AgentRuntime, make(options))
 
 /**
@@ -338,7 +338,7 @@ export const layer = (
  * @since 0.1.0
  * @category layers
  */
-export const layerInMemory = (options: Options): Layer.Layer<AgentRuntime, ConfigError> =>
+export const layerInMemory = <R = never>(options: Options<R>): Layer.Layer<AgentRuntime, ConfigError, R> =>
   layer(options).pipe(
     Layer.provide(Layer.mergeAll(InMemorySessionStore.layer, EventBus.layer(), Skills.layerNone))
   )

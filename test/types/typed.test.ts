@@ -3,8 +3,9 @@
  * `@ts-expect-error` is a check; the runs make sure the typed code also works.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Layer, Schema, Stream } from "effect"
+import { Context, Effect, Layer, Option, Schema, Stream } from "effect"
 import { expectTypeOf } from "vitest"
+import { ConfigError } from "../../src/kernel/Errors.js"
 import type { RuntimeEvent } from "../../src/kernel/EventTaxonomy.js"
 import type { RunUsage } from "../../src/kernel/Run.js"
 import type { RunStreamChunk } from "../../src/kernel/RunStreamChunk.js"
@@ -62,6 +63,29 @@ describe("types a user relies on", () => {
     }).pipe(Effect.provide(AgentRuntime.layerInMemory({
       agents: [{ id: "a", model: MockModel.layer({ script: [{ text: `{"answer": "42"}` }] }) }]
     }))))
+
+  it.effect("a model Layer may require services and fail with its own errors: the requirement is the runtime Layer's", () =>
+    Effect.gen(function*() {
+      class ModelConfig extends Context.Tag("test/ModelConfig")<ModelConfig, { readonly name: string }>() {}
+      class QuotaError extends Schema.TaggedError<QuotaError>()("QuotaError", { message: Schema.String }) {}
+      const configured = Layer.unwrapEffect(Effect.map(ModelConfig, (c) => MockModel.layer({ model: c.name })))
+      const runtime = AgentRuntime.layerInMemory({ agents: [{ id: "a", model: configured }] })
+      expectTypeOf(runtime).toEqualTypeOf<Layer.Layer<AgentRuntime.AgentRuntime, ConfigError, ModelConfig>>()
+      const info = yield* Effect.gen(function*() {
+        const rt = yield* AgentRuntime.AgentRuntime
+        yield* rt.run({ agentId: "a", inputText: "hi" })
+        return yield* rt.getAgentInfo("a")
+      }).pipe(Effect.provide(runtime.pipe(Layer.provide(Layer.succeed(ModelConfig, { name: "from-context" })))))
+      assert.strictEqual(Option.getOrThrow(info).model, "from-context")
+
+      const failing = Layer.fail(new QuotaError({ message: "no quota left" }))
+      const refused = yield* Effect.gen(function*() {
+        const rt = yield* AgentRuntime.AgentRuntime
+        return yield* Effect.flip(rt.run({ agentId: "b", inputText: "hi" }))
+      }).pipe(Effect.provide(AgentRuntime.layerInMemory({ agents: [{ id: "b", model: failing }] })))
+      assert.instanceOf(refused, ConfigError)
+      assert.match(refused.message, /agents\.b\.model: could not be built: no quota left/)
+    }))
 
   it.effect("a tool whose handler requires a service compiles, and its Toolkit Layer requires that service", () =>
     Effect.gen(function*() {

@@ -46,8 +46,8 @@ export const ambient: Effect.Effect<Ambient> = Effect.all({
  * Definitions are valid: at least one, each with a distinct non-empty id and a model (its own, or one
  * in the runtime's context). An agent without a model is an error, never a silent echo.
  */
-export const checkDefinitions = (
-  agents: ReadonlyArray<AgentDefinition>,
+export const checkDefinitions = <R>(
+  agents: ReadonlyArray<AgentDefinition<R>>,
   seams: Ambient
 ): Effect.Effect<void, ConfigError> => {
   const seen = new Set<string>()
@@ -65,35 +65,64 @@ export const checkDefinitions = (
   return agents.length === 0 ? Effect.fail(ConfigError.single("agents", "at least one agent is required")) : Effect.void
 }
 
-const buildSeam = <I, S>(
-  layer: Layer.Layer<I, ConfigError> | undefined,
+/** What a seam Layer failed with, as the ConfigError that refuses the agent's runs. */
+const buildError = (agentId: string, seam: string) => (error: unknown): ConfigError =>
+  error instanceof ConfigError
+    ? error
+    : ConfigError.single(`agents.${agentId}.${seam}`, `could not be built: ${
+      typeof (error as { message?: unknown })?.message === "string" ? (error as { message: string }).message : String(error)
+    }`)
+
+const buildSeam = <I, S, R>(
+  agentId: string,
+  seam: string,
+  layer: Layer.Layer<I, unknown, R> | undefined,
   tag: Context.Tag<I, S>,
   fallback: Option.Option<S>,
-  builtin: () => Effect.Effect<S>
+  builtin: () => Effect.Effect<S>,
+  context: Context.Context<R>
 ): Effect.Effect<S, ConfigError, Scope.Scope> =>
   layer
-    ? Effect.flatMap(Effect.scope, (scope) => Effect.map(Layer.buildWithScope(layer, scope), Context.get(tag)))
+    ? Effect.flatMap(Effect.scope, (scope) =>
+      Layer.buildWithScope(layer, scope).pipe(
+        Effect.provide(context),
+        Effect.map(Context.get(tag)),
+        Effect.mapError(buildError(agentId, seam))
+      ))
     : Option.isSome(fallback)
     ? Effect.succeed(fallback.value)
     : builtin()
 
-const build = (definition: AgentDefinition, ambient: Ambient): Effect.Effect<AgentEnv, ConfigError, Scope.Scope> =>
+const build = <R>(
+  definition: AgentDefinition<R>,
+  ambient: Ambient,
+  context: Context.Context<R>
+): Effect.Effect<AgentEnv, ConfigError, Scope.Scope> =>
   Effect.gen(function*() {
-    const model = yield* buildSeam(definition.model, LanguageModel, ambient.model, () =>
-      Effect.dieMessage(`agent '${definition.id}' has no model`))
-    const pattern = yield* buildSeam(definition.pattern, Pattern, ambient.pattern, () => Effect.succeed(React.make))
-    const memory = yield* buildSeam(definition.memory, Memory, ambient.memory, () => Effect.succeed(WindowBuffer.make()))
+    const id = definition.id
+    const model = yield* buildSeam(id, "model", definition.model, LanguageModel, ambient.model, () =>
+      Effect.dieMessage(`agent '${id}' has no model`), context)
+    const pattern = yield* buildSeam(id, "pattern", definition.pattern, Pattern, ambient.pattern, () =>
+      Effect.succeed(React.make), context)
+    const memory = yield* buildSeam(id, "memory", definition.memory, Memory, ambient.memory, () =>
+      Effect.succeed(WindowBuffer.make()), context)
     const assembler = yield* buildSeam(
+      id,
+      "context_assembler",
       definition.contextAssembler,
       ContextAssembler.ContextAssembler,
       ambient.assembler,
-      () => Effect.succeed(ContextAssembler.passthrough)
+      () => Effect.succeed(ContextAssembler.passthrough),
+      context
     )
     const executor = yield* buildSeam(
+      id,
+      "tool_executor",
       definition.toolExecutor,
       ToolExecutor.ToolExecutor,
       ambient.executor,
-      () => Effect.succeed(ToolExecutor.make())
+      () => Effect.succeed(ToolExecutor.make()),
+      context
     )
     const toolkit = definition.tools === undefined && Option.isSome(ambient.toolkit)
       ? ambient.toolkit.value
@@ -122,12 +151,12 @@ const build = (definition: AgentDefinition, ambient: Ambient): Effect.Effect<Age
   })
 
 /** Two definitions of one agent are the same when they are one object or were built from the same config. */
-const sameDefinition = (a: AgentDefinition, b: AgentDefinition): boolean =>
+const sameDefinition = <R>(a: AgentDefinition<R>, b: AgentDefinition<R>): boolean =>
   a === b || (a.fingerprint !== undefined && a.fingerprint === b.fingerprint)
 
-export interface Agents {
-  readonly definitions: () => ReadonlyArray<AgentDefinition>
-  readonly lookup: (agentId: string) => Effect.Effect<AgentDefinition, UnknownAgentError>
+export interface Agents<R> {
+  readonly definitions: () => ReadonlyArray<AgentDefinition<R>>
+  readonly lookup: (agentId: string) => Effect.Effect<AgentDefinition<R>, UnknownAgentError>
   /** The agent's seams, built on first use. */
   readonly get: (agentId: string) => Effect.Effect<AgentEnv, ConfigError | UnknownAgentError>
   /** The seams of an agent built and not dropped since. */
@@ -135,21 +164,25 @@ export interface Agents {
   /** Drops an agent's seams: the runs that start next build them anew. */
   readonly drop: (agentId: string) => Effect.Effect<void>
   /** Replaces the definitions; returns the ids of the agents that changed, were added or removed. */
-  readonly replace: (next: ReadonlyArray<AgentDefinition>) => Effect.Effect<{
+  readonly replace: (next: ReadonlyArray<AgentDefinition<R>>) => Effect.Effect<{
     readonly changed: ReadonlyArray<string>
     readonly added: ReadonlyArray<string>
     readonly removed: ReadonlyArray<string>
   }>
 }
 
-export const make = (initial: ReadonlyArray<AgentDefinition>, seams: Ambient): Effect.Effect<Agents, never, Scope.Scope> =>
+export const make = <R>(
+  initial: ReadonlyArray<AgentDefinition<R>>,
+  seams: Ambient
+): Effect.Effect<Agents<R>, never, Scope.Scope | R> =>
   Effect.gen(function*() {
+    const context = yield* Effect.context<R>()
     let definitions = new Map(initial.map((a) => [a.id, a] as const))
     const built = new Map<string, { readonly env: AgentEnv; readonly scope: Scope.CloseableScope }>()
     const runtimeScope = yield* Effect.scope
     // one build at a time; a build forks nothing, so a run reaches its model call without extra hops
     const buildLock = yield* Effect.makeSemaphore(1)
-    const lookup = (agentId: string): Effect.Effect<AgentDefinition, UnknownAgentError> =>
+    const lookup = (agentId: string): Effect.Effect<AgentDefinition<R>, UnknownAgentError> =>
       Effect.suspend(() => {
         const agent = definitions.get(agentId)
         if (agent) return Effect.succeed(agent)
@@ -166,7 +199,7 @@ export const make = (initial: ReadonlyArray<AgentDefinition>, seams: Ambient): E
           if (again) return again.env
           const definition = yield* lookup(agentId)
           const scope = yield* Scope.fork(runtimeScope, ExecutionStrategy.sequential)
-          const env = yield* build(definition, seams).pipe(
+          const env = yield* build(definition, seams, context).pipe(
             Scope.extend(scope),
             Effect.onError(() => Scope.close(scope, Exit.void))
           )
