@@ -134,21 +134,28 @@ export const make = (options?: Options): Service => {
           return Effect.fail(new ToolValidationError({ toolName: call.name, message: decoded.left }))
         }
         const timeoutMs = tool.timeoutMs ?? defaultTimeoutMs
-        return withTimeout<unknown, ToolError>(
-          Effect.suspend(() => tool.handler(decoded.right, context)).pipe(
-            Effect.catchAllCause((cause) => {
-              if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
-              const failure = Cause.failureOption(cause)
-              const error = failure._tag === "Some" ? failure.value : Cause.squash(cause)
-              return Effect.fail(
-                new ToolExecutionError({
-                  toolName: call.name,
-                  message: messageOf(error),
-                  retryable: (error as { retryable?: unknown } | null)?.retryable === true
-                })
-              )
+        const toToolError = (cause: Cause.Cause<unknown>): Effect.Effect<never, ToolError> => {
+          if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+          const failure = Cause.failureOption(cause)
+          const error = failure._tag === "Some" ? failure.value : Cause.squash(cause)
+          return Effect.fail(
+            new ToolExecutionError({
+              toolName: call.name,
+              message: messageOf(error),
+              retryable: (error as { retryable?: unknown } | null)?.retryable === true
             })
-          ),
+          )
+        }
+        let effect: Effect.Effect<unknown, unknown>
+        try {
+          effect = tool.handler(decoded.right, context)
+        } catch (defect) {
+          return toToolError(Cause.die(defect))
+        }
+        // a handler that answered at once (Effect.succeed, Effect.fail) has nothing left to time
+        if (Exit.isExit(effect)) return Exit.isSuccess(effect) ? Exit.succeed(effect.value) : toToolError(effect.cause)
+        return withTimeout<unknown, ToolError>(
+          Effect.catchAllCause(effect, toToolError),
           timeoutMs,
           () => new ToolTimeout({ toolName: call.name, timeoutMs })
         )
