@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs/promises"
 import * as NodePath from "node:path"
 import { ConfigError } from "../../kernel/Errors.js"
+import { tooDeepAt } from "../../internal/jsonDepth.js"
 
 /**
  * How deep arrays and objects may nest in a config. The loader walks a config recursively (env
@@ -55,26 +56,6 @@ const lineAndColumn = (text: string, position: number): { readonly line: number;
 }
 
 /**
- * The position of the first bracket that opens level `MAX_DEPTH + 1`, if any: a scan that skips strings,
- * so it needs no recursion and runs before `JSON.parse`.
- */
-const tooDeepAt = (text: string): number | undefined => {
-  let depth = 0
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 0x5c) i++ // backslash: skip the escaped character
-      else if (c === 0x22) inString = false
-    } else if (c === 0x22) inString = true
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > MAX_DEPTH) return i
-    } else if (c === 0x5d || c === 0x7d) depth--
-  }
-  return undefined
-}
-
-/**
  * Parses JSON text, failing with a `ConfigError` that names the line and column of a syntax error.
  *
  * @since 0.1.0
@@ -82,7 +63,7 @@ const tooDeepAt = (text: string): number | undefined => {
  */
 export const parseJson = (text: string, source?: string): Effect.Effect<unknown, ConfigError> =>
   Effect.suspend(() => {
-    const deep = tooDeepAt(text)
+    const deep = tooDeepAt(text, MAX_DEPTH)
     if (deep === undefined) return parse(text, source)
     const { line, column } = lineAndColumn(text, deep)
     return Effect.fail(

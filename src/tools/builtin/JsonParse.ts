@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as Tool from "../Tool.js"
+import { tooDeepAt } from "../../internal/jsonDepth.js"
 
 /**
  * The text is not valid JSON, nests deeper than {@link MAX_DEPTH}, the path is malformed, or the path
@@ -142,22 +143,6 @@ export const select = (
  */
 export const MAX_DEPTH = 512
 
-/** Where the first bracket opening level MAX_DEPTH + 1 is, skipping strings (no recursion, before parsing). */
-const tooDeepAt = (text: string): number | undefined => {
-  let depth = 0
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === 0x5c) i++
-      else if (c === 0x22) inString = false
-    } else if (c === 0x22) inString = true
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > MAX_DEPTH) return i
-    } else if (c === 0x5d || c === 0x7d) depth--
-  }
-  return undefined
-}
 
 /**
  * Parses `text` as JSON and selects `path` in it.
@@ -166,7 +151,7 @@ const tooDeepAt = (text: string): number | undefined => {
  * @category parsing
  */
 export const parse = (text: string, path?: string): Either.Either<unknown, JsonParseError> => {
-  const deep = tooDeepAt(text)
+  const deep = tooDeepAt(text, MAX_DEPTH)
   if (deep !== undefined) {
     return Either.left(
       new JsonParseError({
