@@ -162,6 +162,12 @@ export const make = <R = never>(
     const settled = new Set<string>()
     /** Ids cancelled before their run registered. */
     const earlyCancels = new Set<string>()
+    /** Runs that ended lately: cancelling one of them is not an early cancel of a run to come. */
+    const ended = new Set<string>()
+    const remember = (set: Set<string>, id: string) => {
+      set.add(id)
+      if (set.size > 1024) set.delete(set.values().next().value!)
+    }
     const watchdog = new Watchdog()
     yield* Effect.addFinalizer(() => watchdog.close)
     const services = { store, bus, skillsInstructions: skills.instructions, watchdog }
@@ -209,7 +215,13 @@ export const make = <R = never>(
           }).pipe(
             // a run that could not even produce its result (a defect) must not leave its caller waiting
             Effect.onExit((exit) => Deferred.done(done, exit)),
-            Effect.ensuring(Effect.zipRight(turn.release, Effect.sync(() => settled.delete(request.runId))))
+            Effect.ensuring(Effect.zipRight(
+              turn.release,
+              Effect.sync(() => {
+                settled.delete(request.runId)
+                remember(ended, request.runId)
+              })
+            ))
           )
         )
         return done
@@ -225,8 +237,7 @@ export const make = <R = never>(
         if (!(yield* FiberMap.has(fibers, runId))) {
           yield* Effect.yieldNow()
           if (!(yield* FiberMap.has(fibers, runId))) {
-            earlyCancels.add(runId)
-            if (earlyCancels.size > 1024) earlyCancels.delete(earlyCancels.values().next().value!)
+            if (!ended.has(runId)) remember(earlyCancels, runId)
             return false
           }
         }

@@ -97,6 +97,15 @@ describe("defects found by outside testing", () => {
       assert.strictEqual(result.stopReason, "cancelled")
     }).pipe(Effect.provide(runtimeLayer([{ id: "a", model: MockModel.layer({ script: [{ delayMs: 60_000, text: "late" }] }) }]))))
 
+  it.effect("cancelling a run that already ended returns false and does not cancel a later run with that id", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime.AgentRuntime
+      assert.strictEqual((yield* rt.runDetailed({ agentId: "a", sessionId: "s1", runId: "same", inputText: "hi" })).stopReason, "completed")
+      assert.isFalse(yield* rt.cancel("same"))
+      const again = yield* rt.runDetailed({ agentId: "a", sessionId: "s2", runId: "same", inputText: "hi" })
+      assert.strictEqual(again.stopReason, "completed")
+    }).pipe(Effect.provide(runtimeLayer([{ id: "a" }]))))
+
   it.effect("a cancel that lands in the end-of-run writes returns false and the run stays completed", () =>
     Effect.gen(function*() {
       const writing = yield* Deferred.make<void>()
