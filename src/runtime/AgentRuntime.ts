@@ -9,6 +9,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -312,8 +313,13 @@ export const make = <R = never>(
         }),
       closeSession: (sessionId) =>
         Effect.gen(function*() {
-          // cancelling waits for each run to end, bookkeeping included, before the store lets go
+          // every run of the session ends (a settled one finishes writing its result, the others are
+          // cancelled) before the store lets go of the session
+          const running = yield* Effect.forEach(lanes.runsOf(sessionId), (runId) => Effect.option(FiberMap.get(fibers, runId)))
           yield* Effect.forEach(lanes.runsOf(sessionId), cancel, { discard: true })
+          yield* Effect.forEach(running, (fiber) => (fiber._tag === "Some" ? Fiber.await(fiber.value) : Effect.void), {
+            discard: true
+          })
           sessions.delete(sessionId)
           if (store.evict) yield* store.evict(sessionId)
         }),
