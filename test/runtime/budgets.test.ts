@@ -6,6 +6,34 @@ import { Add, runtimeLayer, scripted, withEvents } from "../support/runtime.js"
 const loopForever = [{ toolCalls: [{ name: "add", arguments: { a: 1, b: 2 } }] }]
 
 describe("budgets and stop reasons", () => {
+  it.effect("one watchdog for the runtime: deadlines hold for runs that come and go, nearer ones and after idle time", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime
+      const run = (sessionId: string, budget?: { maxDurationMs: number }, agentId = "a") =>
+        Effect.fork(rt.runDetailed({ agentId, sessionId, inputText: "go", ...(budget ? { budget } : {}) }))
+      // a run that ends in time leaves the watchdog armed for its step deadline (t + 30 s)
+      const first = yield* run("s1")
+      yield* TestClock.adjust("20 seconds")
+      assert.strictEqual((yield* Fiber.join(first)).stopReason, "completed")
+      // a run with a nearer deadline (t + 20 s + 5 s) re-arms it, and stops there
+      const short = yield* run("s2", { maxDurationMs: 5_000 })
+      yield* TestClock.adjust("5 seconds")
+      assert.strictEqual((yield* Fiber.join(short)).stopReason, "timeout")
+      // long after every deadline passed, a stalled step still times out at its own deadline
+      yield* TestClock.adjust("10 minutes")
+      const stalled = yield* run("s3", undefined, "stalls")
+      yield* TestClock.adjust("29 seconds")
+      assert.isNull(stalled.unsafePoll())
+      yield* TestClock.adjust("1 second")
+      const result = yield* Fiber.join(stalled)
+      assert.strictEqual(result.stopReason, "timeout")
+      assert.strictEqual(result.metadata["limit"], "step_timeout_ms")
+    }).pipe(Effect.provide(runtimeLayer([
+      // 20 s a call: the first run ends in time, the second does not
+      { id: "a", model: scripted([{ delayMs: 20_000, text: "ok" }]) },
+      { id: "stalls", model: scripted([{ delayMs: 3_600_000, text: "late" }]) }
+    ]))))
+
   it.effect("maxSteps (request) stops with max_steps, usage kept", () =>
     Effect.gen(function*() {
       const rt = yield* AgentRuntime

@@ -227,6 +227,11 @@ export class Watchdog {
         if (at < next) next = at
       }
       if (next === Infinity) {
+        // no deadline left: sleep on until the time armed for, so that the runs to come (whose deadlines
+        // fall later) find the watchdog armed and fork nothing; end only once that time has passed
+        if (this.armedAt > now && this.armedAt !== Infinity) {
+          return Effect.zipRight(Effect.sleep(Duration.millis(this.armedAt - now)), this.tick(clock, id))
+        }
         this.armedAt = Infinity
         this.fiber = undefined
         return Effect.void
