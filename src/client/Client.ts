@@ -15,12 +15,12 @@ import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Runtime from "effect/Runtime"
-import * as Stream from "effect/Stream"
 import * as Plugins from "../config/Plugins.js"
 import type { ConfigError } from "../kernel/Errors.js"
 import type { RunResult } from "../kernel/Run.js"
 import type { RunStreamChunk } from "../kernel/RunStreamChunk.js"
 import * as AgentRuntime from "../runtime/AgentRuntime.js"
+import { toAsyncIterable } from "./internal/asyncIterable.js"
 
 /**
  * A runtime driven with Promises.
@@ -70,7 +70,11 @@ export const fromLayer = async (layer: Layer.Layer<AgentRuntime.AgentRuntime, Co
   return {
     run: (request) => run(runtime.run(request)),
     runDetailed: (request) => run(runtime.runDetailed(request)),
-    runStream: (request) => Stream.toAsyncIterableRuntime(runtime.runStream(request), effectRuntime),
+    runStream: (request) =>
+      toAsyncIterable(runtime.runStream(request), effectRuntime, {
+        capacity: 2000,
+        onError: (cause) => Cause.squash(cause)
+      }),
     cancel: (runId) => run(runtime.cancel(runId)),
     closeSession: (sessionId) => run(runtime.closeSession(sessionId)),
     listAgents: () => run(runtime.listAgents),

@@ -44,3 +44,28 @@ it("createRuntime is the client's constructor, exported from the package root", 
   await client.closeSession("default")
   await client.close()
 })
+
+it("runStream: the chunks of the run in order; a refused start rejects with the typed error; leaving early leaves the client usable", async () => {
+  const client = await createRuntime({ agents: [{ id: "a", llm: { script: [{ text: "one two three" }] } }] })
+  try {
+    const chunks = []
+    for await (const chunk of client.runStream({ agentId: "a", inputText: "hi" })) chunks.push(chunk)
+    assert.deepStrictEqual(chunks.map((c) => c.sequence), chunks.map((_, i) => i))
+    assert.deepStrictEqual(chunks.map((c) => c.kind), ["run.started", "llm.delta", "llm.delta", "llm.delta", "llm.finished", "run.finished"])
+    const refused = await (async () => {
+      try {
+        for await (const _ of client.runStream({ agentId: "nope", inputText: "hi" })) void _
+      } catch (e) {
+        return e as { _tag?: string }
+      }
+    })()
+    assert.strictEqual(refused?._tag, "UnknownAgentError")
+    for await (const chunk of client.runStream({ agentId: "a", runId: "left", inputText: "hi" })) {
+      if (chunk.kind === "llm.delta") break
+    }
+    const again = await client.runDetailed({ agentId: "a", inputText: "still usable" })
+    assert.strictEqual(again.stopReason, "completed")
+  } finally {
+    await client.close()
+  }
+})
