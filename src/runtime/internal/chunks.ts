@@ -8,7 +8,6 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
 import type { RunStreamChunk } from "../../kernel/RunStreamChunk.js"
 
 export interface ChunkSink {
@@ -18,8 +17,8 @@ export interface ChunkSink {
 
 export interface ChunkBuffer {
   readonly sink: ChunkSink
-  /** The chunks up to and including `run.finished`. */
-  readonly stream: Stream.Stream<RunStreamChunk>
+  /** The chunks buffered (waiting for one when there are none); ends after `run.finished`. */
+  readonly pull: Effect.Effect<Chunk.Chunk<RunStreamChunk>, Option.Option<never>>
   /** Whether `run.finished` was handed over. */
   readonly finished: () => boolean
   /** Wakes a run waiting for room: the reader left. */
@@ -71,7 +70,7 @@ export const make = (capacity: number): ChunkBuffer => {
     sink,
     // run.finished is the last chunk a run hands over: the pull after the batch holding it ends the stream
     // (a takeUntil would cost a Stream stage, about 70 µs a run)
-    stream: Stream.repeatEffectChunkOption(pull),
+    pull,
     finished: () => finished,
     close: Effect.sync(() => {
       closed = true
