@@ -55,14 +55,16 @@ export const make: Effect.Effect<SessionStore["Type"]> = Effect.sync(() => {
       Effect.sync(() => void (write(id).checkpoints ??= new Map()).set(checkpoint.checkpointId, checkpoint)),
     loadCheckpoint: (id, checkpointId) => Effect.sync(() => Option.fromNullable(read(id)?.checkpoints?.get(checkpointId))),
     listCheckpoints: (id) => Effect.sync(() => [...(read(id)?.checkpoints?.values() ?? [])]),
-    appendJournal: (id, entries) =>
+    appendJournal: (id, entries, checkpoint) =>
       Effect.sync(() => {
-        const journal = (write(id).journal ??= new Map())
+        const session = write(id)
+        const journal = (session.journal ??= new Map())
         for (const e of entries) {
           const run = journal.get(e.runId)
           if (run) run.push(e)
           else journal.set(e.runId, [e])
         }
+        if (checkpoint) (session.checkpoints ??= new Map()).set(checkpoint.checkpointId, checkpoint)
       }),
     loadJournal: (id, runId) => Effect.sync(() => [...(read(id)?.journal?.get(runId) ?? [])]),
     listJournaledRuns: (id) => Effect.sync(() => [...(read(id)?.journal?.keys() ?? [])]),

@@ -498,12 +498,17 @@ export const make = (options: Options): Effect.Effect<SessionStore["Type"], Sess
       loadCheckpoint: (sessionId, checkpointId) =>
         read(sessionId, "loadCheckpoint", (s) => Option.fromNullable(s.checkpoints.get(checkpointId))),
       listCheckpoints: (sessionId) => read(sessionId, "listCheckpoints", (s) => [...s.checkpoints.values()]),
-      appendJournal: Effect.fn("JsonlSessionStore.appendJournal")(function*(sessionId, entries) {
+      appendJournal: Effect.fn("JsonlSessionStore.appendJournal")(function*(sessionId, entries, checkpoint) {
         const lines = yield* Effect.forEach(entries, (entry) =>
           Effect.map(
             toJson(schemas.journal, entry, { sessionId, operation: "appendJournal" }),
             (json) => recordLine("journal", json)
           ))
+        if (checkpoint) {
+          // one append: a torn checkpoint line after the entries only means resuming from the one before
+          const json = yield* toJson(schemas.checkpoint, checkpoint, { sessionId, operation: "appendJournal" })
+          lines.push(recordLine("checkpoint", json))
+        }
         yield* append(sessionId, "appendJournal", lines)
       }),
       // Array.prototype.sort is stable: entries with equal seq keep their append order

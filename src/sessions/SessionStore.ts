@@ -46,8 +46,16 @@ export interface Service {
   ) => Effect.Effect<Option.Option<SessionCheckpoint>, SessionStoreError>
   /** Checkpoints in the order they were saved. */
   readonly listCheckpoints: (sessionId: string) => Effect.Effect<ReadonlyArray<SessionCheckpoint>, SessionStoreError>
-  /** Appends entries to the session's run journal (see `JournalEntry`). */
-  readonly appendJournal: (sessionId: string, entries: ReadonlyArray<JournalEntry>) => Effect.Effect<void, SessionStoreError>
+  /**
+   * Appends entries to the session's run journal (see `JournalEntry`). With a checkpoint (a reference to
+   * the last of these entries), saves it in the same write, both or neither: a durable step costs one
+   * write, not two.
+   */
+  readonly appendJournal: (
+    sessionId: string,
+    entries: ReadonlyArray<JournalEntry>,
+    checkpoint?: SessionCheckpoint | undefined
+  ) => Effect.Effect<void, SessionStoreError>
   /** The journal entries of one run, in `seq` order. */
   readonly loadJournal: (sessionId: string, runId: string) => Effect.Effect<ReadonlyArray<JournalEntry>, SessionStoreError>
   /** Ids of the runs with a journal in the session, in the order they started. */

@@ -399,14 +399,26 @@ export const make = (options: Options): Effect.Effect<SessionStore["Type"], Sess
           schemas.checkpoint,
           sql<{ body: string }>`SELECT body FROM checkpoints WHERE session_id = ${sessionId} ORDER BY id`
         ),
-      appendJournal: Effect.fn("SqliteSessionStore.appendJournal")(function*(sessionId, entries) {
+      appendJournal: Effect.fn("SqliteSessionStore.appendJournal")(function*(sessionId, entries, checkpoint) {
         const rows = yield* Effect.forEach(entries, (entry) =>
           Effect.map(
             toJson(schemas.journal, entry, { sessionId, operation: "appendJournal" }),
             (body) => ({ session_id: sessionId, run_id: entry.runId, seq: entry.seq, kind: entry.kind, body })
           ))
+        const checkpointBody = checkpoint
+          ? yield* toJson(schemas.checkpoint, checkpoint, { sessionId, operation: "appendJournal" })
+          : undefined
+        // the entries and their checkpoint in one transaction: a durable step is one commit
         yield* write(sessionId, "appendJournal", () =>
-          Effect.forEach(chunks(rows), (chunk) => sql`INSERT INTO journal ${sql.insert(chunk)}`, { discard: true }))
+          Effect.forEach(chunks(rows), (chunk) => sql`INSERT INTO journal ${sql.insert(chunk)}`, { discard: true }).pipe(
+            Effect.zipRight(
+              checkpoint && checkpointBody !== undefined
+                ? sql`INSERT INTO checkpoints (session_id, checkpoint_id, body)
+                      VALUES (${sessionId}, ${checkpoint.checkpointId}, ${checkpointBody})
+                      ON CONFLICT (session_id, checkpoint_id) DO UPDATE SET body = excluded.body`
+                : Effect.void
+            )
+          ))
       }),
       loadJournal: (sessionId, runId) =>
         readBodies(

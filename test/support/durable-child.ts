@@ -161,7 +161,9 @@ export const counting = (
     const inner = store[op] as (...args: Array<any>) => Effect.Effect<void, any>
     wrapped[op] = (...args: Array<any>) => {
       const detail = op === "appendJournal"
-        ? (args[1] as ReadonlyArray<{ kind: string }>).map((e) => e.kind).join(",")
+        ? (args[1] as ReadonlyArray<{ kind: string }>).map((e) => e.kind).join(",") +
+          // a checkpoint saved in the same write
+          (args[2] ? `;saveCheckpoint:${(args[2] as { checkpointId: string }).checkpointId}` : "")
         : op === "saveCheckpoint"
         ? (args[1] as { checkpointId: string }).checkpointId
         : undefined

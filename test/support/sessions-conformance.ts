@@ -176,6 +176,27 @@ export const conformance = (subject: StoreUnderTest): void => {
         })
       ))
 
+    it.scoped("journal entries with their checkpoint in one write: both are there, in order with the others", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          yield* store.saveCheckpoint("s", sampleCheckpoint("c1", "one"))
+          yield* store.appendJournal("s", [journalEntry("run-a", 0), journalEntry("run-a", 1)], sampleCheckpoint("c2", "two"))
+          yield* store.appendJournal("s", [journalEntry("run-a", 2)])
+          assertRoundTrip(JournalEntry, yield* store.loadJournal("s", "run-a"), [
+            journalEntry("run-a", 0),
+            journalEntry("run-a", 1),
+            journalEntry("run-a", 2)
+          ])
+          assertRoundTrip(SessionCheckpoint, yield* store.listCheckpoints("s"), [
+            sampleCheckpoint("c1", "one"),
+            sampleCheckpoint("c2", "two")
+          ])
+          // written again (a resumed run's step), the checkpoint keeps its place
+          yield* store.appendJournal("s", [journalEntry("run-a", 3)], sampleCheckpoint("c1", "one again", 7))
+          assert.deepStrictEqual((yield* store.listCheckpoints("s")).map((c) => c.checkpointId), ["c1", "c2"])
+        })
+      ))
+
     it.scoped("every write creates its session; listSessions lists each once", () =>
       withStore((store) =>
         Effect.gen(function*() {

@@ -1,7 +1,8 @@
 /**
  * Writes a run's journal. Entries are recorded as they happen (a push, no Effect); a durable run writes
- * them out at the points it could be resumed from (`sync`: before a tool runs, after each step) and saves
- * a checkpoint there (a reference into the journal); any other run writes them in one batch when it ends,
+ * them out at the points it could be resumed from (`sync`: after each step, with the checkpoint there, a
+ * reference into the journal, in the same write; `write`: before a non-idempotent tool runs); any other
+ * run writes them in one batch when it ends,
  * so it pays nothing per step for a journal it cannot resume from. Entries hold plain data: the stores
  * write them as they are. Private to the runtime.
  */
@@ -58,9 +59,42 @@ export class JournalWriter {
     })
   }
 
-  /** A durable run writes what was recorded and saves a checkpoint; for any other run, nothing. */
+  /**
+   * A durable run writes what was recorded and saves a checkpoint pointing at it, in one write (one
+   * transaction on SQLite); for any other run, nothing. A checkpoint with nothing new to write is saved
+   * on its own, and a failure to save it is reported, not fatal.
+   */
   get sync(): Effect.Effect<void, SessionStoreError> {
-    return this.durable ? Effect.zipRight(this.flush, this.checkpoint) : Effect.void
+    if (!this.durable) return Effect.void
+    return Effect.suspend(() => {
+      if (this.pending.length === 0) return this.checkpoint
+      const entries = this.pending
+      this.pending = []
+      const { checkpoint, saved } = this.nextCheckpoint()
+      return Effect.tap(this.store.appendJournal(this.ids.sessionId, entries, checkpoint), () => saved)
+    })
+  }
+
+  /** The next checkpoint (pointing at the last entry recorded), and what saving it tells. */
+  private nextCheckpoint(): { readonly checkpoint: SessionCheckpoint; readonly saved: Effect.Effect<void> } {
+    const step = this.checkpointStep++
+    const checkpointId = `${this.ids.runId}:step:${step}`
+    const transcriptLength = this.state.messages.length
+    const checkpoint = new SessionCheckpoint({
+      checkpointId,
+      // a reference into the journal, never a copy of the transcript: constant size per step
+      state: { runId: this.ids.runId, seq: this.nextSeq - 1, step },
+      transcriptLength,
+      artifactCount: this.state.artifacts.length,
+      createdAtMs: this.clock.unsafeCurrentTimeMillis()
+    }, true)
+    return {
+      checkpoint,
+      saved: Effect.sync(() => {
+        this.lastCheckpoint = checkpointId
+        this.emitter.emit("run.checkpoint_saved", { checkpointId, step, transcriptLength })
+      })
+    }
   }
 
   /** A durable run writes what was recorded, with no checkpoint (a tool is about to run). */
@@ -68,29 +102,15 @@ export class JournalWriter {
     return this.durable ? this.flush : Effect.void
   }
 
-  /** A durable run saves a checkpoint pointing at its last entry; a failed save is reported, not fatal. */
+  /** A checkpoint saved on its own: a failed save is reported, not fatal (the run resumes from the one before). */
   private get checkpoint(): Effect.Effect<void> {
     return Effect.suspend(() => {
-      const step = this.checkpointStep++
-      const checkpointId = `${this.ids.runId}:step:${step}`
-      const transcriptLength = this.state.messages.length
-      return this.store.saveCheckpoint(
-        this.ids.sessionId,
-        new SessionCheckpoint({
-          checkpointId,
-          // a reference into the journal, never a copy of the transcript: constant size per step
-          state: { runId: this.ids.runId, seq: this.nextSeq - 1, step },
-          transcriptLength,
-          artifactCount: this.state.artifacts.length,
-          createdAtMs: this.clock.unsafeCurrentTimeMillis()
-        }, true)
-      ).pipe(
+      const { checkpoint, saved } = this.nextCheckpoint()
+      return this.store.saveCheckpoint(this.ids.sessionId, checkpoint).pipe(
         Effect.matchEffect({
-          onFailure: (e) => this.emitter.emitEffect("run.checkpoint_failed", { checkpointId, error: e.message }),
-          onSuccess: () => {
-            this.lastCheckpoint = checkpointId
-            return this.emitter.emitEffect("run.checkpoint_saved", { checkpointId, step, transcriptLength })
-          }
+          onFailure: (e) =>
+            this.emitter.emitEffect("run.checkpoint_failed", { checkpointId: checkpoint.checkpointId, error: e.message }),
+          onSuccess: () => saved
         })
       )
     })
