@@ -105,7 +105,7 @@ export const handler = (opts: {
         durable: opts.durable
       }
       const flushWarnings = Option.isSome(opts.maxCostUsd) ? yield* warnCostUnknown(bus, runId) : Effect.void
-      yield* streamRun(runtime, request, runId, opts.format).pipe(Effect.ensuring(flushWarnings))
+      yield* streamRun(runtime, request, runId, opts.format, false, bus).pipe(Effect.ensuring(flushWarnings))
     })
   )
 

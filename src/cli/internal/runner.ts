@@ -21,6 +21,7 @@ import { EventBus } from "../../events/EventBus.js"
 import type { RuntimeEvent } from "../../kernel/EventTaxonomy.js"
 import { SessionStore } from "../../sessions/SessionStore.js"
 import { configFailure } from "./configErrors.js"
+import * as Status from "./status.js"
 import { CliExit, EXIT, exitCodeFor, write } from "./exit.js"
 
 /**
@@ -115,7 +116,9 @@ export const streamRun = (
   runId: string,
   format: "text" | "json" | "events",
   /** In text format, print a final text answer that no `llm.delta` streamed (a resumed run's journaled answer). */
-  printFinalIfSilent = false
+  printFinalIfSilent = false,
+  /** The runtime's bus, for the live status line on a terminal (none without it). */
+  bus?: EventBus["Type"]
 ) =>
   Effect.scoped(
     Effect.gen(function*() {
@@ -131,6 +134,7 @@ export const streamRun = (
         () => Effect.sync(() => process.off("SIGINT", onSigint))
       )
 
+      const status = bus ? yield* Status.make(bus, runId, format) : undefined
       let printed = false
       let streamed = false
       let result: RunResult | undefined
@@ -140,12 +144,14 @@ export const streamRun = (
           if (format === "events") {
             await write(process.stdout, JSON.stringify(RunStreamChunk.toJson(chunk)) + "\n")
           } else if (format === "text" && chunk.kind === "llm.delta") {
+            if (!printed && status) Effect.runSync(status.textStarted)
             printed = true
             streamed = true
             await write(process.stdout, String(chunk.payload["text"]))
           } else if (format === "text" && chunk.kind === "llm.finished" && printed) {
             await write(process.stdout, "\n")
             printed = false
+            if (status) Effect.runSync(status.textEnded)
           }
         })).pipe(
           Effect.catchTags({
