@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { CliExit, EXIT } from "./internal/exit.js"
+import { examplesFor } from "./internal/help.js"
 import { checkArgs, installPipeGuard, loggerLayer, packageVersion, withPlainConsole } from "./internal/terminal.js"
 import * as ListPlugins from "./listPlugins.js"
 import * as Replay from "./replay.js"
@@ -52,7 +53,11 @@ export const main = (argv: ReadonlyArray<string>): Promise<number> => {
   return Effect.runPromiseExit(
     withPlainConsole(cli(argv)).pipe(Effect.provide(Layer.merge(NodeContext.layer, loggerLayer)))
   ).then((exit) => {
-    if (Exit.isSuccess(exit)) return EXIT.ok
+    if (Exit.isSuccess(exit)) {
+      const examples = examplesFor(argv.slice(2))
+      if (examples !== undefined) process.stdout.write(examples)
+      return EXIT.ok
+    }
     const error = Cause.squash(exit.cause)
     if (error instanceof CliExit) {
       if (error.message) process.stderr.write(error.message + "\n")

@@ -58,6 +58,9 @@ describe("openagents with piped stdout and stderr", () => {
     assert.strictEqual(help.code, 0)
     assert.include(help.stdout, "--input-file")
     assert.notInclude(help.stdout, ESC)
+    assert.include(help.stdout, "EXAMPLES\n\n  $ openagents run agent.json --input")
+    const nested = await run(["sessions", "list", "--help"])
+    assert.include(nested.stdout, "$ openagents sessions list agent.json --format json")
   })
 
   it("a closed stdout (`| head -1`) ends the process quietly with exit 0", async () => {
