@@ -10,7 +10,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { CliExit, EXIT } from "./internal/exit.js"
 import { examplesFor } from "./internal/help.js"
-import { checkArgs, installPipeGuard, loggerLayer, packageVersion, withPlainConsole } from "./internal/terminal.js"
+import { checkArgs, commandPathOf, installPipeGuard, loggerLayer, packageVersion, withPlainConsole } from "./internal/terminal.js"
 import * as ListPlugins from "./listPlugins.js"
 import * as Replay from "./replay.js"
 import * as Resume from "./resume.js"
@@ -51,7 +51,7 @@ export const main = (argv: ReadonlyArray<string>): Promise<number> => {
     return Promise.resolve(EXIT.usage)
   }
   return Effect.runPromiseExit(
-    withPlainConsole(cli(argv)).pipe(Effect.provide(Layer.merge(NodeContext.layer, loggerLayer)))
+    withPlainConsole(cli(argv), commandPathOf(commands, "openagents", argv.slice(2))).pipe(Effect.provide(Layer.merge(NodeContext.layer, loggerLayer)))
   ).then((exit) => {
     if (Exit.isSuccess(exit)) {
       const examples = examplesFor(argv.slice(2))

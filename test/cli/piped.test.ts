@@ -61,6 +61,9 @@ describe("openagents with piped stdout and stderr", () => {
     assert.include(help.stdout, "EXAMPLES\n\n  $ openagents run agent.json --input")
     const nested = await run(["sessions", "list", "--help"])
     assert.include(nested.stdout, "$ openagents sessions list agent.json --format json")
+    // the usage line names the program and the whole command, as the user types it
+    assert.match(help.stdout, /^\$ openagents run \[/m)
+    assert.match(nested.stdout, /^\$ openagents sessions list \[--format/m)
   })
 
   it("a closed stdout (`| head -1`) ends the process quietly with exit 0", async () => {

@@ -44,6 +44,21 @@ const render = (args: ReadonlyArray<unknown>, color: boolean): string => {
 }
 
 /**
+ * A help's usage line (`$ list [--format ...]`) with the whole command path (`$ openagents sessions list
+ * [--format ...]`): @effect/cli shows a subcommand's name alone, which is not what a user types.
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const withProgramName = (text: string, commandPath: ReadonlyArray<string> | undefined): string => {
+  const last = commandPath?.at(-1)
+  if (commandPath === undefined || commandPath.length < 2 || last === undefined) return text
+  return text.replace(/^(\$ |(?:\u001b\[[0-9;]*m)*\$ (?:\u001b\[[0-9;]*m)*)(\S+)/m, (whole, lead: string, word: string) =>
+    word === last ? `${lead}${commandPath.join(" ")}` : whole
+  )
+}
+
+/**
  * Runs `effect` with a Console whose `log` goes to stdout and `error` to stderr, through
  * `process.stdout.write` (ordered with the streamed chunks) and without ANSI codes where colours are not
  * allowed: @effect/cli renders its help and errors in bold, which in a pipe or a log file is noise.
@@ -51,12 +66,18 @@ const render = (args: ReadonlyArray<unknown>, color: boolean): string => {
  * @since 0.2.0
  * @category terminal
  */
-export const withPlainConsole = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+export const withPlainConsole = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  /** The program and command words (`openagents sessions list`) that a help's usage line should show. */
+  commandPath?: ReadonlyArray<string>
+): Effect.Effect<A, E, R> =>
   Console.consoleWith((base) =>
     Effect.withConsole(effect, {
       ...base,
       log: (...args: ReadonlyArray<unknown>) =>
-        Effect.sync(() => void process.stdout.write(render(args, colorAllowed(process.stdout)) + "\n")),
+        Effect.sync(() =>
+          void process.stdout.write(withProgramName(render(args, colorAllowed(process.stdout)), commandPath) + "\n")
+        ),
       error: (...args: ReadonlyArray<unknown>) =>
         Effect.sync(() => void process.stderr.write(render(args, colorAllowed(process.stderr)) + "\n"))
     })
@@ -116,6 +137,26 @@ export const packageVersion = (): string => {
   } catch {
     return "0.0.0"
   }
+}
+
+/**
+ * The command words of `args` (argv without node and script) that name known commands, after the
+ * program's name: `["openagents", "sessions", "list"]` for `sessions list agent.json --help`.
+ *
+ * @since 0.2.0
+ * @category parsing
+ */
+export const commandPathOf = (
+  commands: ReadonlyArray<Command.Command<any, any, any, any>>,
+  program: string,
+  args: ReadonlyArray<string>
+): ReadonlyArray<string> => {
+  const first = args[0]
+  const command = first === undefined ? undefined : commands.find((c) => Array.from(Command.getNames(c)).includes(first))
+  if (command === undefined || first === undefined) return [program]
+  const second = args[1]
+  const children = Array.from(HashMap.keys(Command.getSubcommands(command))).filter((n) => n !== first)
+  return second !== undefined && children.includes(second) ? [program, first, second] : [program, first]
 }
 
 /** The flags @effect/cli adds to every command. */
