@@ -1,17 +1,30 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when the package was built (npm run build), else the TypeScript sources via tsx.
-import { existsSync } from "node:fs"
+// Runs the compiled CLI (dist/, what the published package ships), or in a checkout without a build the
+// TypeScript sources through tsx, a dev dependency that an installed package does not have.
+import { existsSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
-const built = join(root, "dist", "cli", "main.js")
-let mod
-if (existsSync(built)) {
-  mod = await import(pathToFileURL(built).href)
+const args = process.argv.slice(2)
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-v")) {
+  // Answered here, before the runtime loads: a version check should not take a second
+  process.stdout.write(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version + "\n")
 } else {
-  const { register } = await import("tsx/esm/api")
-  register()
-  mod = await import(pathToFileURL(join(root, "src", "cli", "main.ts")).href)
+  const built = join(root, "dist", "cli", "main.js")
+  let mod
+  if (existsSync(built)) {
+    mod = await import(pathToFileURL(built).href)
+  } else {
+    let register
+    try {
+      ;({ register } = await import("tsx/esm/api"))
+    } catch {
+      process.stderr.write(`openagents: ${built} is missing; build the package first (npm run build)\n`)
+      process.exit(1)
+    }
+    register()
+    mod = await import(pathToFileURL(join(root, "src", "cli", "main.ts")).href)
+  }
+  await mod.runMain()
 }
-process.exitCode = await mod.main(process.argv)

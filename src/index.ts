@@ -59,8 +59,7 @@ export * as SessionStore from "./sessions/SessionStore.js"
 export * as InMemorySessionStore from "./sessions/InMemorySessionStore.js"
 /** @since 0.1.0 */
 export * as JsonlSessionStore from "./sessions/JsonlSessionStore.js"
-/** @since 0.1.0 */
-export * as SqliteSessionStore from "./sessions/SqliteSessionStore.js"
+// SqliteSessionStore is exported from `openagents/sqlite` (src/sqlite.ts): its driver is an optional peer
 /** @since 0.1.0 */
 export * as EventBus from "./events/EventBus.js"
 /** @since 0.1.0 */

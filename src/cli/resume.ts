@@ -171,7 +171,7 @@ export const handler = (opts: {
             `  hint: checkpoint ids read <runId>:step:<n>; \`openagents sessions show CONFIG SESSION\` lists them`
         })
       }
-      const { agents, runtime, store } = yield* loadRuntime(opts.config)
+      const { agents, bus, runtime, store } = yield* loadRuntime(opts.config)
       const agentId = yield* chooseAgent(opts.agent, agents, opts.config)
       const sessionId = yield* findCheckpoint(store, opts.checkpoint, opts.session)
       const request = {
@@ -183,7 +183,7 @@ export const handler = (opts: {
         resumeFromCheckpoint: opts.checkpoint,
         contextHints: { durable: { rerun: [...opts.rerunCall], assume } }
       }
-      yield* streamRun(runtime, request, runId, opts.format, true)
+      yield* streamRun(runtime, request, runId, opts.format, true, bus)
     })
   )
 

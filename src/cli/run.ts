@@ -9,7 +9,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { agentOption, configArg, runFormatOption } from "./internal/args.js"
 import { CliExit, EXIT } from "./internal/exit.js"
-import { chooseAgent, loadRuntime, streamRun } from "./internal/runner.js"
+import { readInput } from "./internal/input.js"
+import { chooseAgent, loadRuntime, streamRun, warnCostUnknown } from "./internal/runner.js"
 
 const optionalInt = (name: string, description: string) =>
   Options.integer(name).pipe(Options.withDescription(description), Options.optional)
@@ -22,7 +23,15 @@ const optionalInt = (name: string, description: string) =>
  */
 export const options = {
   config: configArg,
-  input: Options.text("input").pipe(Options.withAlias("i"), Options.withDescription("The user's message")),
+  input: Options.text("input").pipe(
+    Options.withAlias("i"),
+    Options.withDescription("The user's message (or --input-file, or piped on stdin)"),
+    Options.optional
+  ),
+  inputFile: Options.text("input-file").pipe(
+    Options.withDescription("Read the user's message from this file ('-' for stdin)"),
+    Options.optional
+  ),
   agent: agentOption,
   session: Options.text("session").pipe(Options.withDescription("Session id (default: a new cli-<hex> id)"), Options.optional),
   format: runFormatOption,
@@ -63,7 +72,8 @@ const checkLimits = (opts: {
  */
 export const handler = (opts: {
   readonly config: string
-  readonly input: string
+  readonly input: Option.Option<string>
+  readonly inputFile: Option.Option<string>
   readonly agent: Option.Option<string>
   readonly session: Option.Option<string>
   readonly format: "text" | "json" | "events"
@@ -75,7 +85,8 @@ export const handler = (opts: {
 }) =>
   Effect.scoped(
     Effect.gen(function*() {
-      const { agents, runtime } = yield* loadRuntime(opts.config)
+      const inputText = yield* readInput(opts.input, opts.inputFile)
+      const { agents, runtime, bus } = yield* loadRuntime(opts.config)
       const agentId = yield* chooseAgent(opts.agent, agents, opts.config)
       yield* checkLimits(opts)
       const runId = crypto.randomUUID()
@@ -88,12 +99,13 @@ export const handler = (opts: {
       const request = {
         agentId,
         sessionId: Option.getOrElse(opts.session, () => `cli-${runId.slice(0, 8)}`),
-        inputText: opts.input,
+        inputText,
         runId,
         budget,
         durable: opts.durable
       }
-      yield* streamRun(runtime, request, runId, opts.format)
+      const flushWarnings = Option.isSome(opts.maxCostUsd) ? yield* warnCostUnknown(bus, runId) : Effect.void
+      yield* streamRun(runtime, request, runId, opts.format, false, bus).pipe(Effect.ensuring(flushWarnings))
     })
   )
 

@@ -266,20 +266,29 @@ export const builtins = {
       description: "Stores sessions in the SQLite database file at `db_path`.",
       config: SqliteSessionConfig,
       make: (c, { dir, where }) =>
-        Layer.mapError(
-          // loaded on first use: a config without SQLite sessions never loads the driver (a native addon)
-          Layer.unwrapEffect(
-            Effect.map(
-              Effect.promise(() => import("../sessions/SqliteSessionStore.js")),
-              (SqliteSessionStore) =>
+        // loaded on first use: a config without SQLite sessions never loads the driver (a native addon),
+        // which is an optional peer dependency of the package: its absence is a config error naming it
+        Layer.unwrapEffect(
+          Effect.map(
+            Effect.tryPromise({
+              try: () => import("../sessions/SqliteSessionStore.js"),
+              catch: (e) =>
+                ConfigError.single(
+                  `${where}.type`,
+                  `the sqlite session store needs the @effect/sql-sqlite-node package: ${(e as Error).message}`,
+                  { hint: "install it: npm install @effect/sql-sqlite-node @effect/sql @effect/experimental" }
+                )
+            }),
+            (SqliteSessionStore) =>
+              Layer.mapError(
                 SqliteSessionStore.layer({
                   dbPath: path.resolve(dir, c.db_path),
                   busyTimeoutMs: c.busy_timeout_ms,
                   lockTimeoutMs: c.lock_timeout_ms
-                })
-            )
-          ),
-          storeError(where, "db_path")
+                }),
+                storeError(where, "db_path")
+              )
+          )
         )
     })
   },

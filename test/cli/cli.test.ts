@@ -158,7 +158,7 @@ describe("openagents run", () => {
     assert.strictEqual(await cli("run", two, "--input", "x"), 2)
     assert.match(err.join(""), /--agent is required.*a, b/)
     assert.strictEqual(await cli("run", two, "--input", "x", "--agent", "b"), 0)
-    assert.strictEqual(await cli("run", cfg), 2) // --input missing
+    assert.strictEqual(await cli("run", cfg, "--input-file", path.join(dir(), "missing.txt")), 2)
     err.length = 0
     assert.strictEqual(await cli("run", cfg, "--input", "x", "--max-steps", "0"), 2)
     assert.match(err.join(""), /--max-steps must be at least 1 \(got 0\)/)

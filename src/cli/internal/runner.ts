@@ -8,6 +8,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
 import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -16,8 +17,11 @@ import * as Plugins from "../../config/Plugins.js"
 import { RunResult } from "../../kernel/Run.js"
 import * as RunStreamChunk from "../../kernel/RunStreamChunk.js"
 import { AgentRuntime, layer as runtimeLayer, type RunInput } from "../../runtime/AgentRuntime.js"
+import { EventBus } from "../../events/EventBus.js"
+import type { RuntimeEvent } from "../../kernel/EventTaxonomy.js"
 import { SessionStore } from "../../sessions/SessionStore.js"
 import { configFailure } from "./configErrors.js"
+import * as Status from "./status.js"
 import { CliExit, EXIT, exitCodeFor, write } from "./exit.js"
 
 /**
@@ -33,7 +37,13 @@ export const loadRuntime = (configPath: string) =>
     const ctx = yield* Layer.build(runtimeLayer({ agents: built.agents }).pipe(Layer.provideMerge(built.services))).pipe(
       Effect.mapError(configFailure)
     )
-    return { loaded, agents: built.agents, runtime: Context.get(ctx, AgentRuntime), store: Context.get(ctx, SessionStore) }
+    return {
+      loaded,
+      agents: built.agents,
+      runtime: Context.get(ctx, AgentRuntime),
+      store: Context.get(ctx, SessionStore),
+      bus: Context.get(ctx, EventBus)
+    }
   })
 
 /**
@@ -58,6 +68,33 @@ export const chooseAgent = (
       })
     )
 
+/**
+ * Warns on stderr when the run `runId` has a cost budget that its model's missing price makes
+ * unenforceable (the runtime's `budget.cost_unknown` event): the run goes on, and a user who asked for
+ * `--max-cost-usd` must not believe they are protected. Listens for the rest of the scope; the returned
+ * effect prints what is still queued, for the end of a run that finished before the listener ran.
+ *
+ * @since 0.2.0
+ * @category helpers
+ */
+export const warnCostUnknown = (bus: EventBus["Type"], runId: string) =>
+  Effect.gen(function*() {
+    const events = yield* bus.subscribe
+    let warned = false
+    const handle = (event: RuntimeEvent) =>
+      Effect.sync(() => {
+        if (warned || event.runId !== runId || event.name !== "budget.cost_unknown") return
+        warned = true
+        process.stderr.write(
+          `warning: --max-cost-usd ${event.payload.limit} cannot be enforced: model '${event.payload.model}' has no price, ` +
+            "so the run's cost is unknown and does not stop it\n" +
+            "  hint: set llm.pricing (USD per million input and output tokens) in the config\n"
+        )
+      })
+    yield* Queue.take(events).pipe(Effect.flatMap(handle), Effect.forever, Effect.forkScoped)
+    return Queue.takeAll(events).pipe(Effect.flatMap(Effect.forEach(handle, { discard: true })))
+  })
+
 const describeError = (result: RunResult): string => {
   const e = result.error
   if (!e) return ""
@@ -79,7 +116,9 @@ export const streamRun = (
   runId: string,
   format: "text" | "json" | "events",
   /** In text format, print a final text answer that no `llm.delta` streamed (a resumed run's journaled answer). */
-  printFinalIfSilent = false
+  printFinalIfSilent = false,
+  /** The runtime's bus, for the live status line on a terminal (none without it). */
+  bus?: EventBus["Type"]
 ) =>
   Effect.scoped(
     Effect.gen(function*() {
@@ -95,6 +134,7 @@ export const streamRun = (
         () => Effect.sync(() => process.off("SIGINT", onSigint))
       )
 
+      const status = bus ? yield* Status.make(bus, runId, format) : undefined
       let printed = false
       let streamed = false
       let result: RunResult | undefined
@@ -104,12 +144,14 @@ export const streamRun = (
           if (format === "events") {
             await write(process.stdout, JSON.stringify(RunStreamChunk.toJson(chunk)) + "\n")
           } else if (format === "text" && chunk.kind === "llm.delta") {
+            if (!printed && status) Effect.runSync(status.textStarted)
             printed = true
             streamed = true
             await write(process.stdout, String(chunk.payload["text"]))
           } else if (format === "text" && chunk.kind === "llm.finished" && printed) {
             await write(process.stdout, "\n")
             printed = false
+            if (status) Effect.runSync(status.textEnded)
           }
         })).pipe(
           Effect.catchTags({

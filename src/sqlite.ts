@@ -1,0 +1,10 @@
+/**
+ * `openagents/sqlite`: the SQLite session store, apart from the main entry point because its driver
+ * (`@effect/sql-sqlite-node`, a native addon) is an optional peer dependency that an app without SQLite
+ * sessions does not install.
+ *
+ * @since 0.2.0
+ */
+
+/** @since 0.1.0 */
+export * as SqliteSessionStore from "./sessions/SqliteSessionStore.js"
