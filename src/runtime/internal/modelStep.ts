@@ -65,16 +65,20 @@ export const step = (run: Run, options?: StepOptions): Effect.Effect<ModelRespon
       }, callWithRetry(run, request, deltaSink(run)))
       return arm ? Effect.zipRight(arm, streamed) : streamed
     }).pipe(
-      Effect.onExit((exit) => {
-        run.deadlines.stepEnded()
-        if (exit._tag === "Failure" && exit.cause._tag === "Fail") {
-          const error = exit.cause.error
-          emitter.emit("llm.failed", { model: model.model, step: stepNo, error: error.message, retryable: error.retryable })
-        }
-        return Effect.void
-      })
+      // the step's deadline ends with the call, whatever ends it (settle clears it on success: a
+      // tapErrorCause costs one frame on the success path, an onExit an uninterruptible region)
+      Effect.tapErrorCause((cause) =>
+        Effect.sync(() => {
+          run.deadlines.stepEnded()
+          if (cause._tag === "Fail") {
+            const error = cause.error
+            emitter.emit("llm.failed", { model: model.model, step: stepNo, error: error.message, retryable: error.retryable })
+          }
+        })
+      )
     )
     const settle = (response: ModelResponse): Effect.Effect<ModelResponse, RunError> => {
+      run.deadlines.stepEnded()
       const cost = priced ? Pricing.cost(response.usage, model.pricing!) : null
       state.usage = Journal.addModelUsage(state.usage, response.usage, cost)
       state.messages.push({ _tag: "assistant", content: response.content })
