@@ -17,6 +17,42 @@ const problems = (input: unknown): ReadonlyArray<string> => {
 }
 
 describe("decodeRunRequest", () => {
+  it("builds exactly what the RunRequest Schema decodes, defaults and undefined keys included", () => {
+    const Answer = Schema.Struct({ a: Schema.Number })
+    const inputs: ReadonlyArray<Record<string, unknown>> = [
+      { agentId: "a", inputText: "x", runId: "r" },
+      { agentId: "a", inputText: "", runId: "r", sessionId: undefined, budget: { maxSteps: 3, maxValidationRetries: undefined } },
+      {
+        agentId: "a",
+        inputText: "x",
+        runId: "r",
+        sessionId: "s",
+        parentRunId: "p",
+        metadata: { k: 1 },
+        contextHints: { durable: { rerun: ["c"] } },
+        budget: { maxSteps: 2, maxDurationMs: 10, maxToolCalls: 0, maxCostUsd: 0.5, maxValidationRetries: 1, maxResumeAttempts: 0 },
+        deps: { db: "x" },
+        outputType: Answer,
+        durable: true,
+        resumeFromCheckpoint: "r:step:1"
+      },
+      { agentId: "a", inputText: "x", runId: "r", budget: new RunBudget({ maxSteps: 4 }) }
+    ]
+    const plain = (r: RunRequest) => ({ ...r, budget: r.budget ? { ...r.budget } : r.budget })
+    for (const input of inputs) {
+      const built = Either.getOrThrow(decodeRunRequest(input))
+      const decoded = Schema.decodeUnknownSync(RunRequest)(input)
+      assert.instanceOf(built, RunRequest)
+      if (built.budget) assert.instanceOf(built.budget, RunBudget)
+      assert.deepStrictEqual(plain(built), plain(decoded), JSON.stringify(input))
+    }
+    // a request without a runId gets a new one each time
+    const a = Either.getOrThrow(decodeRunRequest({ agentId: "a", inputText: "x" }))
+    const b = Either.getOrThrow(decodeRunRequest({ agentId: "a", inputText: "x" }))
+    assert.notStrictEqual(a.runId, b.runId)
+    assert.match(a.runId, /^[0-9a-f-]{36}$/)
+  })
+
   it("accepts a minimal request and applies the defaults", () => {
     const result = decodeRunRequest({ agentId: "a", inputText: "hi" })
     assert.isTrue(Either.isRight(result))

@@ -9,7 +9,8 @@ import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { closest } from "../../internal/suggest.js"
 import { ConfigError, ConfigIssue } from "../../kernel/Errors.js"
-import { RunRequest } from "../../kernel/Run.js"
+import { RunBudget, RunRequest } from "../../kernel/Run.js"
+import { unsafeMake } from "../../internal/unsafeMake.js"
 
 /** A check of one value: `undefined` when it is fine, else what it must be. */
 type Check = (value: unknown) => string | undefined
@@ -114,24 +115,43 @@ const invalid = (issues: ReadonlyArray<ConfigIssue>): ConfigError =>
     ...(issues.length === 1 && issues[0]!.hint ? { hint: issues[0]!.hint } : {})
   })
 
-const decodeValid = Schema.decodeUnknownEither(RunRequest)
+/** The keys of `value` whose value is not undefined (a Schema default applies to an undefined key). */
+const defined = (value: Record<string, unknown>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const key in value) if (value[key] !== undefined) out[key] = value[key]
+  return out
+}
+
+/** The request with the defaults of its optional fields, as the RunRequest Schema fills them. */
+const withDefaults = (input: Record<string, unknown>): RunRequest => {
+  const given = defined(input)
+  const budget = given["budget"]
+  return unsafeMake(RunRequest, {
+    sessionId: "default",
+    metadata: {},
+    contextHints: {},
+    durable: false,
+    ...given,
+    runId: (given["runId"] as string | undefined) ?? crypto.randomUUID(),
+    ...(budget !== undefined
+      ? {
+        budget: budget instanceof RunBudget
+          ? budget
+          : unsafeMake(RunBudget, { maxValidationRetries: 3, maxResumeAttempts: 3, ...defined(budget as Record<string, unknown>) })
+      }
+      : {})
+  } as ConstructorParameters<typeof RunRequest>[0])
+}
 
 /**
- * Checks a run request given as plain data (or a `RunRequest`) and applies its defaults (`sessionId`
- * "default", a new `runId`, ...). Fails with one `ConfigError` listing every problem, each at its
- * path under `request`: unknown keys (with a did-you-mean), missing or empty ids, a non-string
- * `inputText`, and budget limits out of range.
+ * Checks a run request given as data, every problem at its path, and builds the RunRequest with its
+ * defaults. The checks cover every field of `RunRequest`, so the request is built directly rather than
+ * decoded again by its Schema (about 6 µs a run); a test holds the two to the same result.
  *
  * @since 0.2.0
- * @category decoding
  */
 export const decodeRunRequest = (input: unknown): Either.Either<RunRequest, ConfigError> => {
   const issues = problemsOf(input)
   if (issues.length > 0) return Either.left(invalid(issues))
-  // The checks above cover every field, so this only applies the defaults; should the Schema still
-  // disagree (a field added to RunRequest and not here), its message is reported at the root.
-  return Either.mapLeft(
-    decodeValid(input),
-    (error) => invalid([new ConfigIssue({ path: "request", message: error.message })])
-  )
+  return Either.right(withDefaults(input as Record<string, unknown>))
 }
