@@ -27,6 +27,9 @@ export const EventPayloads = {
     durable: Schema.Boolean,
     parentRunId: Schema.optional(Id)
   }).annotations({ description: "A run was accepted (emitted before it waits for its session)." }),
+  "session.waiting": Schema.Struct({ ahead: Schema.Number }).annotations({
+    description: "The run waits for the runs admitted before it on its session (`ahead` of them) to end."
+  }),
   "run.finished": Schema.Struct({
     stopReason: StopReason,
     error: Schema.optional(Schema.String),

@@ -211,6 +211,7 @@ export const make = <R = never>(
             sink,
             // a run cancelled before it registered starts cancelled (after its run.started)
             waitTurn: earlyCancels.delete(request.runId) ? Effect.interrupt : turn.waitTurn,
+            ahead: turn.ahead,
             onResult: (result) => Deferred.succeed(done, result),
             onSettled: () => settled.add(request.runId)
           }).pipe(

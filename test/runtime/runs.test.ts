@@ -169,6 +169,24 @@ describe("runs", () => {
       assert.strictEqual((yield* Fiber.join(second)).finalOutput, "Echo: 2 (history=1)")
     }).pipe(Effect.provide(runtimeLayer([{ id: "a", sessionQueueSize: 1, model: delayedEcho }]))))
 
+  it.effect("a run that must wait for its session says so: session.waiting with the runs ahead of it", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime
+      const [, events] = yield* withEvents(Effect.gen(function*() {
+        const first = yield* Effect.fork(rt.runDetailed({ agentId: "a", sessionId: "s", runId: "r1", inputText: "1" }))
+        const second = yield* Effect.fork(rt.runDetailed({ agentId: "a", sessionId: "s", runId: "r2", inputText: "2" }))
+        const other = yield* Effect.fork(rt.runDetailed({ agentId: "a", sessionId: "t", runId: "r3", inputText: "3" }))
+        yield* TestClock.adjust("1 second")
+        for (const f of [first, second, other]) assert.strictEqual((yield* Fiber.join(f)).stopReason, "completed")
+      }))
+      const waiting = events.filter((e) => e.name === "session.waiting")
+      assert.deepStrictEqual(waiting.map((e) => [e.runId, e.name === "session.waiting" ? e.payload.ahead : -1]), [["r2", 1]])
+      // after run.started, before the run's first model call
+      const r2 = events.filter((e) => e.runId === "r2").map((e) => e.name)
+      assert.deepStrictEqual(r2.slice(0, 2), ["run.started", "session.waiting"])
+      assert.isBelow(r2.indexOf("session.waiting"), r2.indexOf("llm.called"))
+    }).pipe(Effect.provide(runtimeLayer([{ id: "a", model: delayedEcho }]))))
+
   it.effect("unknown agents are refused with a did-you-mean; run() fails with RunFailed on other stop reasons", () =>
     Effect.gen(function*() {
       const rt = yield* AgentRuntime

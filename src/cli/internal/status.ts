@@ -94,6 +94,8 @@ export const make = (
       switch (event.name) {
         case "run.started":
           return set("running", now)
+        case "session.waiting":
+          return set(`waiting for ${event.payload.ahead} run${event.payload.ahead === 1 ? "" : "s"} on the session`, now)
         case "llm.called":
           return set(`model ${event.payload.model} (step ${event.payload.step})`, now)
         case "llm.retry":

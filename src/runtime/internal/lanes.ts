@@ -20,6 +20,8 @@ export interface Turn {
   readonly waitTurn: Effect.Effect<void>
   /** Hands the turn on (once the predecessor is done, for a run that ended while still waiting). */
   readonly release: Effect.Effect<void>
+  /** How many runs of the session were admitted before this one and have not ended. */
+  readonly ahead: number
 }
 
 export class Lanes {
@@ -46,6 +48,7 @@ export class Lanes {
       if (prev && lane.waiting >= queueSize) return Effect.fail(new SessionBusy({ sessionId, queueSize }))
       const mine = Deferred.unsafeMake<void>(FiberId.none)
       const theLane = lane
+      const ahead = lane.runs.size
       theLane.tail = mine
       theLane.runs.add(runId)
       if (prev) theLane.waiting++
@@ -66,7 +69,7 @@ export class Lanes {
         }
         return Deferred.succeed(mine, undefined)
       })
-      return Effect.succeed({ waitTurn, release })
+      return Effect.succeed({ waitTurn, release, ahead })
     })
   }
 }

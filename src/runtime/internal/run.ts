@@ -84,6 +84,8 @@ export const executeRun = (
     readonly sink?: ChunkSink | undefined
     /** Waits for the session's turn; interruptible. */
     readonly waitTurn?: Effect.Effect<void> | undefined
+    /** How many runs of the session are ahead of this one (announced with `session.waiting`). */
+    readonly ahead?: number | undefined
     /** Receives the result before the run's fiber ends (even when that fiber is being interrupted). */
     readonly onResult?: ((result: RunResult) => Effect.Effect<void>) | undefined
     /** Told when the run's outcome is decided: from then on a cancel cannot change it. */
@@ -123,6 +125,7 @@ export const executeRun = (
         durable: request.durable,
         ...(request.parentRunId ? { parentRunId: request.parentRunId } : {})
       })
+      if (options.ahead !== undefined && options.ahead > 0) emitter.emit("session.waiting", { ahead: options.ahead })
       const exit = yield* restore(
         Effect.gen(function*() {
           if (options.waitTurn) yield* options.waitTurn
