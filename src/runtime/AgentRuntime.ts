@@ -267,7 +267,7 @@ export const make = <R = never>(
         let live: { readonly buffer: Chunks.ChunkBuffer; readonly runId: string } | undefined
         const begin = Effect.uninterruptible(Effect.gen(function*() {
           const { definition, request } = yield* prepare(input)
-          const buffer = Chunks.make(definition.eventQueueSize ?? 2000)
+          const buffer = Chunks.make(Agents.eventQueueSizeOf(definition))
           yield* start(request, buffer.sink)
           live = { buffer, runId: request.runId }
           return buffer

@@ -39,6 +39,7 @@ export const make: Effect.Effect<SessionStore["Type"]> = Effect.sync(() => {
     }
     return entry
   }
+  const forget = (id: string) => Effect.sync(() => void sessions.delete(id))
   return SessionStore.of({
     appendMessages: (id, messages) =>
       Effect.sync(() => {
@@ -71,9 +72,9 @@ export const make: Effect.Effect<SessionStore["Type"]> = Effect.sync(() => {
     listSessions: Effect.sync(() => [...sessions.keys()]),
     // one process owns an in-memory store, and the runtime already serializes a session's runs
     acquire: () => Effect.void,
-    deleteSession: (id) => Effect.sync(() => void sessions.delete(id)),
-    // nothing here outlives the process: a closed session is forgotten
-    evict: (id) => Effect.sync(() => void sessions.delete(id))
+    deleteSession: forget,
+    // nothing here outlives the process: a closed session is forgotten, as if deleted
+    evict: forget
   })
 })
 

@@ -42,6 +42,10 @@ export const ambient: Effect.Effect<Ambient> = Effect.all({
   toolkit: Effect.serviceOption(Toolkit.Toolkit)
 })
 
+/** Chunks buffered for a slow stream reader before the run waits for it (default 2000). */
+export const eventQueueSizeOf = (definition: { readonly eventQueueSize?: number | undefined }): number =>
+  definition.eventQueueSize ?? 2000
+
 /**
  * Definitions are valid: at least one, each with a distinct non-empty id and a model (its own, or one
  * in the runtime's context). An agent without a model is an error, never a silent echo.
@@ -145,7 +149,7 @@ const build = <R>(
       maxSteps: definition.maxSteps ?? 16,
       stepTimeoutMs: definition.stepTimeoutMs ?? 30_000,
       sessionQueueSize: definition.sessionQueueSize ?? 1000,
-      eventQueueSize: definition.eventQueueSize ?? 2000,
+      eventQueueSize: eventQueueSizeOf(definition),
       outputSchema: definition.outputSchema
     } satisfies AgentEnv
   })

@@ -57,12 +57,12 @@ export const step = (run: Run, options?: StepOptions): Effect.Effect<ModelRespon
     const call = Effect.suspend(() => {
       emitter.emit("llm.called", { model: model.model, step: stepNo, toolCount: request.tools.length })
       const arm = run.deadlines.stepStarted(stepNo)
-      const streamed = Trace.span(run.tracing, "openagents.step", {
+      const streamed = Trace.span(run.tracing, "openagents.step", () => ({
         "openagents.step": stepNo,
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": model.provider,
         "gen_ai.request.model": model.model
-      }, callWithRetry(run, request, deltaSink(run)))
+      }), callWithRetry(run, request, deltaSink(run)))
       return arm ? Effect.zipRight(arm, streamed) : streamed
     }).pipe(
       // the step's deadline ends with the call, whatever ends it (settle clears it on success: a

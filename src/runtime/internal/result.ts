@@ -16,7 +16,7 @@ import { SessionArtifact, SessionMessage } from "../../kernel/Session.js"
 import { STOP_FOR_LIMIT } from "./budget.js"
 import type { Run } from "./env.js"
 import { jsonText } from "./json.js"
-import { memoryGuard } from "./resume.js"
+import { memoryGuard } from "./memory.js"
 
 /** What a RunResult tells of an error: its tag, message, whether retrying can help, and a hint. */
 export const errorInfo = (error: unknown): RunErrorInfo => {
@@ -117,7 +117,7 @@ export const finish = (
     const result = yield* resultOf(run, exit, startedAt).pipe(
       // a defect here must still end the run with a result, its lease released and run.finished published
       Effect.catchAllCause((cause) => Effect.succeed(defectResult(run, cause, startedAt))),
-      Effect.ensuring(Effect.ignore(Effect.exit(Scope.close(leaseScope, Exit.void))))
+      Effect.ensuring(Scope.close(leaseScope, Exit.void))
     )
     run.emitter.finish({
       stopReason: result.stopReason,

@@ -3,7 +3,6 @@
  * or resumed (its state rebuilt from the journal as of a checkpoint, and the tool calls left open settled:
  * replayed when they finished, re-run when idempotent, otherwise left to a human). Private to the runtime.
  */
-import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -13,21 +12,8 @@ import type { Message, ToolCallPart } from "../../kernel/Transcript.js"
 import type * as RunContext from "../../kernel/RunContext.js"
 import type { Run } from "./env.js"
 import * as Journal from "./journal.js"
+import { memoryGuard } from "./memory.js"
 import { jsonSafe, jsonText } from "./json.js"
-
-/** A memory that breaks is reported and skipped (`on_error: continue`) or breaks the run (`fail`). */
-export const memoryGuard = <A>(
-  run: Run,
-  phase: "inject" | "writeback",
-  effect: Effect.Effect<A>
-): Effect.Effect<Option.Option<A>> =>
-  Effect.catchAllCause(Effect.asSome(effect), (cause) =>
-    run.agent.memoryOnError === "fail"
-      ? Effect.failCause(cause)
-      : Effect.sync(() => {
-        run.emitter.emit("memory.failed", { phase, error: Cause.pretty(cause).split("\n")[0] ?? "" })
-        return Option.none()
-      }))
 
 /** A fresh start. */
 export const begin = (run: Run): Effect.Effect<void, RunError> =>

@@ -132,13 +132,13 @@ export const executeRun = (
           if (Either.isLeft(validator)) return yield* validator.left
           return yield* body(run, context, services, leaseScope)
         }).pipe((effect) =>
-          Trace.span(tracing, "openagents.run", {
+          Trace.span(tracing, "openagents.run", () => ({
             "openagents.run_id": request.runId,
             "openagents.session_id": request.sessionId,
             "gen_ai.agent.id": agent.id,
             "gen_ai.agent.name": agent.name,
             "gen_ai.operation.name": "invoke_agent"
-          }, effect)
+          }), effect)
         )
       ).pipe(Effect.exit)
       options.onSettled?.()

@@ -52,11 +52,11 @@ export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext
     run.journal.append({ kind: "tool_started", payload: { callId: call.id, name: call.name, arguments: params } })
     const execution = Effect.suspend(() => {
       emitter.emit("tool.started", { toolId: call.name, callId: call.id, params })
-      return Effect.either(Trace.span(run.tracing, "openagents.tool", {
+      return Effect.either(Trace.span(run.tracing, "openagents.tool", () => ({
         "gen_ai.operation.name": "execute_tool",
         "gen_ai.tool.name": call.name,
         "gen_ai.tool.call.id": call.id
-      }, agent.executor.execute(call, agent.toolkit, {
+      }), agent.executor.execute(call, agent.toolkit, {
         runId: request.runId,
         sessionId: request.sessionId,
         agentId: agent.id,

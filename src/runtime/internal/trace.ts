@@ -12,10 +12,14 @@ const defaultTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
 /** Whether the current fiber sends spans somewhere. */
 export const tracing: Effect.Effect<boolean> = Effect.map(Effect.tracer, (tracer) => tracer !== defaultTracer)
 
-/** `effect` in a span named `name` when `on`, as it is otherwise. */
+/**
+ * `effect` in a span named `name` when `on`, as it is otherwise. The attributes are built only for a span
+ * that is recorded: this runs on every step and tool call.
+ */
 export const span = <A, E, R>(
   on: boolean,
   name: string,
-  attributes: Record<string, unknown>,
+  attributes: () => Record<string, unknown>,
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<A, E, R> => (on ? Effect.withSpan(effect, name, { attributes, captureStackTrace: false }) : effect)
+): Effect.Effect<A, E, R> =>
+  on ? Effect.withSpan(effect, name, { attributes: attributes(), captureStackTrace: false }) : effect
