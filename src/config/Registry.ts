@@ -3,48 +3,30 @@
  * description, the Schema of its `config` object and the constructor that turns a decoded config into
  * the seam's value (a Layer, or a Tool). The loader's validation, the JSON Schema export
  * (`openagents schema`), `openagents list-plugins`, `openagents validate` and the Layers built from a
- * config all read it, so a builtin is added in exactly one place.
+ * config all read it, so a builtin is added in exactly one place: its row, in its seam's module under
+ * `internal/builtins/`.
  *
  * @since 0.2.0
  */
 import * as Either from "effect/Either"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
-import * as path from "node:path"
-import * as ContextAssembler from "../context/ContextAssembler.js"
-import * as EventBus from "../events/EventBus.js"
-import { ConfigError, ConfigIssue, type SessionStoreError } from "../kernel/Errors.js"
-import type { Memory } from "../memory/Memory.js"
-import * as WindowBuffer from "../memory/WindowBuffer.js"
-import type { Pattern } from "../patterns/Pattern.js"
-import * as React from "../patterns/React.js"
-import * as InMemorySessionStore from "../sessions/InMemorySessionStore.js"
-import * as JsonlSessionStore from "../sessions/JsonlSessionStore.js"
-import type { SessionStore } from "../sessions/SessionStore.js"
-import * as Skills from "../skills/Skills.js"
-import * as Calc from "../tools/builtin/Calc.js"
-import * as CurrentTime from "../tools/builtin/CurrentTime.js"
-import * as JsonParse from "../tools/builtin/JsonParse.js"
-import * as TextTransform from "../tools/builtin/TextTransform.js"
-import type { Tool } from "../tools/Tool.js"
-import * as ToolExecutor from "../tools/ToolExecutor.js"
-import {
-  AsyncEventsConfig,
-  BufferConfig,
-  CurrentTimeConfig,
-  DefaultToolExecutorConfig,
-  JsonlFileSessionConfig,
-  NoConfig,
-  SqliteSessionConfig,
-  ToolConfig,
-  WindowBufferConfig
-} from "./BuiltinConfigs.js"
+import { ConfigError, ConfigIssue } from "../kernel/Errors.js"
+import { NoConfig } from "./BuiltinConfigs.js"
+import { type AnyBuiltin, type BuildContext, builtin, type Products, type Table } from "./internal/builtin.js"
+import { context } from "./internal/builtins/context.js"
+import { events } from "./internal/builtins/events.js"
+import { executors } from "./internal/builtins/executors.js"
+import { memory } from "./internal/builtins/memory.js"
+import { patterns } from "./internal/builtins/patterns.js"
+import { sessions } from "./internal/builtins/sessions.js"
+import { skills } from "./internal/builtins/skills.js"
+import { tools } from "./internal/builtins/tools.js"
 import { decodeWith, formatPath, type Problem, type Segment, unknownKeyProblem } from "./internal/issues.js"
 
 export * from "./BuiltinConfigs.js"
+export type { AnyBuiltin, BuildContext, Builtin, Products } from "./internal/builtin.js"
 
 /**
  * The extension points that a config names plugins for.
@@ -100,212 +82,20 @@ export const seamLabel: { readonly [S in Seam]: string } = {
 }
 
 /**
- * What the builtin of each seam becomes. The runtime has a single builtin and nothing to build.
- *
- * @since 0.2.0
- * @category models
- */
-export interface Products {
-  readonly memory: Layer.Layer<Memory, ConfigError>
-  readonly pattern: Layer.Layer<Pattern, ConfigError>
-  readonly tool: Tool
-  readonly tool_executor: Layer.Layer<ToolExecutor.ToolExecutor, ConfigError>
-  readonly context_assembler: Layer.Layer<ContextAssembler.ContextAssembler, ConfigError>
-  readonly session: Layer.Layer<SessionStore, ConfigError>
-  readonly events: Layer.Layer<EventBus.EventBus, ConfigError>
-  readonly skills: Layer.Layer<Skills.Skills, ConfigError>
-  readonly runtime: void
-}
-
-/**
- * Where a builtin is built: the config file's folder (relative paths are resolved against it), the
- * JSON path of its plugin ref (for errors) and, for a tool, its `id` (the name the model sees).
- *
- * @since 0.2.0
- * @category models
- */
-export interface BuildContext {
-  readonly dir: string
-  readonly where: string
-  readonly id: string
-}
-
-/**
- * One builtin plugin: what it does, the Schema of its `config` object (decoded with excess keys
- * rejected, so an unknown key is an error) and its constructor, which gets the decoded config.
- *
- * @since 0.2.0
- * @category models
- */
-export interface Builtin<C, A> {
-  readonly description: string
-  readonly config: Schema.Schema<C, any>
-  readonly make: (config: C, context: BuildContext) => A
-}
-
-/**
- * A builtin of any config type (how lookups by name see the table).
- *
- * @since 0.2.0
- * @category models
- */
-export interface AnyBuiltin<A = unknown> {
-  readonly description: string
-  readonly config: Schema.Schema.AnyNoContext
-  readonly make: (config: any, context: BuildContext) => A
-}
-
-/** Ties a constructor's parameter to its config Schema, so each builtin's `config` is typed. */
-const builtin = <C, I, A>(spec: {
-  readonly description: string
-  readonly config: Schema.Schema<C, I>
-  readonly make: (config: C, context: BuildContext) => A
-}): Builtin<C, A> => spec
-
-// ---------------------------------------------------------------------------------------------------------
-// the table
-// ---------------------------------------------------------------------------------------------------------
-
-const storeError = (where: string, key: string) => (e: SessionStoreError) =>
-  ConfigError.single(`${where}.config.${key}`, e.message, e.hint ? { hint: e.hint } : undefined)
-
-const timeoutOf = (config: { readonly timeout_ms?: number | undefined }) =>
-  config.timeout_ms === undefined ? {} : { timeoutMs: config.timeout_ms }
-
-/**
  * The builtin plugins of each seam, by `type` name.
  *
  * @since 0.2.0
  * @category constants
  */
 export const builtins = {
-  memory: {
-    window_buffer: builtin({
-      description: "Replays the last `window_size` turns of the session to the model (default 20).",
-      config: WindowBufferConfig,
-      make: (c) => WindowBuffer.layer({ windowSize: c.window_size, ...(c.state_key !== undefined ? { stateKey: c.state_key } : {}) })
-    }),
-    buffer: builtin({
-      description: "Alias of window_buffer sized by `max_items` (the Python SDK's name).",
-      config: BufferConfig,
-      make: (c) =>
-        WindowBuffer.layer({
-          windowSize: c.max_items ?? Number.MAX_SAFE_INTEGER,
-          ...(c.state_key !== undefined ? { stateKey: c.state_key } : {})
-        })
-    })
-  },
-  pattern: {
-    react: builtin({
-      description: "ReAct with native tool calling: the model calls tools until it answers without one.",
-      config: NoConfig,
-      make: () => React.layer
-    })
-  },
-  tool: {
-    calc: builtin({
-      description: "Evaluates an arithmetic expression exactly (+ - * / % ** ^, parentheses, pi, e, sqrt, ...).",
-      config: ToolConfig,
-      make: (c, { id }): Tool => Calc.make({ name: id, ...timeoutOf(c) })
-    }),
-    current_time: builtin({
-      description: "Returns the current date and time (ISO 8601, local time in a given IANA timezone).",
-      config: CurrentTimeConfig,
-      make: (c, { id }): Tool =>
-        CurrentTime.make({
-          name: id,
-          ...timeoutOf(c),
-          ...(c.default_timezone !== undefined ? { defaultTimezone: c.default_timezone } : {})
-        })
-    }),
-    json_parse: builtin({
-      description: "Parses a JSON text (optionally returning the part at a path) or says where it is invalid.",
-      config: ToolConfig,
-      make: (c, { id }): Tool => JsonParse.make({ name: id, ...timeoutOf(c) })
-    }),
-    text_transform: builtin({
-      description: "Transforms or measures a text: case, reverse, trim, length, word_count, slug.",
-      config: ToolConfig,
-      make: (c, { id }): Tool => TextTransform.make({ name: id, ...timeoutOf(c) })
-    })
-  },
-  tool_executor: {
-    default: builtin({
-      description: "Validates tool arguments and runs each call under a timeout (`default_timeout_ms`).",
-      config: DefaultToolExecutorConfig,
-      make: (c) => ToolExecutor.layer(c.default_timeout_ms !== undefined ? { defaultTimeoutMs: c.default_timeout_ms } : {})
-    })
-  },
-  context_assembler: {
-    passthrough: builtin({
-      description: "Sends the whole transcript to the model unchanged.",
-      config: NoConfig,
-      make: () => ContextAssembler.layerPassthrough
-    })
-  },
-  session: {
-    in_memory: builtin({
-      description: "Keeps sessions in process memory; they are gone when the process exits.",
-      config: NoConfig,
-      make: () => InMemorySessionStore.layer
-    }),
-    jsonl_file: builtin({
-      description: "Stores each session as append-only JSONL files under `root_dir`.",
-      config: JsonlFileSessionConfig,
-      make: (c, { dir, where }) =>
-        Layer.mapError(
-          JsonlSessionStore.layer({
-            rootDir: path.resolve(dir, c.root_dir),
-            fsync: c.fsync === true,
-            lockTimeoutMs: c.lock_timeout_ms
-          }),
-          storeError(where, "root_dir")
-        )
-    }),
-    sqlite: builtin({
-      description: "Stores sessions in the SQLite database file at `db_path`.",
-      config: SqliteSessionConfig,
-      make: (c, { dir, where }) =>
-        // loaded on first use: a config without SQLite sessions never loads the driver (a native addon),
-        // which is an optional peer dependency of the package: its absence is a config error naming it
-        Layer.unwrapEffect(
-          Effect.map(
-            Effect.tryPromise({
-              try: () => import("../sessions/SqliteSessionStore.js"),
-              catch: (e) =>
-                ConfigError.single(
-                  `${where}.type`,
-                  `the sqlite session store needs the @effect/sql-sqlite-node package: ${(e as Error).message}`,
-                  { hint: "install it: npm install @effect/sql-sqlite-node @effect/sql @effect/experimental" }
-                )
-            }),
-            (SqliteSessionStore) =>
-              Layer.mapError(
-                SqliteSessionStore.layer({
-                  dbPath: path.resolve(dir, c.db_path),
-                  busyTimeoutMs: c.busy_timeout_ms,
-                  lockTimeoutMs: c.lock_timeout_ms
-                }),
-                storeError(where, "db_path")
-              )
-          )
-        )
-    })
-  },
-  events: {
-    async: builtin({
-      description: "In-process event bus that never blocks a run; keeps the last `max_history` events.",
-      config: AsyncEventsConfig,
-      make: (c) => EventBus.layer(c.max_history !== undefined ? { maxHistory: c.max_history } : {})
-    })
-  },
-  skills: {
-    none: builtin({
-      description: "No skills.",
-      config: NoConfig,
-      make: () => Skills.layerNone
-    })
-  },
+  memory,
+  pattern: patterns,
+  tool: tools,
+  tool_executor: executors,
+  context_assembler: context,
+  session: sessions,
+  events,
+  skills,
   runtime: {
     default: builtin({
       description: "The default agent runtime.",
@@ -313,7 +103,7 @@ export const builtins = {
       make: () => undefined
     })
   }
-} as const satisfies { readonly [S in Seam]: { readonly [name: string]: Builtin<any, Products[S]> } }
+} as const satisfies { readonly [S in Seam]: Table<S> }
 
 /**
  * The builtin `type` names of a seam, as a union of string literals.
