@@ -267,6 +267,10 @@ export const ToolRef = Schema.Struct({
   ...refFields("tool"),
   enabled: Schema.optionalWith(Schema.Boolean, { default: () => true }).annotations({
     description: "Set false to keep the entry but not offer the tool (default true)."
+  }),
+  concurrency_safe: Schema.optional(Schema.Boolean).annotations({
+    description:
+      "Whether calls of this tool may run at the same time as other calls of one model answer (default: the tool's own setting)."
   })
 }).annotations({ identifier: "ToolRef", title: "tool" })
 
@@ -306,6 +310,9 @@ export const RuntimeOptions = Schema.Struct({
   }),
   event_queue_size: Schema.optionalWith(PositiveInt, { default: () => 2000 }).annotations({
     description: "Capacity of a run's event queue (default 2000)."
+  }),
+  max_concurrent_tools: Schema.optionalWith(PositiveInt, { default: () => 10 }).annotations({
+    description: "Calls of one model answer that may run at the same time, for concurrency-safe tools (default 10)."
   })
 }).annotations({ identifier: "RuntimeOptions", title: "agent runtime options" })
 

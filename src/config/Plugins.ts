@@ -195,6 +195,14 @@ const retryOf = (llm: LlmConfig): Partial<RetryOptions> | undefined => {
 }
 
 const toolsOf = (agent: AgentConfig, index: number, dir: string): Effect.Effect<ReadonlyArray<Tool>, ConfigError> =>
+  Effect.map(toolsAsBuilt(agent, index, dir), (tools) =>
+    tools.map((tool, i) => {
+      // `concurrency_safe` of the entry overrides the tool's own setting
+      const safe = agent.tools.filter((t) => t.enabled !== false)[i]?.concurrency_safe
+      return safe === undefined ? tool : { ...tool, concurrencySafe: safe }
+    }))
+
+const toolsAsBuilt = (agent: AgentConfig, index: number, dir: string): Effect.Effect<ReadonlyArray<Tool>, ConfigError> =>
   Effect.forEach(
     agent.tools.map((t, i) => [t, i] as const).filter(([t]) => t.enabled !== false),
     ([ref, i]) => {
@@ -268,6 +276,7 @@ export const agentDefinition = (
       stepTimeoutMs: agent.runtime.step_timeout_ms,
       sessionQueueSize: agent.runtime.session_queue_size,
       eventQueueSize: agent.runtime.event_queue_size,
+      maxConcurrentTools: agent.runtime.max_concurrent_tools,
       outputSchema: (agent.output_schema ?? undefined) as Record<string, unknown> | undefined,
       fingerprint: JSON.stringify(agent),
       info: {

@@ -74,6 +74,18 @@ export const EventPayloads = {
     error: Schema.optional(Schema.String),
     errorTag: Schema.optional(Schema.String)
   }).annotations({ description: "A tool call ended (result or error)." }),
+  "tool.batch.started": Schema.Struct({
+    batchId: Id,
+    callIds: Schema.Array(Id),
+    concurrent: Schema.Number
+  }).annotations({
+    description: "The calls of one model answer start as a batch; `concurrent` of them may run at the same time."
+  }),
+  "tool.batch.finished": Schema.Struct({
+    batchId: Id,
+    succeeded: Schema.Number,
+    failed: Schema.Number
+  }).annotations({ description: "Every call of a batch ended; their results went back in the model's order." }),
   "artifact": Schema.Struct({ name: Schema.String, kind: Schema.String, payload: Schema.Unknown }).annotations({
     description: "A run produced an artifact."
   }),

@@ -70,6 +70,13 @@ export interface Service {
    * invalid arguments do not fail the run: the error goes back to the model as the tool's result.
    */
   readonly callTool: (call: ToolCallPart) => Effect.Effect<ToolOutcome, RunError>
+  /**
+   * Runs the tool calls of one model answer and appends their results to the conversation in the order
+   * given. Calls of concurrency-safe tools run at the same time (up to the agent's `maxConcurrentTools`);
+   * any other call runs alone, and safe calls touching one resource (the same file path) run in order.
+   * The outcomes come back in the order given.
+   */
+  readonly callTools: (calls: ReadonlyArray<ToolCallPart>) => Effect.Effect<ReadonlyArray<ToolOutcome>, RunError>
   /** Publishes a custom event for this run. */
   readonly emit: (name: string, payload: Record<string, unknown>) => Effect.Effect<void>
   /** Records an artifact of the run (streamed as an `artifact` chunk). */

@@ -11,8 +11,9 @@ import { responseText, responseToolCalls } from "../kernel/Transcript.js"
 import { Pattern } from "./Pattern.js"
 
 /**
- * The ReAct pattern with native tool calling. Tool calls of one model answer run one after another, in
- * the order the model gave them. Resumable: a durable run resumed after the model's final answer was
+ * The ReAct pattern with native tool calling. The tool calls of one model answer run as a batch (see
+ * `RunContext.callTools`: concurrency-safe tools at the same time, any other alone), their results going
+ * back in the order the model gave them. Resumable: a durable run resumed after the model's final answer was
  * journaled (the conversation ends with an answer that calls no tool) returns that answer without asking
  * the model again.
  *
@@ -31,9 +32,9 @@ export const make: Pattern["Type"] = Pattern.of({
       const loop: Effect.Effect<string, RunError> = Effect.flatMap(run.step(), (response) => {
         const calls = responseToolCalls(response)
         if (calls.length === 0) return Effect.succeed(responseText(response))
-        const callFrom = (i: number): Effect.Effect<string, RunError> =>
-          i < calls.length ? Effect.flatMap(run.callTool(calls[i]!), () => callFrom(i + 1)) : loop
-        return callFrom(0)
+        return calls.length === 1
+          ? Effect.flatMap(run.callTool(calls[0]!), () => loop)
+          : Effect.flatMap(run.callTools(calls), () => loop)
       })
       return loop
     })

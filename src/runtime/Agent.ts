@@ -41,6 +41,11 @@ export interface AgentDefinition<R = never> {
   readonly maxSteps?: number | undefined
   /** Longest a single model call (retries included) may take (default 30 000 ms). */
   readonly stepTimeoutMs?: number | undefined
+  /**
+   * Calls of one model answer that may run at the same time (default 10): calls of concurrency-safe tools
+   * run together up to this bound; any other call runs alone, in the model's order.
+   */
+  readonly maxConcurrentTools?: number | undefined
   /** Runs that may wait for a busy session before new ones fail with `SessionBusy` (default 1000). */
   readonly sessionQueueSize?: number | undefined
   /** Chunks buffered for a slow stream consumer before the run waits for it (default 2000). */

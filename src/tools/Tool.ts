@@ -47,6 +47,18 @@ export interface Tool<Params = any, R = never> {
   readonly timeoutMs?: number | undefined
   /** False for tools with side effects that must not run twice (durable runs replay them instead). */
   readonly durableIdempotent: boolean
+  /**
+   * True when calls of this tool may run at the same time as other calls of one model answer (default
+   * false: the call runs alone, in the model's order). See {@link conflictKeysOf} for the calls that still
+   * wait for each other.
+   */
+  readonly concurrencySafe?: boolean | undefined
+  /**
+   * The resources a call touches (a file path, a record id): two calls of one answer that share a key run
+   * in the model's order even when both tools are concurrency-safe. Default: the values of the path
+   * arguments (see {@link conflictKeysOf}).
+   */
+  readonly conflictKeys?: ((params: Params) => ReadonlyArray<string>) | undefined
   readonly handler: (params: Params, context: ToolContext) => Effect.Effect<unknown, unknown, R>
 }
 
@@ -80,6 +92,10 @@ export interface CommonOptions {
   readonly description: string
   readonly timeoutMs?: number
   readonly durableIdempotent?: boolean
+  /** Calls may run concurrently with other calls of one model answer (default false). */
+  readonly concurrencySafe?: boolean
+  /** The resources a call touches; calls sharing one run in order (default: its path arguments). */
+  readonly conflictKeys?: (params: any) => ReadonlyArray<string>
 }
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/
@@ -132,6 +148,8 @@ export const make = <S extends Schema.Schema<any, any, never>, E = never, R = ne
       Either.mapLeft(decode(args), (error) => ParseResult.TreeFormatter.formatErrorSync(error)),
     timeoutMs: options.timeoutMs,
     durableIdempotent: options.durableIdempotent ?? true,
+    concurrencySafe: options.concurrencySafe ?? false,
+    conflictKeys: options.conflictKeys,
     handler: options.handler
   }
 }
@@ -160,8 +178,45 @@ export const fromJsonSchema = <E = never, R = never>(
     decode: compiled.right,
     timeoutMs: options.timeoutMs,
     durableIdempotent: options.durableIdempotent ?? true,
+    concurrencySafe: options.concurrencySafe ?? false,
+    conflictKeys: options.conflictKeys,
     handler: options.handler
   }
+}
+
+/** The argument names read as paths by the default conflict keys (the Python SDK's path keys). */
+const PATH_KEYS = ["path", "paths", "file", "file_path", "filename", "directory", "dir", "dir_path", "cwd", "root", "target", "source", "destination"]
+
+const normalizePath = (value: string): string => {
+  const parts: Array<string> = []
+  for (const part of value.replace(/\\/g, "/").split("/")) {
+    if (part === "" || part === ".") continue
+    if (part === ".." && parts.length > 0 && parts[parts.length - 1] !== "..") parts.pop()
+    else parts.push(part)
+  }
+  return (value.startsWith("/") ? "/" : "") + parts.join("/")
+}
+
+/**
+ * The resources one call of `tool` touches, for ordering the calls of one model answer: the tool's own
+ * `conflictKeys`, or else the values of its path arguments (`path`, `file_path`, `directory`, `cwd`,
+ * `root`, ... normalized, so `./a/../b.txt` and `b.txt` are one key). Calls sharing a key run in order.
+ *
+ * @since 0.2.0
+ * @category accessors
+ */
+export const conflictKeysOf = (tool: Tool<any, any>, params: unknown): ReadonlyArray<string> => {
+  if (tool.conflictKeys) return tool.conflictKeys(params)
+  if (typeof params !== "object" || params === null) return []
+  const keys: Array<string> = []
+  for (const name of PATH_KEYS) {
+    const value = (params as Record<string, unknown>)[name]
+    if (typeof value === "string") keys.push(`path:${normalizePath(value)}`)
+    else if (Array.isArray(value)) {
+      for (const v of value) if (typeof v === "string") keys.push(`path:${normalizePath(v)}`)
+    }
+  }
+  return keys
 }
 
 /**

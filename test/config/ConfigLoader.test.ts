@@ -88,7 +88,7 @@ describe("ConfigLoader.decode", () => {
             }
           },
           tools: [],
-          runtime: { max_steps: 16, step_timeout_ms: 30000, session_queue_size: 1000, event_queue_size: 2000 }
+          runtime: { max_steps: 16, step_timeout_ms: 30000, session_queue_size: 1000, event_queue_size: 2000, max_concurrent_tools: 10 }
         }],
         runtime: { type: "default", config: {} },
         session: { type: "in_memory", config: {} },

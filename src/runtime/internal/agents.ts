@@ -148,6 +148,7 @@ const build = <R>(
       retry: { ...ProviderRetry.defaults, ...definition.retry },
       maxSteps: definition.maxSteps ?? 16,
       stepTimeoutMs: definition.stepTimeoutMs ?? 30_000,
+      maxConcurrentTools: definition.maxConcurrentTools ?? 10,
       sessionQueueSize: definition.sessionQueueSize ?? 1000,
       eventQueueSize: eventQueueSizeOf(definition),
       outputSchema: definition.outputSchema

@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import type * as RunContext from "../../kernel/RunContext.js"
 import type { Run } from "./env.js"
 import { step } from "./modelStep.js"
+import { callTools } from "./toolBatch.js"
 import { callTool } from "./toolCall.js"
 
 export const make = (run: Run): RunContext.Service => {
@@ -35,6 +36,7 @@ export const make = (run: Run): RunContext.Service => {
         emitter.emit("artifact", { name: artifact.name, kind: artifact.kind, payload: artifact.payload })
       }),
     step: (options) => step(run, options),
-    callTool: (call) => callTool(run, call)
+    callTool: (call) => callTool(run, call),
+    callTools: (calls) => callTools(run, calls)
   }
 }

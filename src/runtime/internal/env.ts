@@ -36,6 +36,8 @@ export interface AgentEnv {
   readonly retry: ProviderRetry.RetryOptions
   readonly maxSteps: number
   readonly stepTimeoutMs: number
+  /** Calls of one model answer that may run at the same time. */
+  readonly maxConcurrentTools: number
   readonly sessionQueueSize: number
   readonly eventQueueSize: number
   readonly outputSchema: Record<string, unknown> | undefined

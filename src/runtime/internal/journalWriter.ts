@@ -23,6 +23,8 @@ export class JournalWriter {
   checkpointStep = 0
   lastCheckpoint: string | undefined = undefined
   private pending: Array<JournalEntry> = []
+  /** Writes go out one at a time, in the order they were asked for (the calls of a batch write concurrently). */
+  private lock: Effect.Semaphore | undefined = undefined
 
   constructor(
     private readonly store: SessionStore["Type"],
@@ -51,7 +53,7 @@ export class JournalWriter {
 
   /** Writes what was recorded. */
   get flush(): Effect.Effect<void, SessionStoreError> {
-    return Effect.suspend(() => {
+    return this.serial(() => {
       if (this.pending.length === 0) return Effect.void
       const entries = this.pending
       this.pending = []
@@ -66,13 +68,19 @@ export class JournalWriter {
    */
   get sync(): Effect.Effect<void, SessionStoreError> {
     if (!this.durable) return Effect.void
-    return Effect.suspend(() => {
+    return this.serial(() => {
       if (this.pending.length === 0) return this.checkpoint
       const entries = this.pending
       this.pending = []
       const { checkpoint, saved } = this.nextCheckpoint()
       return Effect.tap(this.store.appendJournal(this.ids.sessionId, entries, checkpoint), () => saved)
     })
+  }
+
+  /** Runs a write after the writes asked for before it have ended. */
+  private serial<E>(write: () => Effect.Effect<void, E>): Effect.Effect<void, E> {
+    this.lock ??= Effect.unsafeMakeSemaphore(1)
+    return this.lock.withPermits(1)(Effect.suspend(write))
   }
 
   /** The next checkpoint (pointing at the last entry recorded), and what saving it tells. */

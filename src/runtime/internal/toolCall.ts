@@ -1,7 +1,8 @@
 /**
  * One tool call of a run: under the tool call limit, journaled before and after (so a resumed run knows
  * whether it started and how it ended), its result appended to the conversation. A failing tool does not
- * fail the run: its error goes back to the model. Private to the runtime.
+ * fail the run: its error goes back to the model. A call is two halves, so that a batch (`toolBatch.ts`)
+ * can run the first halves together and settle them in the model's order. Private to the runtime.
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -34,8 +35,12 @@ const outcomeOf = (call: ToolCallPart, exit: Either.Either<unknown, ToolError>):
     : { callId: call.id, toolName: call.name, isError: false, result: exit.right, content: text.text }
 }
 
-export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext.ToolOutcome, RunError> =>
-  Effect.suspend(() => {
+/**
+ * The first half of a call: under the tool call limit, journaled as started, run by the executor. What it
+ * yields is the tool's own outcome, not yet in the conversation: {@link settle} puts it there.
+ */
+export const startCall = (run: Run, call: ToolCallPart): Effect.Effect<Either.Either<unknown, ToolError>, RunError> =>
+  Effect.suspend((): Effect.Effect<Either.Either<unknown, ToolError>, RunError> => {
     const { agent, emitter, request, state } = run
     const refused = Budget.checkToolCall(state, run.limits)
     if (refused) return refused
@@ -65,32 +70,45 @@ export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext
         emit: (text) => emitter.emitEffect("tool.delta", { toolId: call.name, callId: call.id, text })
       })))
     })
-    const settle = (exit: Either.Either<unknown, ToolError>): Effect.Effect<RunContext.ToolOutcome, RunError> => {
-      const outcome = outcomeOf(call, exit)
-      state.messages.push({ _tag: "tool", toolCallId: call.id, toolName: call.name, content: outcome.content, isError: outcome.isError })
-      run.journal.append({
-        kind: "tool",
-        payload: { callId: call.id, name: call.name, content: outcome.content, isError: outcome.isError, result: jsonSafe(outcome.result) }
-      })
-      const finished = () =>
-        emitter.emit(
-          "tool.finished",
-          outcome.isError
-            ? { toolId: call.name, callId: call.id, error: outcome.error, errorTag: outcome.errorTag }
-            : { toolId: call.name, callId: call.id, result: outcome.result ?? null }
-        )
-      if (!run.journal.durable) {
-        finished()
-        return Effect.succeed(outcome)
-      }
-      return Effect.map(run.journal.sync, () => {
-        finished()
-        return outcome
-      })
-    }
     // a durable run writes that a non-idempotent call started before it runs, so that after a crash the
     // resume knows it may have had its effect; an idempotent call is simply run again, and pays no write
     const mustWrite = run.journal.durable && tool !== undefined && !tool.durableIdempotent
-    const started = mustWrite ? Effect.zipRight(run.journal.write, execution) : execution
-    return Effect.flatMap(started, settle)
+    return mustWrite ? Effect.zipRight(run.journal.write, execution) : execution
   })
+
+/**
+ * The second half of a call: its outcome goes into the conversation and the journal (a durable run
+ * writes it, with a checkpoint, before `tool.finished` is told).
+ */
+export const settle = (
+  run: Run,
+  call: ToolCallPart,
+  exit: Either.Either<unknown, ToolError>
+): Effect.Effect<RunContext.ToolOutcome, RunError> => {
+  const { emitter, state } = run
+  const outcome = outcomeOf(call, exit)
+  state.messages.push({ _tag: "tool", toolCallId: call.id, toolName: call.name, content: outcome.content, isError: outcome.isError })
+  run.journal.append({
+    kind: "tool",
+    payload: { callId: call.id, name: call.name, content: outcome.content, isError: outcome.isError, result: jsonSafe(outcome.result) }
+  })
+  const finished = () =>
+    emitter.emit(
+      "tool.finished",
+      outcome.isError
+        ? { toolId: call.name, callId: call.id, error: outcome.error, errorTag: outcome.errorTag }
+        : { toolId: call.name, callId: call.id, result: outcome.result ?? null }
+    )
+  if (!run.journal.durable) {
+    finished()
+    return Effect.succeed(outcome)
+  }
+  return Effect.map(run.journal.sync, () => {
+    finished()
+    return outcome
+  })
+}
+
+/** One call, start to end. */
+export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext.ToolOutcome, RunError> =>
+  Effect.flatMap(startCall(run, call), (exit) => settle(run, call, exit))

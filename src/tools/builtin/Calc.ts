@@ -425,6 +425,8 @@ export const make = (options?: Options): Tool.Tool<typeof Parameters.Type> =>
   Tool.make(options?.name ?? "calc", {
     description,
     parameters: Parameters,
+    // pure: no state, no I/O
+    concurrencySafe: true,
     ...(options?.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     handler: ({ expression }): Effect.Effect<Result, CalcError> =>
       Either.match(evaluate(expression), {

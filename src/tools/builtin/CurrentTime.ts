@@ -188,6 +188,8 @@ export const make = (options?: Options): Tool.Tool<typeof Parameters.Type> => {
       ? description
       : `${description} Without a timezone it answers for ${defaultTimezone}.`,
     parameters: Parameters,
+    // reads the clock only
+    concurrencySafe: true,
     ...(options?.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     handler: ({ timezone }) => now(timezone ?? defaultTimezone)
   })

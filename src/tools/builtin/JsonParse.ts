@@ -233,6 +233,8 @@ export const make = (options?: Options): Tool.Tool<typeof Parameters.Type> =>
   Tool.make(options?.name ?? "json_parse", {
     description,
     parameters: Parameters,
+    // pure: no state, no I/O
+    concurrencySafe: true,
     ...(options?.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     handler: ({ path, text }): Effect.Effect<Result, JsonParseError> =>
       Either.match(parse(text, path), {

@@ -145,6 +145,8 @@ export const make = (options?: Options): Tool.Tool<typeof Parameters.Type> =>
   Tool.make(options?.name ?? "text_transform", {
     description,
     parameters: Parameters,
+    // pure: no state, no I/O
+    concurrencySafe: true,
     ...(options?.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     handler: ({ operation, text }): Effect.Effect<Result> =>
       Effect.sync(() => ({ operation, result: transform(text, operation) }))
