@@ -48,6 +48,8 @@ import * as Skills from "../../src/skills/Skills.js"
 import {
   agent as durableAgent,
   AGENT_ID,
+  BATCH_NOTES,
+  BATCH_SCRIPT,
   type ChildArgs,
   type ChildOutput,
   FINAL,
@@ -262,6 +264,8 @@ interface KillPoint {
   readonly at: number | "in-tool"
   /** The write the kill follows, as the baseline run named it. */
   readonly label: string
+  /** The run killed: one tool call an answer (the default), or batches of concurrent calls. */
+  readonly scenario?: "batch" | undefined
 }
 
 interface Outcome {
@@ -283,7 +287,7 @@ const runKillPoint = async (point: KillPoint, root: string, index: number): Prom
   const dir = fs.mkdtempSync(path.join(root, `k${index}-`))
   const p = storePath(point.store, dir)
   const notes = path.join(dir, "notes.txt")
-  const base = { store: point.store, path: p, notes, sessionId: SESSION }
+  const base = { store: point.store, path: p, notes, sessionId: SESSION, ...(point.scenario ? { scenario: point.scenario } : {}) }
   const runId = `run-${index}`
   const steps: Array<string> = []
 
@@ -514,6 +518,69 @@ describe("durable runs survive SIGKILL at every store write", () => {
       assert.isTrue(sameMessages(o), explain(o))
       assert.deepStrictEqual((o.state as Record<string, unknown>)["memory_buffer"], [turn], `the run's memory turn: ${explain(o)}`)
       assert.isTrue(sameMemory(o), explain(o))
+    }
+  })
+})
+
+// the calls of one answer run at the same time (two write_note calls among them): a kill while some have
+// ended and others run leaves a half-finished batch, which the resume settles call by call
+describe("durable runs with concurrent tool calls survive SIGKILL at every store write", () => {
+  let batchRoot: string
+  let batchBaseline: { writes: ReadonlyArray<string>; messages: Awaited<ReturnType<typeof sessionMessages>>["normalized"] }
+  let batchOutcomes: ReadonlyArray<Outcome> = []
+
+  beforeAll(async () => {
+    batchRoot = fs.mkdtempSync(path.join(os.tmpdir(), "oa-crash-batch-"))
+    if (!bundle) await bundleChild()
+    const baselines = await Promise.all((["sqlite", "jsonl"] as const).map(async (store) => {
+      const dir = fs.mkdtempSync(path.join(batchRoot, `baseline-${store}-`))
+      const p = storePath(store, dir)
+      const notes = path.join(dir, "notes.txt")
+      const run = await runChild({ store, path: p, notes, sessionId: SESSION, runId: "baseline", scenario: "batch" })
+      if (run.code !== 0 || run.output?.result.stopReason !== "completed") throw new Error(`baseline failed\n${run.text}`)
+      assert.deepStrictEqual(fs.readFileSync(notes, "utf8").split("\n").filter((l) => l !== "").sort(), [...BATCH_NOTES].sort())
+      return { writes: run.output.writes, messages: (await sessionMessages(store, p)).normalized }
+    }))
+    assert.deepStrictEqual(baselines[1]!.messages, baselines[0]!.messages)
+    batchBaseline = baselines[0]!
+    const points: Array<KillPoint> = []
+    for (const store of ["sqlite", "jsonl"] as const) {
+      const writes = baselines[store === "sqlite" ? 0 : 1]!.writes
+      writes.forEach((label, i) => points.push({ store, at: i + 1, label, scenario: "batch" }))
+      points.push({ store, at: "in-tool", label: "inside write_note", scenario: "batch" })
+    }
+    batchOutcomes = await pool(points, CONCURRENCY, (point, i) => runKillPoint(point, batchRoot, i))
+    console.log(
+      `durable crash test, concurrent calls: ${batchOutcomes.length} kill points\n` +
+        batchOutcomes.map((o) => `  ${describePoint(o.point).padEnd(58)} ${o.steps.join(" → ")}`).join("\n")
+    )
+  }, 240_000)
+
+  afterAll(() => {
+    if (batchRoot) fs.rmSync(batchRoot, { recursive: true, force: true })
+  })
+
+  it("the uninterrupted run: two answers of concurrent calls, in the model's order in the session", () => {
+    assert.strictEqual(BATCH_SCRIPT.filter((s) => s.toolCalls !== undefined && s.toolCalls.length > 1).length, 2)
+    assert.deepStrictEqual(batchBaseline.messages.map((m) => (m.message as { _tag: string })._tag), [
+      "user", "assistant", "tool", "tool", "tool", "assistant", "tool", "tool", "assistant"
+    ])
+    const ids = batchBaseline.messages.flatMap((m) => {
+      const message = m.message as { _tag: string; toolCallId?: string }
+      return message._tag === "tool" ? [message.toolCallId] : []
+    })
+    assert.deepStrictEqual(ids, ["call_0_0", "call_0_1", "call_0_2", "call_1_0", "call_1_1"])
+  })
+
+  it("every kill point: the run completes with the uninterrupted transcript, each note written exactly once, no store corrupt", () => {
+    assert.isAbove(batchOutcomes.length, 10)
+    for (const o of batchOutcomes) {
+      const where = `${describePoint(o.point)}: ${o.steps.join(" → ")}`
+      assert.isTrue(o.completed, `${where}: did not complete`)
+      assert.deepStrictEqual([...o.notes].sort(), [...BATCH_NOTES].sort(), `${where}: notes`)
+      assert.deepStrictEqual(o.problems, [], where)
+      assert.strictEqual(JSON.stringify(o.messages.normalized), JSON.stringify(batchBaseline.messages), where)
+      assert.isTrue(o.messages.runIds.every((r) => r === o.finalRunId), where)
     }
   })
 })

@@ -48,6 +48,8 @@ export interface ChildArgs {
   readonly assume?: Readonly<Record<string, unknown>> | undefined
   readonly killAfterWrite?: number | undefined
   readonly killInTool?: boolean | undefined
+  /** The run of `agent` (one tool call an answer), or of `batchAgent` (several calls an answer, run concurrently). */
+  readonly scenario?: "single" | "batch" | undefined
 }
 
 /** What the child prints after `RESULT `. */
@@ -134,6 +136,42 @@ export interface NoteOptions {
   readonly hangInTool?: boolean | undefined
 }
 
+/**
+ * The batch scenario's script: two answers of several calls each, whose tools are all concurrency-safe
+ * (write_note too: its calls touch no shared path), so each answer's calls run at the same time; the
+ * first call of the second answer after a scripted rate limit.
+ */
+export const BATCH_SCRIPT: ReadonlyArray<MockModel.MockStep> = [
+  {
+    toolCalls: [
+      { name: "step", arguments: { n: 1 } },
+      { name: "write_note", arguments: { text: "first note" } },
+      { name: "lookup", arguments: { key: "answer" } }
+    ]
+  },
+  { error: { kind: "rate_limit", message: "scripted rate limit" } },
+  {
+    toolCalls: [
+      { name: "write_note", arguments: { text: "second note" } },
+      { name: "step", arguments: { n: 2 } }
+    ]
+  },
+  { text: FINAL }
+]
+
+/** The notes the batch scenario writes, each exactly once: its write_note calls (the mock's ids). */
+export const BATCH_NOTES = [noteLine("call_0_1", "first note"), noteLine("call_1_0", "second note")]
+
+const concurrent = <T extends { readonly concurrencySafe?: boolean | undefined }>(tool: T): T => ({ ...tool, concurrencySafe: true })
+
+/** The agent of the batch scenario. */
+export const batchAgent = (notes: string, options?: NoteOptions): AgentDefinition => ({
+  id: AGENT_ID,
+  model: MockModel.layer({ script: BATCH_SCRIPT }),
+  retry: { initialBackoffMs: 0, maxBackoffMs: 0 },
+  tools: [concurrent(stepTool), concurrent(writeNoteTool({ notes, ...options })), concurrent(lookupTool)]
+})
+
 /** The agent of the crash test. */
 export const agent = (notes: string, options?: NoteOptions): AgentDefinition => ({
   id: AGENT_ID,
@@ -186,8 +224,13 @@ const storeLayer = (args: ChildArgs, writes: Array<string>): Layer.Layer<Session
   )
 
 /** The runtime of the crash test over a given store layer. */
-export const runtimeLayer = (notes: string, store: Layer.Layer<SessionStore, unknown>, options?: NoteOptions) =>
-  AgentRuntime.layer({ agents: [agent(notes, options)] }).pipe(
+export const runtimeLayer = (
+  notes: string,
+  store: Layer.Layer<SessionStore, unknown>,
+  options?: NoteOptions,
+  scenario?: ChildArgs["scenario"]
+) =>
+  AgentRuntime.layer({ agents: [(scenario === "batch" ? batchAgent : agent)(notes, options)] }).pipe(
     Layer.provide(Layer.mergeAll(store, EventBus.layer(), Skills.layerNone))
   )
 
@@ -207,7 +250,7 @@ const main = (args: ChildArgs) => {
     const output: ChildOutput = { result: Schema.encodeSync(RunResult)(result), writes }
     process.stdout.write(`RESULT ${JSON.stringify(output)}\n`)
   })
-  return program.pipe(Effect.provide(runtimeLayer(args.notes, storeLayer(args, writes), { killInTool: args.killInTool })))
+  return program.pipe(Effect.provide(runtimeLayer(args.notes, storeLayer(args, writes), { killInTool: args.killInTool }, args.scenario)))
 }
 
 if (process.argv[1] !== undefined && /durable-child[\w-]*\.m?[jt]s$/.test(process.argv[1])) {

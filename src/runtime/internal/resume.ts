@@ -88,7 +88,11 @@ export const rebuild = (
     return r.output
   })
 
-/** Tool calls of the last model answer that have no result yet: replayed, re-run, or a human decides. */
+/**
+ * Tool calls of the last model answer that have no result in the conversation yet: replayed, re-run, or a
+ * human decides. A checkpoint can fall between the calls of one answer (each call's result is saved with
+ * one), so the answer need not be the last message: the calls after the results already there are open.
+ */
 const settleOpenCalls = (
   run: Run,
   context: RunContext.Service,
@@ -97,9 +101,16 @@ const settleOpenCalls = (
 ): Effect.Effect<void, RunError> =>
   Effect.gen(function*() {
     const { agent, request, state } = run
-    const last = state.messages[state.messages.length - 1]
-    if (!last || last._tag !== "assistant") return
-    const open = last.content.filter((p): p is ToolCallPart => p._tag === "tool_call")
+    let answerAt = state.messages.length - 1
+    while (answerAt >= 0 && state.messages[answerAt]!._tag === "tool") answerAt--
+    const answer = state.messages[answerAt]
+    if (!answer || answer._tag !== "assistant") return
+    const settled = new Set<string>()
+    for (let i = answerAt + 1; i < state.messages.length; i++) {
+      const m = state.messages[i]!
+      if (m._tag === "tool") settled.add(m.toolCallId)
+    }
+    const open = answer.content.filter((p): p is ToolCallPart => p._tag === "tool_call" && !settled.has(p.id))
     if (open.length === 0) return
     const known = Journal.toolCalls(entries)
     const hints = (request.contextHints["durable"] ?? {}) as {
