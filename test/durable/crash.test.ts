@@ -435,7 +435,6 @@ describe("durable runs survive SIGKILL at every store write", () => {
 
   afterAll(() => {
     if (root) fs.rmSync(root, { recursive: true, force: true })
-    if (bundle) fs.rmSync(bundle, { force: true })
   })
 
   it("the uninterrupted run: five answers (one after a scripted rate limit), four tools, its note written once", () => {
@@ -522,6 +521,11 @@ describe("durable runs survive SIGKILL at every store write", () => {
   })
 })
 
+// the child's bundle serves every describe of the file
+afterAll(() => {
+  if (bundle) fs.rmSync(bundle, { force: true })
+})
+
 // the calls of one answer run at the same time (two write_note calls among them): a kill while some have
 // ended and others run leaves a half-finished batch, which the resume settles call by call
 describe("durable runs with concurrent tool calls survive SIGKILL at every store write", () => {
@@ -531,7 +535,7 @@ describe("durable runs with concurrent tool calls survive SIGKILL at every store
 
   beforeAll(async () => {
     batchRoot = fs.mkdtempSync(path.join(os.tmpdir(), "oa-crash-batch-"))
-    if (!bundle) await bundleChild()
+    if (!bundle || !fs.existsSync(bundle)) await bundleChild()
     const baselines = await Promise.all((["sqlite", "jsonl"] as const).map(async (store) => {
       const dir = fs.mkdtempSync(path.join(batchRoot, `baseline-${store}-`))
       const p = storePath(store, dir)
