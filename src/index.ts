@@ -47,6 +47,12 @@ export * as Builtin from "./tools/builtin/index.js"
 export * as Pattern from "./patterns/Pattern.js"
 /** @since 0.1.0 */
 export * as React from "./patterns/React.js"
+/** @since 0.2.0 */
+export * as PlanExecute from "./patterns/PlanExecute.js"
+/** @since 0.2.0 */
+export * as Reflexion from "./patterns/Reflexion.js"
+/** @since 0.2.0 */
+export * as Resumable from "./patterns/Resumable.js"
 /** @since 0.1.0 */
 export * as Memory from "./memory/Memory.js"
 /** @since 0.1.0 */

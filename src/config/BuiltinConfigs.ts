@@ -140,3 +140,5 @@ export const CurrentTimeConfig = Schema.Struct({
  * @category schemas
  */
 export const NoConfig = Schema.Struct({})
+
+export * from "./internal/patternConfigs.js"

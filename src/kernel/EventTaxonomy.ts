@@ -86,6 +86,27 @@ export const EventPayloads = {
     succeeded: Schema.Number,
     failed: Schema.Number
   }).annotations({ description: "Every call of a batch ended; their results went back in the model's order." }),
+  "pattern.phase": Schema.Struct({ pattern: Schema.String, phase: Schema.String }).annotations({
+    description: "A pattern entered a phase (plan_execute: planning, executing, answering)."
+  }),
+  "pattern.plan_created": Schema.Struct({
+    plan: Schema.Array(Schema.Struct({ description: Schema.String })),
+    revision: Schema.Number
+  }).annotations({ description: "plan_execute made a plan (revision 0) or a new one after a failed step." }),
+  "pattern.step_started": Schema.Struct({ index: Schema.Number, description: Schema.String }).annotations({
+    description: "plan_execute started a step of its plan (index from 0)."
+  }),
+  "pattern.step_finished": Schema.Struct({
+    index: Schema.Number,
+    status: Schema.Literal("done", "failed"),
+    result: Schema.String
+  }).annotations({ description: "plan_execute finished a step of its plan." }),
+  "pattern.reflection": Schema.Struct({
+    attempt: Schema.Number,
+    trigger: Schema.Literal("answer", "tool_failure"),
+    verdict: Schema.Literal("accept", "revise"),
+    critique: Schema.String
+  }).annotations({ description: "reflexion critiqued an answer or a tool failure." }),
   "artifact": Schema.Struct({ name: Schema.String, kind: Schema.String, payload: Schema.Unknown }).annotations({
     description: "A run produced an artifact."
   }),

@@ -8,6 +8,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { RunError } from "./Errors.js"
+import type { EventName, EventPayload } from "./EventTaxonomy.js"
 import type { RunArtifact, RunRequest } from "./Run.js"
 import type { Message, ModelResponse, ToolCallPart, ToolSpec } from "./Transcript.js"
 
@@ -40,6 +41,14 @@ export interface ToolOutcome {
 }
 
 /**
+ * The events a pattern publishes itself (see `RunContext.emitPattern`).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type PatternEventName = Extract<EventName, `pattern.${string}`>
+
+/**
  * What a pattern can do within a run.
  *
  * @since 0.1.0
@@ -57,6 +66,15 @@ export interface Service {
   readonly outputSchema: Record<string, unknown> | undefined
   /** The conversation so far: history, the user input, and everything this run added. */
   readonly messages: Effect.Effect<ReadonlyArray<Message>>
+  /**
+   * The messages of this attempt of the pattern, after the user input: empty when the pattern starts,
+   * the messages since the latest rejected output's feedback when validation made it run again, and what
+   * the journal rebuilt when a durable run resumed. A pattern that replays these before acting live (see
+   * `Resumable`) goes on where it stood after a crash.
+   */
+  readonly attempt: Effect.Effect<ReadonlyArray<Message>>
+  /** Sets a key of the run result's `metadata` (the runtime's own keys, such as `steps`, win). */
+  readonly setMetadata: (key: string, value: unknown) => Effect.Effect<void>
   /** Adds a message to the conversation (e.g. feedback to the model). */
   readonly appendMessage: (message: Message) => Effect.Effect<void>
   /**
@@ -77,6 +95,12 @@ export interface Service {
    * The outcomes come back in the order given.
    */
   readonly callTools: (calls: ReadonlyArray<ToolCallPart>) => Effect.Effect<ReadonlyArray<ToolOutcome>, RunError>
+  /**
+   * Publishes one of the pattern events of the taxonomy (`pattern.phase`, `pattern.plan_created`,
+   * `pattern.step_started`, `pattern.step_finished`, `pattern.reflection`): they are chunks of the run's
+   * stream.
+   */
+  readonly emitPattern: <K extends PatternEventName>(name: K, payload: EventPayload<K>) => Effect.Effect<void>
   /** Publishes a custom event for this run. */
   readonly emit: (name: string, payload: Record<string, unknown>) => Effect.Effect<void>
   /** Records an artifact of the run (streamed as an `artifact` chunk). */

@@ -12,7 +12,7 @@ import * as Builtins from "../../src/config/Registry.js"
 describe("Registry", () => {
   it("lists the builtin names of every seam", () => {
     assert.deepStrictEqual(Builtins.typeNames("memory"), ["window_buffer", "buffer"])
-    assert.deepStrictEqual(Builtins.typeNames("pattern"), ["react"])
+    assert.deepStrictEqual(Builtins.typeNames("pattern"), ["react", "plan_execute", "reflexion"])
     assert.deepStrictEqual(Builtins.typeNames("tool"), ["calc", "current_time", "json_parse", "text_transform"])
     assert.deepStrictEqual(Builtins.typeNames("tool_executor"), ["default"])
     assert.deepStrictEqual(Builtins.typeNames("context_assembler"), ["passthrough"])
@@ -25,7 +25,9 @@ describe("Registry", () => {
 
   it("gives every entry a one-line description and its config keys", () => {
     const rows = Builtins.list()
-    assert.strictEqual(rows.length, 15)
+    // one row for each builtin of each seam, none twice
+    assert.strictEqual(rows.length, Builtins.seams.reduce((n, seam) => n + Builtins.typeNames(seam).length, 0))
+    assert.strictEqual(new Set(rows.map((r) => `${r.seam}/${r.name}`)).size, rows.length)
     for (const row of rows) {
       assert.isAbove(row.description.length, 0)
       assert.notInclude(row.description, "\n")

@@ -23,12 +23,18 @@ export const make = (run: Run): RunContext.Service => {
     tools: agent.toolkit.specs,
     outputSchema: run.validator?.jsonSchema,
     messages: Effect.sync(() => state.messages.slice()),
+    attempt: Effect.sync(() => state.messages.slice(state.attemptStart)),
+    setMetadata: (key, value) =>
+      Effect.sync(() => {
+        state.patternMetadata = { ...state.patternMetadata, [key]: value }
+      }),
     appendMessage: (message) =>
       Effect.sync(() => {
         state.messages.push(message)
         run.journal.append({ kind: "message", payload: { message } })
       }),
     emit: (name, data) => emitter.emitEffect("custom", { name, data }),
+    emitPattern: (name, payload) => emitter.emitEffect(name, payload),
     addArtifact: (artifact) =>
       Effect.sync(() => {
         state.artifacts.push(artifact)

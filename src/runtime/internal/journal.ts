@@ -83,6 +83,8 @@ const decode = (entry: JournalEntry): Either.Either<JournalRecord, string> =>
 export interface Replayed {
   readonly messages: Array<Message>
   readonly runStart: number
+  /** Where the pattern's latest attempt begins (after the input, or the latest validation feedback). */
+  readonly attemptStart: number
   readonly usage: RunUsage
   readonly steps: number
   readonly artifacts: Array<RunArtifact>
@@ -131,6 +133,7 @@ export const replay = (entries: ReadonlyArray<JournalEntry>, upTo: number): Eith
   }
   let messages: Array<Message> = []
   let runStart = 0
+  let attemptStart = 0
   let usage = RunUsage.empty
   let steps = 0
   let validationAttempts = 0
@@ -142,6 +145,7 @@ export const replay = (entries: ReadonlyArray<JournalEntry>, upTo: number): Eith
       case "run_started":
         messages = [...record.payload.messages]
         runStart = record.payload.runStart
+        attemptStart = messages.length
         break
       case "model":
         steps++
@@ -157,6 +161,7 @@ export const replay = (entries: ReadonlyArray<JournalEntry>, upTo: number): Eith
       case "validation_retry":
         validationAttempts = Math.max(validationAttempts, record.payload.attempt)
         messages.push(record.payload.message)
+        attemptStart = messages.length
         break
       case "message":
         if ("message" in record.payload) messages.push(record.payload.message)
@@ -173,6 +178,7 @@ export const replay = (entries: ReadonlyArray<JournalEntry>, upTo: number): Eith
   return Either.right({
     messages,
     runStart,
+    attemptStart,
     usage,
     steps,
     artifacts,

@@ -112,6 +112,7 @@ export const execute = (
           (validator ? `\nAnswer again with only a JSON value matching this JSON Schema:\n${JSON.stringify(validator.jsonSchema)}` : "")
       }
       state.messages.push(feedback)
+      state.attemptStart = state.messages.length
       run.journal.append({ kind: "validation_retry", payload: { attempt, error: verdict.left, message: feedback } })
     }
   })

@@ -133,6 +133,7 @@ const resultOf = (run: Run, exit: Exit.Exit<unknown, unknown>, startedAt: number
     const finishedAt = run.clock.unsafeCurrentTimeMillis()
     const outcome = outcomeOf(run, exit)
     const metadata: Record<string, unknown> = {
+      ...state.patternMetadata,
       steps: state.steps,
       durationMs: finishedAt - startedAt,
       ...(state.contextMetadata ? { context: state.contextMetadata } : {}),

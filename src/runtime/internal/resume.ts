@@ -36,6 +36,7 @@ export const begin = (run: Run): Effect.Effect<void, RunError> =>
     state.messages.push(...assembly.messages)
     state.runStart = state.messages.length
     state.messages.push({ _tag: "user", content: request.inputText })
+    state.attemptStart = state.messages.length
     run.journal.append({ kind: "run_started", payload: { messages: state.messages.slice(), runStart: state.runStart } })
     yield* run.journal.sync
   })
@@ -71,6 +72,7 @@ export const rebuild = (
     const r = replayed.right
     state.messages = r.messages
     state.runStart = r.runStart
+    state.attemptStart = r.attemptStart
     state.usage = r.usage
     state.steps = r.steps
     state.artifacts = r.artifacts

@@ -13,6 +13,10 @@ export class RunState {
   messages: Array<Message> = []
   /** Index in `messages` where this run's own messages begin (the user input). */
   runStart = 0
+  /** Index in `messages` where the pattern's current attempt begins (after the input, or the latest feedback). */
+  attemptStart = 0
+  /** What the pattern put into the result's metadata. */
+  patternMetadata: Record<string, unknown> | undefined = undefined
   usage: RunUsage = RunUsage.empty
   /** Model calls made (each is a step). */
   steps = 0

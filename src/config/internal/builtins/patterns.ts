@@ -1,8 +1,10 @@
 /**
  * The builtin pattern types of agent.json: one row each (description, config Schema, constructor).
  */
+import * as PlanExecute from "../../../patterns/PlanExecute.js"
 import * as React from "../../../patterns/React.js"
-import { NoConfig } from "../../BuiltinConfigs.js"
+import * as Reflexion from "../../../patterns/Reflexion.js"
+import { NoConfig, PlanExecuteConfig, ReflexionConfig } from "../../BuiltinConfigs.js"
 import { builtin, type Table } from "../builtin.js"
 
 export const patterns = {
@@ -10,5 +12,15 @@ export const patterns = {
     description: "ReAct with native tool calling: the model calls tools until it answers without one.",
     config: NoConfig,
     make: () => React.layer
+  }),
+  plan_execute: builtin({
+    description: "Plans first (a list of steps), carries the plan out step by step with tools, re-plans when a step fails.",
+    config: PlanExecuteConfig,
+    make: (c) => PlanExecute.layer({ maxReplans: c.max_replans, maxPlanSteps: c.max_plan_steps })
+  }),
+  reflexion: builtin({
+    description: "ReAct that reflects on failed tool calls and reviews its answer, revising it up to `max_retries` times.",
+    config: ReflexionConfig,
+    make: (c) => Reflexion.layer({ maxRetries: c.max_retries, reflectOnToolFailures: c.reflect_on_tool_failures })
   })
 } as const satisfies Table<"pattern">

@@ -1,0 +1,39 @@
+/**
+ * The Schemas of the `config` objects of the builtin patterns (re-exported by `BuiltinConfigs.ts`).
+ *
+ * @since 0.2.0
+ */
+import * as Schema from "effect/Schema"
+
+const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative()).annotations({ description: "a non-negative integer" })
+const PositiveInt = Schema.Int.pipe(Schema.positive()).annotations({ description: "a positive integer" })
+
+/**
+ * Config of the `plan_execute` pattern.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const PlanExecuteConfig = Schema.Struct({
+  max_replans: Schema.optionalWith(NonNegativeInt, { default: () => 2 }).annotations({
+    description: "New plans after failed steps before a failure is accepted (default 2)."
+  }),
+  max_plan_steps: Schema.optionalWith(PositiveInt, { default: () => 8 }).annotations({
+    description: "The most steps a plan may have (default 8)."
+  })
+})
+
+/**
+ * Config of the `reflexion` pattern.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const ReflexionConfig = Schema.Struct({
+  max_retries: Schema.optionalWith(NonNegativeInt, { default: () => 2 }).annotations({
+    description: "Revisions after a 'revise' verdict before the last answer stands (default 2)."
+  }),
+  reflect_on_tool_failures: Schema.optionalWith(Schema.Boolean, { default: () => true }).annotations({
+    description: "Reflect on failed tool calls too (default true)."
+  })
+})
