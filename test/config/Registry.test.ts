@@ -14,7 +14,7 @@ describe("Registry", () => {
     assert.deepStrictEqual(Builtins.typeNames("memory"), ["window_buffer", "buffer"])
     assert.deepStrictEqual(Builtins.typeNames("pattern"), ["react"])
     assert.deepStrictEqual(Builtins.typeNames("tool"), ["calc", "current_time", "json_parse", "text_transform"])
-    assert.deepStrictEqual(Builtins.typeNames("tool_executor"), ["default"])
+    assert.deepStrictEqual(Builtins.typeNames("tool_executor"), ["default", "retry", "policy", "hooks"])
     assert.deepStrictEqual(Builtins.typeNames("context_assembler"), ["passthrough"])
     assert.deepStrictEqual(Builtins.typeNames("session"), ["in_memory", "jsonl_file", "sqlite"])
     assert.deepStrictEqual(Builtins.typeNames("events"), ["async"])
@@ -25,7 +25,7 @@ describe("Registry", () => {
 
   it("gives every entry a one-line description and its config keys", () => {
     const rows = Builtins.list()
-    assert.strictEqual(rows.length, 15)
+    assert.strictEqual(rows.length, 18)
     for (const row of rows) {
       assert.isAbove(row.description.length, 0)
       assert.notInclude(row.description, "\n")
