@@ -20,7 +20,7 @@ export const check = (key: string, value: unknown, allow: ReadonlyArray<string>)
     : undefined
   if (parts === undefined) return `${key} must be a command line or an array of strings`
   const shown = `${key} ${quote(typeof value === "string" ? value : parts.join(" "))}`
-  for (const part of parts) {
+  for (const part of typeof value === "string" ? [value] : parts) {
     const meta = METACHARACTERS.exec(part)
     if (meta !== null) return `${shown} holds the shell metacharacter ${JSON.stringify(meta[0])}`
   }
