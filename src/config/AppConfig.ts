@@ -333,6 +333,9 @@ export const RuntimeOptions = Schema.Struct({
  */
 export interface RuntimeOptions extends Schema.Schema.Type<typeof RuntimeOptions> {}
 
+const executorsDoc = "Tool executor plugin, or a list of them applied outermost-first, each wrapping the next " +
+  "(e.g. [policy, retry, default]; the last runs over 'default' unless it is 'default')."
+
 const AgentFields = Schema.Struct({
   id: Schema.propertySignature(AgentId).annotations({
     description: "Unique agent id (letters, digits, '_', '.', '-')."
@@ -346,10 +349,8 @@ const AgentFields = Schema.Struct({
   llm: Schema.optionalWith(LlmConfig, { default: () => Schema.decodeSync(LlmConfig)({}) }).annotations({
     description: "The model (default the mock provider)."
   }),
-  tool_executor: Schema.optional(Schema.Union(ToolExecutorRef, ToolExecutorRefs)).annotations({
-    description: "Tool executor plugin, or a list of them applied outermost-first, each wrapping the next " +
-      "(e.g. [policy, retry, default]; the last runs over 'default' unless it is 'default')."
-  }),
+  tool_executor: Schema.optional(Schema.Union(ToolExecutorRef, ToolExecutorRefs).annotations({ description: executorsDoc }))
+    .annotations({ description: executorsDoc }),
   context_assembler: Schema.optional(ContextAssemblerRef).annotations({
     description: "Context assembler plugin."
   }),

@@ -41,6 +41,16 @@ describe("Registry", () => {
     assert.include(window.configKeys[0]!.description ?? "", "default 20")
   })
 
+  it("lists the tool executors with their config keys", () => {
+    const rows = Builtins.list().filter((r) => r.seam === "tool_executor")
+    assert.deepStrictEqual(rows.map((r) => r.name), ["default", "retry", "policy", "hooks"])
+    const keys = (name: string) => rows.find((r) => r.name === name)!.configKeys.map((k) => k.name)
+    assert.deepStrictEqual(keys("retry"), ["max_attempts", "initial_delay_ms", "backoff_multiplier", "max_delay_ms", "jitter", "retry_timeouts"])
+    assert.includeMembers(keys("policy"), ["allow_tools", "deny_tools", "fs_roots", "path_args", "allow_hosts", "allow_private", "allow_commands", "evaluate"])
+    assert.deepStrictEqual(keys("hooks"), ["before", "after"])
+    for (const row of rows) for (const key of row.configKeys) assert.isDefined(key.description, `${row.name}.${key.name}`)
+  })
+
   it("looks builtins up by seam and name", () => {
     assert.isDefined(Builtins.get("tool", "calc"))
     assert.isUndefined(Builtins.get("tool", "toString"))
