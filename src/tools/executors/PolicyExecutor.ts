@@ -23,11 +23,13 @@
  * @since 0.2.0
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type * as Layer from "effect/Layer"
 import * as path from "node:path"
 import { type ToolError, ToolPolicyDenied } from "../../kernel/Errors.js"
 import type { ToolCallPart } from "../../kernel/Transcript.js"
-import type { ToolContext } from "../Tool.js"
+import type { Tool, ToolContext } from "../Tool.js"
+import type * as Toolkit from "../Toolkit.js"
 import * as ToolExecutor from "../ToolExecutor.js"
 import * as Args from "./internal/args.js"
 import * as Commands from "./internal/commands.js"
@@ -142,6 +144,27 @@ const checkName = (options: Options, name: string): Refusal | undefined => {
   return undefined
 }
 
+const sameJson = (a: unknown, b: unknown): boolean => {
+  try {
+    return JSON.stringify(a) === JSON.stringify(b)
+  } catch {
+    return false // BigInt and the like: judge both
+  }
+}
+
+/**
+ * The arguments as sent and, when the tool's schema transforms them (trims, parses, defaults), as the
+ * tool will get them: both are judged, so a transformation cannot turn an allowed value into a refused one.
+ */
+const walkBoth = (args: unknown, tool: Tool | undefined): Args.Walked => {
+  const raw = Args.walk(args)
+  if (tool === undefined) return raw
+  const decoded = tool.decode(args)
+  if (Either.isLeft(decoded) || sameJson(decoded.right, args)) return raw
+  const typed = Args.walk(decoded.right)
+  return { entries: [...raw.entries, ...typed.entries], strings: [...raw.strings, ...typed.strings] }
+}
+
 const decisionOf = (decision: PolicyDecision): Refusal | undefined => {
   if (decision === undefined || decision === true) return undefined
   if (decision === false) return { rule: "evaluate", reason: "refused by the custom policy" }
@@ -161,7 +184,8 @@ const decisionOf = (decision: PolicyDecision): Refusal | undefined => {
 export const evaluate = (
   options: Options,
   call: ToolCallPart,
-  context: ToolContext
+  context: ToolContext,
+  toolkit?: Toolkit.Service
 ): Effect.Effect<ToolPolicyDenied | undefined> =>
   Effect.gen(function*() {
     const deny = (r: Refusal) => new ToolPolicyDenied({ toolName: call.name, rule: r.rule, reason: r.reason })
@@ -169,7 +193,7 @@ export const evaluate = (
     if (named) return deny(named)
     const args = call.arguments ?? {}
     const needsWalk = options.fsRoots !== undefined || options.allowHosts !== undefined || options.allowCommands !== undefined
-    const walked = needsWalk ? Args.walk(args) : { entries: [], strings: [] }
+    const walked = needsWalk ? walkBoth(args, toolkit?.tools.get(call.name)) : { entries: [], strings: [] }
     if (options.fsRoots !== undefined) {
       const base = path.resolve(options.fsBaseDir ?? process.cwd())
       const roots = options.fsRoots.map((r) => path.resolve(base, r))
@@ -240,7 +264,7 @@ export const make = (inner: ToolExecutor.Service, options: Options): ToolExecuto
   ToolExecutor.ToolExecutor.of({
     execute: (call, toolkit, context) =>
       Effect.flatMap(
-        evaluate(options, call, context),
+        evaluate(options, call, context, toolkit),
         (denied): Effect.Effect<unknown, ToolError> => denied ? Effect.fail(denied) : inner.execute(call, toolkit, context)
       )
   })

@@ -4,7 +4,8 @@
  * on a `Schedule`: exponential backoff with jitter, at most `maxAttempts` calls, no wait longer than
  * `maxDelayMs`. A `retryAfterMs` on the error is honoured: the wait is at least that long, and a tool
  * asking for more than `maxDelayMs` is not retried. Errors that are not retryable, and interruption,
- * pass through at once; interrupting the call during a wait stops it there.
+ * pass through at once; interrupting the call during a wait stops it there. A timeout is retried only for
+ * a tool that is idempotent (`durableIdempotent`, the default): one with side effects may have had them.
  *
  * The error that ends the retries carries `attempts` (calls made) and says so in its message
  * (`... (gave up after 3 attempts)`), which the model sees. Each retry is logged at debug level
@@ -45,7 +46,7 @@ export interface Options {
   readonly maxDelayMs?: number | undefined
   /** Default `equal`. */
   readonly jitter?: Jitter | undefined
-  /** Retry `ToolTimeout` too (default true). */
+  /** Retry `ToolTimeout` too (default true), for tools that are idempotent (`durableIdempotent`, the default). */
   readonly retryTimeouts?: boolean | undefined
 }
 
@@ -160,22 +161,27 @@ export const schedule = (options?: Options): Schedule.Schedule<Decision, ToolErr
  * @category constructors
  */
 export const make = (inner: ToolExecutor.Service, options?: Options): ToolExecutor.Service => {
-  const policy = schedule(options).pipe(
-    Schedule.tapOutput((d) =>
-      Effect.logDebug("tool call failed, retrying").pipe(
-        Effect.annotateLogs({ tool: d.error.toolName, attempt: d.attempts, error: d.error._tag })
+  const logged = (s: Schedule.Schedule<Decision, ToolError>) =>
+    s.pipe(
+      Schedule.tapOutput((d) =>
+        Effect.logDebug("tool call failed, retrying").pipe(
+          Effect.annotateLogs({ tool: d.error.toolName, attempt: d.attempts, error: d.error._tag })
+        )
       )
     )
-  )
+  const policy = logged(schedule(options))
+  // a tool with side effects that timed out may have had them: it is not called again
+  const noTimeouts = logged(schedule({ ...options, retryTimeouts: false }))
   return ToolExecutor.ToolExecutor.of({
     execute: (call, toolkit, context) =>
       Effect.suspend(() => {
+        const idempotent = toolkit.tools.get(call.name)?.durableIdempotent !== false
         let attempts = 0
         const once = Effect.suspend(() => {
           attempts++
           return inner.execute(call, toolkit, context)
         })
-        return Effect.retry(once, policy).pipe(
+        return Effect.retry(once, idempotent ? policy : noTimeouts).pipe(
           Effect.catchAll((error) => Effect.fail(withToolAttempts(error, attempts)))
         )
       })

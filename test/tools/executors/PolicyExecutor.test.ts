@@ -1,6 +1,7 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -128,6 +129,21 @@ describe("PolicyExecutor", () => {
         // path_args replaces the default keys
         yield* allowed({ ...policy(), pathArgs: ["target"] }, "write_file", { path: "/etc/x", target: "sub/y" })
         yield* denied({ ...policy(), pathArgs: ["target"] }, "write_file", { target: "/etc/x" })
+      }))
+
+    it.effect("judges the arguments as the tool's schema transforms them too", () =>
+      Effect.gen(function*() {
+        const trimmed = Toolkit.make(Tool.make("read_file", {
+          description: "reads",
+          parameters: Schema.Struct({ path: Schema.Trim }),
+          handler: ({ path: p }) => Effect.succeed(p)
+        }))
+        const executor = PolicyExecutor.make(ToolExecutor.make(), policy())
+        // as sent, "  ../x" has no '..' segment; trimmed, it has
+        const error = yield* Effect.flip(executor.execute(call("read_file", { path: "  ../secret" }), trimmed, context))
+        assert.instanceOf(error, ToolPolicyDenied)
+        assert.include(error.message, "path '../secret'")
+        assert.strictEqual(yield* executor.execute(call("read_file", { path: " sub/a.txt " }), trimmed, context), "sub/a.txt")
       }))
 
     it.effect("resolves relative paths against the base dir (by default the working directory)", () =>

@@ -170,6 +170,22 @@ describe("RetryExecutor", () => {
       assert.strictEqual(b.calls.n, 1)
     }))
 
+  it.effect("does not retry the timeout of a tool with side effects (it may have had them)", () =>
+    Effect.gen(function*() {
+      const calls = { n: 0 }
+      const tool = Tool.make("flaky", {
+        description: "writes, then hangs",
+        parameters: Schema.Struct({}),
+        timeoutMs: 1000,
+        durableIdempotent: false,
+        handler: () => Effect.suspend(() => (calls.n++, Effect.never))
+      })
+      const fiber = yield* Effect.fork(Effect.flip(run(retrying({ maxAttempts: 3 }), Toolkit.make(tool))))
+      yield* TestClock.adjust("1000 millis")
+      assert.instanceOf(yield* Fiber.join(fiber), ToolTimeout)
+      assert.strictEqual(calls.n, 1)
+    }))
+
   it.effect("interruption during a backoff stops at once", () =>
     Effect.gen(function*() {
       const { calls, toolkit } = flaky(rateLimited())
