@@ -198,6 +198,29 @@ describe("RetryExecutor", () => {
       assert.strictEqual(calls.n, 1)
     }))
 
+  it.effect("an interrupted call is not retried: the interruption passes through", () =>
+    Effect.gen(function*() {
+      const calls = { n: 0 }
+      const interrupting = Toolkit.make(Tool.make("flaky", {
+        description: "interrupts itself",
+        parameters: Schema.Struct({}),
+        handler: () => Effect.suspend(() => (calls.n++, Effect.interrupt))
+      }))
+      const exit = yield* Effect.exit(run(retrying(), interrupting))
+      assert.isTrue(Exit.isInterrupted(exit))
+      assert.strictEqual(calls.n, 1)
+    }))
+
+  it.effect("a handler's ToolRateLimited reaches the executor as it is, named after the call", () =>
+    Effect.gen(function*() {
+      const { toolkit } = flaky(() => new ToolRateLimited({ toolName: "what-i-call-myself", message: "429", retryAfterMs: 10 }))
+      const error = yield* Effect.flip(run(ToolExecutor.make(), toolkit))
+      assert.instanceOf(error, ToolRateLimited)
+      assert.strictEqual((error as ToolRateLimited).toolName, "flaky")
+      assert.strictEqual((error as ToolRateLimited).retryAfterMs, 10)
+      assert.isUndefined((error as ToolRateLimited).attempts)
+    }))
+
   it.effect("equal jitter waits between half the backoff and the backoff", () =>
     Effect.gen(function*() {
       const { calls, toolkit } = flaky((n) => (n < 2 ? rateLimited()(n) : undefined))
