@@ -68,7 +68,8 @@ export const PolicyToolExecutorConfig = Schema.Struct({
     description: "Argument keys (at any depth) holding paths (default path, paths, file, files, file_path, dir, directory, cwd, root, ...)."
   }),
   allow_hosts: Schema.optional(Names).annotations({
-    description: "Hosts (globs, e.g. '*.example.com', '*') that URL arguments may name; turns the network rule on."
+    description: "Hosts (globs, e.g. '*.example.com') that URL arguments may name (absent: any public host). " +
+      "This key, allow_private, allow_schemes or url_args turns the network rule on."
   }),
   allow_private: Schema.optional(Schema.Boolean).annotations({
     description: "Allow private, loopback and link-local addresses in URLs (default false)."

@@ -11,7 +11,8 @@
  * - `fsRoots`: every argument whose key is one of `pathArgs` (at any depth; a string or an array of
  *   strings) must resolve inside a root (see `internal/fsRoots.ts`: `..`, `~` and symlink escapes are
  *   refused).
- * - `allowHosts` (with `allowPrivate`, `allowSchemes`): every argument whose key is one of `urlArgs`, and
+ * - `allowHosts`, `allowPrivate`, `allowSchemes` (any of them, or `urlArgs`, turns the rule on; without
+ *   `allowHosts` any public host is allowed): every argument whose key is one of `urlArgs`, and
  *   every other string that is a whole `scheme://...` URL, must use an allowed scheme and host, and not
  *   point at a private, loopback or link-local address unless `allowPrivate`.
  * - `allowCommands`: every argument whose key is one of `commandArgs` (a command line or an argv array)
@@ -120,9 +121,9 @@ export interface Options {
   /** What relative path arguments are resolved against (default: the process's working directory, as `node:fs` does). */
   readonly fsBaseDir?: string | undefined
   readonly pathArgs?: ReadonlyArray<string> | undefined
-  /** Host globs (`api.example.com`, `*.wikipedia.org`, `*`); turns the network rule on. */
+  /** Host globs (`api.example.com`, `*.wikipedia.org`); absent: any public host. Turns the network rule on. */
   readonly allowHosts?: ReadonlyArray<string> | undefined
-  /** Allow private, loopback and link-local addresses (default false). */
+  /** Allow private, loopback and link-local addresses (default false). Setting it turns the network rule on. */
   readonly allowPrivate?: boolean | undefined
   /** Default `["http", "https"]`. */
   readonly allowSchemes?: ReadonlyArray<string> | undefined
@@ -192,7 +193,9 @@ export const evaluate = (
     const named = checkName(options, call.name)
     if (named) return deny(named)
     const args = call.arguments ?? {}
-    const needsWalk = options.fsRoots !== undefined || options.allowHosts !== undefined || options.allowCommands !== undefined
+    const networkOn = options.allowHosts !== undefined || options.allowPrivate !== undefined ||
+      options.allowSchemes !== undefined || options.urlArgs !== undefined
+    const needsWalk = options.fsRoots !== undefined || networkOn || options.allowCommands !== undefined
     const walked = needsWalk ? walkBoth(args, toolkit?.tools.get(call.name)) : { entries: [], strings: [] }
     if (options.fsRoots !== undefined) {
       const base = path.resolve(options.fsBaseDir ?? process.cwd())
@@ -206,9 +209,9 @@ export const evaluate = (
         }
       }
     }
-    if (options.allowHosts !== undefined) {
+    if (networkOn) {
       const network = {
-        allowHosts: options.allowHosts.map((h) => h.toLowerCase()),
+        allowHosts: options.allowHosts?.map((h) => h.toLowerCase()),
         allowPrivate: options.allowPrivate ?? false,
         allowSchemes: (options.allowSchemes ?? ["http", "https"]).map((s) => s.toLowerCase())
       }

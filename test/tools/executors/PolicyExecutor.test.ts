@@ -213,6 +213,13 @@ describe("PolicyExecutor", () => {
         yield* allowed({ allowHosts: ["*"] }, "fetch", { text: "see http://10.0.0.1/ for details" }) // prose, not a URL
       }))
 
+    it.effect("allow_private alone turns the rule on, for any public host", () =>
+      Effect.gen(function*() {
+        yield* denied({ allowPrivate: false }, "fetch", { url: "http://127.0.0.1:8080/" })
+        yield* allowed({ allowPrivate: false }, "fetch", { url: "https://example.com/" })
+        yield* denied({ allowSchemes: ["https"] }, "fetch", { url: "http://example.com/" })
+      }))
+
     it("classifies addresses", () => {
       for (const host of ["8.8.8.8", "example.com", "[2606:4700::1111]", "172.32.0.1", "100.128.0.1"]) {
         assert.isFalse(isPrivateHost(host), host)
