@@ -40,6 +40,12 @@ export * as Tool from "./tools/Tool.js"
 export * as Toolkit from "./tools/Toolkit.js"
 /** @since 0.1.0 */
 export * as ToolExecutor from "./tools/ToolExecutor.js"
+/** @since 0.2.0 */
+export * as RetryExecutor from "./tools/executors/RetryExecutor.js"
+/** @since 0.2.0 */
+export * as PolicyExecutor from "./tools/executors/PolicyExecutor.js"
+/** @since 0.2.0 */
+export * as HookExecutor from "./tools/executors/HookExecutor.js"
 /** @since 0.1.0 */
 export * as Builtin from "./tools/builtin/index.js"
 

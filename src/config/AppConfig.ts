@@ -184,6 +184,24 @@ export const ToolExecutorRef = pluginRef("tool_executor", "ToolExecutorRef")
 export interface ToolExecutorRef extends Schema.Schema.Type<typeof ToolExecutorRef> {}
 
 /**
+ * `agents[].tool_executor` as a list: executors applied outermost-first, each wrapping the next one
+ * (`[policy, retry, default]`); the last runs over `default` unless it is `default`.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const ToolExecutorRefs = Schema.Array(ToolExecutorRef).pipe(
+  Schema.minItems(1),
+  Schema.annotations({
+    description: "a non-empty array of tool executors",
+    [MessageAnnotationId]: {
+      message: () => "must list at least one tool executor",
+      hint: () => "remove tool_executor for the default, or list e.g. [{\"type\": \"retry\"}, {\"type\": \"default\"}]"
+    } satisfies ConfigMessage
+  })
+)
+
+/**
  * `agents[].context_assembler`.
  *
  * @since 0.1.0
@@ -322,6 +340,9 @@ export const RuntimeOptions = Schema.Struct({
  */
 export interface RuntimeOptions extends Schema.Schema.Type<typeof RuntimeOptions> {}
 
+const executorsDoc = "Tool executor plugin, or a list of them applied outermost-first, each wrapping the next " +
+  "(e.g. [policy, retry, default]; the last runs over 'default' unless it is 'default')."
+
 const AgentFields = Schema.Struct({
   id: Schema.propertySignature(AgentId).annotations({
     description: "Unique agent id (letters, digits, '_', '.', '-')."
@@ -335,7 +356,8 @@ const AgentFields = Schema.Struct({
   llm: Schema.optionalWith(LlmConfig, { default: () => Schema.decodeSync(LlmConfig)({}) }).annotations({
     description: "The model (default the mock provider)."
   }),
-  tool_executor: Schema.optional(ToolExecutorRef).annotations({ description: "Tool executor plugin." }),
+  tool_executor: Schema.optional(Schema.Union(ToolExecutorRef, ToolExecutorRefs).annotations({ description: executorsDoc }))
+    .annotations({ description: executorsDoc }),
   context_assembler: Schema.optional(ContextAssemblerRef).annotations({
     description: "Context assembler plugin."
   }),

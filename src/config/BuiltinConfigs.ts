@@ -141,4 +141,5 @@ export const CurrentTimeConfig = Schema.Struct({
  */
 export const NoConfig = Schema.Struct({})
 
+export * from "./internal/executorConfigs.js"
 export * from "./internal/patternConfigs.js"

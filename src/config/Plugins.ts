@@ -240,6 +240,27 @@ const seamLayer = <S extends LayerSeam>(
 }
 
 /**
+ * The Layer of `tool_executor`: one ref, or a list applied outermost-first where each entry is built over
+ * the next one (`Layer.provide`) and the last over `default` (unless it is `default`), so a wrapper
+ * (`retry`, `policy`, `hooks`, or an `impl` Layer that requires a `ToolExecutor`) never wraps an executor
+ * from elsewhere.
+ */
+const executorLayer = (
+  refs: AgentConfig["tool_executor"],
+  dir: string,
+  where: string
+): Layer.Layer<ToolExecutor.ToolExecutor, ConfigError> | undefined => {
+  if (refs === undefined) return undefined
+  const list: ReadonlyArray<readonly [Ref, string]> = Array.isArray(refs)
+    ? refs.map((ref: Ref, i) => [ref, `${where}[${i}]`] as const)
+    : [[refs as Ref, where]]
+  const layers = list.map(([ref, at]) => seamLayer("tool_executor", ToolExecutor.ToolExecutor, ref, dir, at)!)
+  const innermost = list[list.length - 1]![0].type === "default" ? layers[layers.length - 1]! : ToolExecutor.layer()
+  const outer = innermost === layers[layers.length - 1] ? layers.slice(0, -1) : layers
+  return outer.reduceRight((inner, layer) => Layer.provide(layer, inner), innermost)
+}
+
+/**
  * The definition of one configured agent.
  *
  * @since 0.1.0
@@ -269,7 +290,7 @@ export const agentDefinition = (
         dir,
         `${where}.context_assembler`
       ),
-      toolExecutor: seamLayer("tool_executor", ToolExecutor.ToolExecutor, agent.tool_executor ?? undefined, dir, `${where}.tool_executor`),
+      toolExecutor: executorLayer(agent.tool_executor, dir, `${where}.tool_executor`),
       memoryOnError: agent.memory.on_error,
       retry: retryOf(llm),
       maxSteps: agent.runtime.max_steps,

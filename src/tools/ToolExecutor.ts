@@ -14,11 +14,15 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
+import * as Option from "effect/Option"
 import {
   ToolExecutionError,
   type ToolError,
   ToolNotFound,
+  ToolPolicyDenied,
+  ToolRateLimited,
   ToolTimeout,
+  ToolUnavailable,
   ToolValidationError
 } from "../kernel/Errors.js"
 import type { ToolCallPart } from "../kernel/Transcript.js"
@@ -103,6 +107,27 @@ const messageOf = (error: unknown): string => {
 }
 
 /**
+ * The tool errors a handler may fail with that reach the model as they are (named after the call, since
+ * a tool configured under another id does not know the name the model used): rate limits and outages,
+ * which a retry executor retries honouring `retryAfterMs`, and policy refusals.
+ */
+const passThrough = (error: unknown, toolName: string): ToolError | undefined => {
+  if (error instanceof ToolRateLimited || error instanceof ToolUnavailable) {
+    if (error.toolName === toolName) return error
+    const fields = {
+      toolName,
+      message: error.message,
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {})
+    }
+    return error._tag === "ToolRateLimited" ? new ToolRateLimited(fields) : new ToolUnavailable(fields)
+  }
+  if (error instanceof ToolPolicyDenied) {
+    return error.toolName === toolName ? error : new ToolPolicyDenied({ toolName, rule: error.rule, reason: error.reason })
+  }
+  return undefined
+}
+
+/**
  * Builds the default executor.
  *
  * @since 0.1.0
@@ -138,11 +163,15 @@ export const make = (options?: Options): Service => {
           if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
           const failure = Cause.failureOption(cause)
           const error = failure._tag === "Some" ? failure.value : Cause.squash(cause)
+          const passed = failure._tag === "Some" ? passThrough(error, call.name) : undefined
+          if (passed !== undefined) return Effect.fail(passed)
+          const retryAfterMs = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs
           return Effect.fail(
             new ToolExecutionError({
               toolName: call.name,
               message: messageOf(error),
-              retryable: (error as { retryable?: unknown } | null)?.retryable === true
+              retryable: (error as { retryable?: unknown } | null)?.retryable === true,
+              ...(typeof retryAfterMs === "number" && retryAfterMs >= 0 ? { retryAfterMs } : {})
             })
           )
         }
@@ -170,3 +199,31 @@ export const make = (options?: Options): Service => {
  * @category layers
  */
 export const layer = (options?: Options): Layer.Layer<ToolExecutor> => Layer.succeed(ToolExecutor, make(options))
+
+/**
+ * A Layer of an executor that wraps another: it requires the inner `ToolExecutor` and provides the one
+ * `f` makes of it. Executors compose by providing one Layer to the next, outermost first:
+ *
+ * @example
+ * const executor = PolicyExecutor.layer({ denyTools: ["shell_*"] }).pipe(
+ *   Layer.provide(RetryExecutor.layer({ maxAttempts: 3 })),
+ *   Layer.provide(ToolExecutor.layer())
+ * )
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const wrap = (f: (inner: Service) => Service): Layer.Layer<ToolExecutor, never, ToolExecutor> =>
+  Layer.effect(ToolExecutor, Effect.map(ToolExecutor, f))
+
+/**
+ * The executor in the context, or the default one when there is none: the inner executor of a wrapper
+ * built from `agent.json`, where each entry of a `tool_executor` list is given the next one.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const innerOrDefault: Effect.Effect<Service> = Effect.map(
+  Effect.serviceOption(ToolExecutor),
+  Option.getOrElse(() => make())
+)

@@ -65,3 +65,49 @@ describe("ConfigLoader.jsonSchema", () => {
     assert.include(schema.$defs.RuntimeOptions!.properties.max_steps!.description ?? "", "default 16")
   })
 })
+
+describe("ConfigLoader.jsonSchema: tool executors", () => {
+  const withExecutor = (tool_executor: unknown) => ({ agents: [{ id: "a", tool_executor }] })
+
+  it("accepts one executor or a list of them, with each builtin's config", () => {
+    const validate = validator()
+    for (
+      const config of [
+        withExecutor({ type: "retry", config: { max_attempts: 5, jitter: "full" } }),
+        withExecutor([
+          { type: "hooks", config: { before: "./hooks.js#before" } },
+          { type: "policy", config: { deny_tools: ["shell_*"], fs_roots: ["./data"], allow_hosts: ["*"], evaluate: "./p.js#evaluate" } },
+          { type: "retry" },
+          { type: "default", config: { default_timeout_ms: 1000 } }
+        ]),
+        withExecutor([{ impl: "./exec.js#layer" }])
+      ]
+    ) assert.isTrue(validate(config), JSON.stringify(validate.errors))
+  })
+
+  const rejected: ReadonlyArray<readonly [string, unknown]> = [
+    ["an empty list", withExecutor([])],
+    ["an unknown type in a list", withExecutor([{ type: "retry" }, { type: "retr" }])],
+    ["an unknown retry key", withExecutor([{ type: "retry", config: { attempts: 3 } }])],
+    ["a retry jitter that does not exist", withExecutor({ type: "retry", config: { jitter: "some" } })],
+    ["a policy allow_tools that is no array", withExecutor({ type: "policy", config: { allow_tools: "calc" } })],
+    ["a policy evaluate that is no module reference", withExecutor({ type: "policy", config: { evaluate: "evaluate" } })],
+    ["an unknown hooks key", withExecutor({ type: "hooks", config: { around: "./h.js#h" } })]
+  ]
+  for (const [name, config] of rejected) {
+    it(`rejects ${name}`, () => {
+      const validate = validator()
+      assert.isFalse(validate(config))
+    })
+  }
+
+  it("describes the list form and each executor's keys", () => {
+    const schema = ConfigLoader.jsonSchema() as { $defs: Record<string, any> }
+    const agent = schema.$defs.AgentConfig ?? schema.$defs.AgentFields
+    assert.include(JSON.stringify(agent?.properties?.tool_executor ?? schema), "outermost-first")
+    const text = JSON.stringify(schema.$defs.ToolExecutorRef)
+    for (const key of ["max_attempts", "retry_timeouts", "deny_tools", "fs_roots", "allow_private", "allow_commands", "evaluate", "before", "after"]) {
+      assert.include(text, `"${key}"`)
+    }
+  })
+})

@@ -14,7 +14,7 @@ describe("Registry", () => {
     assert.deepStrictEqual(Builtins.typeNames("memory"), ["window_buffer", "buffer"])
     assert.deepStrictEqual(Builtins.typeNames("pattern"), ["react", "plan_execute", "reflexion"])
     assert.deepStrictEqual(Builtins.typeNames("tool"), ["calc", "current_time", "json_parse", "text_transform"])
-    assert.deepStrictEqual(Builtins.typeNames("tool_executor"), ["default"])
+    assert.deepStrictEqual(Builtins.typeNames("tool_executor"), ["default", "retry", "policy", "hooks"])
     assert.deepStrictEqual(Builtins.typeNames("context_assembler"), ["passthrough"])
     assert.deepStrictEqual(Builtins.typeNames("session"), ["in_memory", "jsonl_file", "sqlite"])
     assert.deepStrictEqual(Builtins.typeNames("events"), ["async"])
@@ -41,6 +41,16 @@ describe("Registry", () => {
     const window = rows.find((r) => r.name === "window_buffer")!
     assert.deepStrictEqual(window.configKeys.map((k) => k.name), ["window_size", "state_key"])
     assert.include(window.configKeys[0]!.description ?? "", "default 20")
+  })
+
+  it("lists the tool executors with their config keys", () => {
+    const rows = Builtins.list().filter((r) => r.seam === "tool_executor")
+    assert.deepStrictEqual(rows.map((r) => r.name), ["default", "retry", "policy", "hooks"])
+    const keys = (name: string) => rows.find((r) => r.name === name)!.configKeys.map((k) => k.name)
+    assert.deepStrictEqual(keys("retry"), ["max_attempts", "initial_delay_ms", "backoff_multiplier", "max_delay_ms", "jitter", "retry_timeouts"])
+    assert.includeMembers(keys("policy"), ["allow_tools", "deny_tools", "fs_roots", "path_args", "allow_hosts", "allow_private", "allow_commands", "evaluate"])
+    assert.deepStrictEqual(keys("hooks"), ["before", "after"])
+    for (const row of rows) for (const key of row.configKeys) assert.isDefined(key.description, `${row.name}.${key.name}`)
   })
 
   it("looks builtins up by seam and name", () => {

@@ -92,6 +92,21 @@ const checkTools = (tools: unknown, path: ReadonlyArray<Segment>, out: Array<Pro
   })
 }
 
+// `tool_executor` is one ref or a list applied outermost-first; `default` runs the tool, so it can only be last
+const checkExecutors = (refs: unknown, path: ReadonlyArray<Segment>, out: Array<Problem>): void => {
+  if (!Array.isArray(refs)) return checkRef(refs, "tool_executor", path, out)
+  refs.forEach((ref: unknown, i) => {
+    checkRef(ref, "tool_executor", [...path, i], out)
+    if (isRecord(ref) && ref.type === "default" && i < refs.length - 1) {
+      out.push({
+        path: [...path, i, "type"],
+        message: "'default' runs the tool itself, so it must be the last tool executor of the list",
+        hint: "list the wrapping executors (policy, retry, hooks) first, outermost first, and 'default' last"
+      })
+    }
+  })
+}
+
 /**
  * Checks the rules that span fields on the raw (substituted) config.
  *
@@ -120,7 +135,7 @@ export const crossCheck = (root: Record<string, unknown>, out: Array<Problem>): 
     }
     checkRef(agent.memory, "memory", [...path, "memory"], out)
     checkRef(agent.pattern, "pattern", [...path, "pattern"], out)
-    checkRef(agent.tool_executor, "tool_executor", [...path, "tool_executor"], out)
+    checkExecutors(agent.tool_executor, [...path, "tool_executor"], out)
     checkRef(agent.context_assembler, "context_assembler", [...path, "context_assembler"], out)
     checkTools(agent.tools, [...path, "tools"], out)
     checkLlm(agent.llm, [...path, "llm"], out)
@@ -163,7 +178,13 @@ export const applyBuiltinConfigs = (config: AppConfig): AppConfig => ({
     ...agent,
     memory: withBuiltinConfig("memory", agent.memory),
     pattern: withBuiltinConfig("pattern", agent.pattern),
-    ...(agent.tool_executor !== undefined ? { tool_executor: withBuiltinConfig("tool_executor", agent.tool_executor) } : {}),
+    ...(agent.tool_executor !== undefined
+      ? {
+        tool_executor: Array.isArray(agent.tool_executor)
+          ? agent.tool_executor.map((ref) => withBuiltinConfig("tool_executor", ref))
+          : withBuiltinConfig("tool_executor", agent.tool_executor as Exclude<typeof agent.tool_executor, ReadonlyArray<unknown>>)
+      }
+      : {}),
     ...(agent.context_assembler !== undefined
       ? { context_assembler: withBuiltinConfig("context_assembler", agent.context_assembler) }
       : {}),

@@ -118,6 +118,13 @@ const describe = (ast: AST.AST): string => {
   }
 }
 
+/** An object Schema given an array, or an array Schema given an object (`one ref or a list of them`). */
+const otherKind = (issue: ParseResult.ParseIssue): boolean => {
+  if ((issue._tag === "Refinement" && issue.kind === "From") || issue._tag === "Transformation") return otherKind(issue.issue)
+  if (issue._tag !== "Type" && issue._tag !== "Composite") return false
+  return (AST.isTypeLiteral(issue.ast) && Array.isArray(issue.actual)) || (AST.isTupleType(issue.ast) && isRecord(issue.actual))
+}
+
 /** True when an issue is about the value itself, not about something nested in it. */
 const isLocal = (issue: ParseResult.ParseIssue): boolean => {
   switch (issue._tag) {
@@ -193,8 +200,11 @@ const walk = (issue: ParseResult.ParseIssue, ctx: WalkContext, out: Array<Proble
     case "Composite": {
       if (AST.isUnion(issue.ast)) {
         // optional and `nullable` fields are unions with undefined / null: report against the member that
-        // applies when it is the only one
-        const relevant = toArray(issue.issues).filter((i) => !(i._tag === "Type" && isAbsent(i.ast)))
+        // applies when it is the only one; nor does a member of the other kind (an object Schema for an
+        // array, or the reverse) when one of the right kind is there
+        const present = toArray(issue.issues).filter((i) => !(i._tag === "Type" && isAbsent(i.ast)))
+        const sameKind = present.filter((i) => !otherKind(i))
+        const relevant = sameKind.length > 0 ? sameKind : present
         if (relevant.length === 1) walk(relevant[0]!, ctx, out)
         else out.push(typeProblem(issue.ast, issue.actual, ctx))
         return
