@@ -74,6 +74,21 @@ export const EventPayloads = {
     error: Schema.optional(Schema.String),
     errorTag: Schema.optional(Schema.String)
   }).annotations({ description: "A tool call ended (result or error)." }),
+  "tool.approval_requested": Schema.Struct({
+    runId: Id,
+    callId: Id,
+    tool: Schema.String,
+    arguments: Schema.Unknown,
+    editableParams: Schema.Array(Schema.String)
+  }).annotations({ description: "A tool call waits for a human's approval (see docs/approvals.md)." }),
+  "tool.approval_decided": Schema.Struct({
+    callId: Id,
+    tool: Schema.String,
+    decision: Schema.Literal("approve", "reject"),
+    arguments: Schema.optional(Schema.Unknown),
+    reason: Schema.optional(Schema.String),
+    source: Schema.Literal("human", "request", "policy")
+  }).annotations({ description: "A decision on a tool call that needed approval: the call runs or is rejected." }),
   "artifact": Schema.Struct({ name: Schema.String, kind: Schema.String, payload: Schema.Unknown }).annotations({
     description: "A run produced an artifact."
   }),
