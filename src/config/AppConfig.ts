@@ -267,6 +267,16 @@ export const ToolRef = Schema.Struct({
   ...refFields("tool"),
   enabled: Schema.optionalWith(Schema.Boolean, { default: () => true }).annotations({
     description: "Set false to keep the entry but not offer the tool (default true)."
+  }),
+  approval_mode: Schema.optional(Schema.Literal("always", "never", "policy")).annotations({
+    description: "When a call needs a human's approval: always, never (default) or policy (see approval_policy)."
+  }),
+  approval_policy: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })).annotations({
+    description: "For approval_mode policy: argument name -> regular expression; a call needs approval when one " +
+      "of these arguments (as text) matches. Without it every call needs approval."
+  }),
+  editable_params: Schema.optional(Schema.Array(Schema.String)).annotations({
+    description: "Arguments an approver may change before the call runs (default none)."
   })
 }).annotations({ identifier: "ToolRef", title: "tool" })
 
@@ -306,6 +316,9 @@ export const RuntimeOptions = Schema.Struct({
   }),
   event_queue_size: Schema.optionalWith(PositiveInt, { default: () => 2000 }).annotations({
     description: "Capacity of a run's event queue (default 2000)."
+  }),
+  approval_timeout_ms: Schema.optional(PositiveInt).annotations({
+    description: "How long a tool call waits for approval before the run stops with approval_timeout (default: no limit)."
   })
 }).annotations({ identifier: "RuntimeOptions", title: "agent runtime options" })
 

@@ -34,6 +34,7 @@ import { checkName, type Tool } from "../tools/Tool.js"
 import * as ToolExecutor from "../tools/ToolExecutor.js"
 import type { AgentConfig, AppConfig, LlmConfig, PricingConfig } from "./AppConfig.js"
 import * as ConfigLoader from "./ConfigLoader.js"
+import { withApproval } from "./internal/approval.js"
 import * as Registry from "./Registry.js"
 import type { LoadedConfig } from "./ConfigLoader.js"
 
@@ -199,7 +200,7 @@ const toolsOf = (agent: AgentConfig, index: number, dir: string): Effect.Effect<
     agent.tools.map((t, i) => [t, i] as const).filter(([t]) => t.enabled !== false),
     ([ref, i]) => {
       const where = `agents[${index}].tools[${i}]`
-      if (ref.type) return Registry.build("tool", ref.type, ref.config, { dir, where, id: ref.id })
+      if (ref.type) return Effect.map(Registry.build("tool", ref.type, ref.config, { dir, where, id: ref.id }), (t) => withApproval(t, ref))
       return Effect.gen(function*() {
         const value = yield* instantiate(yield* importImpl(ref.impl!, dir, where), ref.config ?? {}, where)
         if (!isTool(value)) {
@@ -209,7 +210,7 @@ const toolsOf = (agent: AgentConfig, index: number, dir: string): Effect.Effect<
           try: () => checkName(ref.id),
           catch: (e) => ConfigError.single(`${where}.id`, (e as Error).message)
         })
-        return value.name === ref.id ? value : { ...value, name: ref.id }
+        return withApproval(value.name === ref.id ? value : { ...value, name: ref.id }, ref)
       })
     }
   )
@@ -268,6 +269,7 @@ export const agentDefinition = (
       stepTimeoutMs: agent.runtime.step_timeout_ms,
       sessionQueueSize: agent.runtime.session_queue_size,
       eventQueueSize: agent.runtime.event_queue_size,
+      approvalTimeoutMs: agent.runtime.approval_timeout_ms,
       outputSchema: (agent.output_schema ?? undefined) as Record<string, unknown> | undefined,
       fingerprint: JSON.stringify(agent),
       info: {

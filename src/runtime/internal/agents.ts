@@ -150,7 +150,8 @@ const build = <R>(
       stepTimeoutMs: definition.stepTimeoutMs ?? 30_000,
       sessionQueueSize: definition.sessionQueueSize ?? 1000,
       eventQueueSize: eventQueueSizeOf(definition),
-      outputSchema: definition.outputSchema
+      outputSchema: definition.outputSchema,
+      approvalTimeoutMs: definition.approvalTimeoutMs
     } satisfies AgentEnv
   })
 

@@ -97,9 +97,13 @@ const settleOpenCalls = (
 ): Effect.Effect<void, RunError> =>
   Effect.gen(function*() {
     const { agent, request, state } = run
-    const last = state.messages[state.messages.length - 1]
+    // a checkpoint taken while a call waited for approval may follow the results of the calls before it
+    let at = state.messages.length - 1
+    while (at >= 0 && state.messages[at]!._tag === "tool") at--
+    const last = state.messages[at]
     if (!last || last._tag !== "assistant") return
-    const open = last.content.filter((p): p is ToolCallPart => p._tag === "tool_call")
+    const answered = new Set(state.messages.slice(at + 1).map((m) => (m._tag === "tool" ? m.toolCallId : "")))
+    const open = last.content.filter((p): p is ToolCallPart => p._tag === "tool_call" && !answered.has(p.id))
     if (open.length === 0) return
     const known = Journal.toolCalls(entries)
     const hints = (request.contextHints["durable"] ?? {}) as {

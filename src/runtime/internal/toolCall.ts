@@ -8,6 +8,7 @@ import * as Either from "effect/Either"
 import type { RunError, ToolError } from "../../kernel/Errors.js"
 import type * as RunContext from "../../kernel/RunContext.js"
 import type { ToolCallPart } from "../../kernel/Transcript.js"
+import * as Approval from "./approval.js"
 import * as Budget from "./budget.js"
 import type { Run } from "./env.js"
 import { jsonSafe, resultText } from "./json.js"
@@ -35,6 +36,10 @@ const outcomeOf = (call: ToolCallPart, exit: Either.Either<unknown, ToolError>):
 }
 
 export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext.ToolOutcome, RunError> =>
+  Approval.gate(run, call, runCall)
+
+/** The call once the approval gate let it through, or its rejection (which goes back to the model as its result). */
+const runCall = (run: Run, call: ToolCallPart, rejected?: string): Effect.Effect<RunContext.ToolOutcome, RunError> =>
   Effect.suspend(() => {
     const { agent, emitter, request, state } = run
     const refused = Budget.checkToolCall(state, run.limits)
@@ -66,7 +71,7 @@ export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext
       })))
     })
     const settle = (exit: Either.Either<unknown, ToolError>): Effect.Effect<RunContext.ToolOutcome, RunError> => {
-      const outcome = outcomeOf(call, exit)
+      const outcome = rejected === undefined ? outcomeOf(call, exit) : failed(call, rejected, "ApprovalRejected")
       state.messages.push({ _tag: "tool", toolCallId: call.id, toolName: call.name, content: outcome.content, isError: outcome.isError })
       run.journal.append({
         kind: "tool",
@@ -91,6 +96,8 @@ export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext
     // a durable run writes that a non-idempotent call started before it runs, so that after a crash the
     // resume knows it may have had its effect; an idempotent call is simply run again, and pays no write
     const mustWrite = run.journal.durable && tool !== undefined && !tool.durableIdempotent
-    const started = mustWrite ? Effect.zipRight(run.journal.write, execution) : execution
+    const started = rejected !== undefined
+      ? Effect.succeed(Either.right(null))
+      : mustWrite ? Effect.zipRight(run.journal.write, execution) : execution
     return Effect.flatMap(started, settle)
   })
