@@ -25,6 +25,32 @@ export interface DecideOptions {
   readonly sessionId?: string | undefined
   /** A run continued by this decision waits at its next call needing approval (default false: it stops). */
   readonly waitForApproval?: boolean | undefined
+  /** False: only record the decision, the caller continues the run (see `continuation`). Default true. */
+  readonly continueRun?: boolean | undefined
+}
+
+/**
+ * The request that continues a stopped run once each of its waiting calls is decided (`undefined` while
+ * one is not): same run id, from the checkpoint of its latest pending call.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const continuation = (
+  ofRun: ReadonlyArray<PendingApproval>,
+  waitForApproval: boolean
+): RunRequest | undefined => {
+  if (ofRun.length === 0 || ofRun.some((p) => p.decision === undefined)) return undefined
+  const latest = ofRun.reduce((a, b) => (b.requestedAtMs >= a.requestedAtMs ? b : a))
+  return new RunRequest({
+    agentId: latest.agentId,
+    sessionId: latest.sessionId,
+    runId: latest.runId,
+    inputText: latest.inputText,
+    durable: latest.durable,
+    resumeFromCheckpoint: latest.checkpointId,
+    waitForApproval
+  })
 }
 
 /**
@@ -107,21 +133,12 @@ export const make = <StartError>(deps: {
       yield* check(pending, decision)
       if (yield* waiting.deliver(runId, callId, decision)) return Option.none<RunResult>()
       yield* store.savePendingApproval(pending.sessionId, new PendingApproval({ ...pending, decision }))
-      const ofRun = (yield* store.listPendingApprovals(pending.sessionId)).filter((p) => p.runId === runId)
+      if (options?.continueRun === false) return Option.none<RunResult>()
       // a run with several calls waiting goes on once each of them is decided
-      if (ofRun.some((p) => p.decision === undefined && p.callId !== callId)) return Option.none<RunResult>()
-      const latest = ofRun.reduce((a, b) => (b.requestedAtMs >= a.requestedAtMs ? b : a), pending)
-      const result = yield* deps.runDetailed(
-        new RunRequest({
-          agentId: pending.agentId,
-          sessionId: pending.sessionId,
-          runId,
-          inputText: pending.inputText,
-          durable: pending.durable,
-          resumeFromCheckpoint: latest.checkpointId,
-          waitForApproval: options?.waitForApproval ?? false
-        })
-      )
+      const ofRun = (yield* store.listPendingApprovals(pending.sessionId)).filter((p) => p.runId === runId)
+      const request = continuation(ofRun, options?.waitForApproval ?? false)
+      if (request === undefined) return Option.none<RunResult>()
+      const result = yield* deps.runDetailed(request)
       return Option.some(result)
     })
 
