@@ -13,6 +13,7 @@ import type { AgentRuntime } from "../../runtime/AgentRuntime.js"
 import { continuation } from "../../runtime/internal/approvals.js"
 import { CliExit, EXIT } from "./exit.js"
 import { loadRuntime, streamRun } from "./runner.js"
+import * as Status from "./status.js"
 import { clip, storeFailure } from "./store.js"
 
 /**
@@ -22,11 +23,6 @@ import { clip, storeFailure } from "./store.js"
  * @category helpers
  */
 export const canAsk = (): boolean => process.stdin.isTTY === true && process.stderr.isTTY === true
-
-const question = (rl: readline.Interface, text: string) =>
-  Effect.async<string>((resume) => {
-    rl.question(text, (answer) => resume(Effect.succeed(answer.trim())))
-  })
 
 /**
  * Asks on stderr/stdin about each call of run `runId` that waits for approval (approve / reject / edit
@@ -39,25 +35,33 @@ const question = (rl: readline.Interface, text: string) =>
 export const askOnTerminal = (runtime: AgentRuntime["Type"], bus: EventBus["Type"], runId: string) =>
   Effect.gen(function*() {
     const events = yield* bus.subscribe
-    const rl = yield* Effect.acquireRelease(
-      Effect.sync(() => readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true })),
-      (rl) => Effect.sync(() => rl.close())
+    // lines are queued as they come: an answer typed ahead of its question is not lost
+    const lines = yield* Queue.unbounded<string>()
+    yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: true })
+        rl.on("line", (line) => Queue.unsafeOffer(lines, line.trim()))
+        return rl
+      }),
+      (rl) => Effect.sync(() => (rl.close(), Status.hold(false)))
     )
+    const question = (text: string) => Effect.zipRight(Effect.sync(() => process.stderr.write(text)), Queue.take(lines))
     const decide = (callId: string, tool: string, args: unknown, editable: ReadonlyArray<string>): Effect.Effect<void> =>
       Effect.gen(function*() {
+        Status.hold(true)
         process.stderr.write(
-          `\n? tool '${tool}' (call ${callId}) wants to run with ${clip(JSON.stringify(args), 400)}\n` +
+          `? tool '${tool}' (call ${callId}) wants to run with ${clip(JSON.stringify(args), 400)}\n` +
             (editable.length > 0 ? `  editable: ${editable.join(", ")}\n` : "")
         )
-        const answer = (yield* question(rl, `  [a]pprove, [r]eject${editable.length > 0 ? ", [e]dit" : ""}? `)).toLowerCase()
+        const answer = (yield* question(`  [a]pprove, [r]eject${editable.length > 0 ? ", [e]dit" : ""}? `)).toLowerCase()
         let outcome: Effect.Effect<unknown, unknown> | undefined
         if (answer === "a" || answer === "approve" || answer === "y" || answer === "yes") {
           outcome = runtime.approve(runId, callId)
         } else if (answer === "r" || answer === "reject" || answer === "n" || answer === "no") {
-          const reason = yield* question(rl, "  reason: ")
+          const reason = yield* question("  reason: ")
           outcome = runtime.reject(runId, callId, reason === "" ? undefined : reason)
         } else if (answer === "e" || answer === "edit") {
-          const text = yield* question(rl, "  arguments to change (JSON object): ")
+          const text = yield* question("  arguments to change (JSON object): ")
           let edit: unknown
           try {
             edit = JSON.parse(text)
@@ -72,7 +76,7 @@ export const askOnTerminal = (runtime: AgentRuntime["Type"], bus: EventBus["Type
           onFailure: (e) => (e as { message?: string }).message ?? String(e),
           onSuccess: () => ""
         })
-        if (outcome !== undefined && refused === "") return
+        if (outcome !== undefined && refused === "") return Status.hold(false)
         if (refused !== "") process.stderr.write(`  refused: ${refused}\n`)
         yield* decide(callId, tool, args, editable)
       })
