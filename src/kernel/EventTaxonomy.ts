@@ -87,7 +87,8 @@ export const EventPayloads = {
     decision: Schema.Literal("approve", "reject"),
     arguments: Schema.optional(Schema.Unknown),
     reason: Schema.optional(Schema.String),
-    source: Schema.Literal("human", "request", "policy")
+    /** `request`: given in advance on the run request; `human`: decided while (or after) the run waited. */
+    source: Schema.Literal("human", "request")
   }).annotations({ description: "A decision on a tool call that needed approval: the call runs or is rejected." }),
   "artifact": Schema.Struct({ name: Schema.String, kind: Schema.String, payload: Schema.Unknown }).annotations({
     description: "A run produced an artifact."

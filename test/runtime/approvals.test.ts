@@ -161,6 +161,11 @@ describe("tool approval", () => {
       assert.deepStrictEqual(result.pendingApprovals?.map((p) => [p.runId, p.callId, p.tool]), [["r", "call_0", "write"]])
       assert.deepStrictEqual(runs, [])
       assert.strictEqual((yield* store.listPendingApprovals("s")).length, 1)
+      // still decidable: approving continues the run to its end
+      const continued = yield* Effect.flatMap(AgentRuntime.AgentRuntime, (rt) => rt.approve("r", "call_0"))
+        .pipe(Effect.provide(runtimeOn(store, agentsWith(tool))))
+      assert.strictEqual(Option.getOrThrow(continued).stopReason, "completed")
+      assert.deepStrictEqual(runs, [{ path: "a.txt", size: 1 }])
     }))
 
   it.effect("the agent's approvalTimeoutMs applies when the request sets none", () =>

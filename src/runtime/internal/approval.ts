@@ -31,13 +31,13 @@ export class Waiting {
     return waiting === undefined ? Effect.succeed(false) : Deferred.succeed(waiting, decision)
   }
 
-  /** Waits for a decision on the call (interruptible; the registration goes with the wait). */
-  await(runId: string, callId: string): Effect.Effect<ApprovalDecision> {
-    return Effect.acquireUseRelease(
-      Effect.tap(Deferred.make<ApprovalDecision>(), (d) => Effect.sync(() => this.calls.set(keyOf(runId, callId), d))),
-      Deferred.await,
-      () => Effect.sync(() => this.calls.delete(keyOf(runId, callId)))
-    )
+  /** Registers the call as waiting (before anyone can be told about it, so no decision misses it). */
+  register(runId: string, callId: string): Effect.Effect<Deferred.Deferred<ApprovalDecision>> {
+    return Effect.tap(Deferred.make<ApprovalDecision>(), (d) => Effect.sync(() => this.calls.set(keyOf(runId, callId), d)))
+  }
+
+  unregister(runId: string, callId: string): Effect.Effect<void> {
+    return Effect.sync(() => void this.calls.delete(keyOf(runId, callId)))
   }
 }
 
@@ -138,40 +138,47 @@ const decide = (
     }
     const checkpointId = yield* run.journal.hold
     const editableParams = tool.editableParams ?? []
-    yield* store.savePendingApproval(
-      sessionId,
-      new PendingApproval({
-        sessionId,
-        runId,
-        agentId: run.agent.id,
-        callId: call.id,
-        tool: call.name,
-        arguments: call.arguments ?? null,
-        editableParams,
-        checkpointId,
-        inputText: run.state.input(request.inputText),
-        durable: request.durable,
-        requestedAtMs: run.clock.unsafeCurrentTimeMillis()
-      })
-    )
-    run.emitter.emit("tool.approval_requested", {
-      runId,
-      callId: call.id,
-      tool: call.name,
-      arguments: call.arguments ?? null,
-      editableParams
-    })
-    if (request.waitForApproval === false) {
-      return yield* new AwaitingApproval({ runId, callId: call.id, toolName: call.name })
-    }
-    const timeoutMs = request.approvalTimeoutMs ?? run.agent.approvalTimeoutMs
-    const wait = run.approvals.await(runId, call.id)
-    const decision = yield* (timeoutMs === undefined ? wait : Effect.timeoutFail(wait, {
-      duration: Duration.millis(timeoutMs),
-      onTimeout: () => new ApprovalTimeout({ runId, callId: call.id, toolName: call.name, timeoutMs })
-    })).pipe(
-      // a cancelled run's call is not left for anyone to decide; a timed-out one stays pending
-      Effect.onInterrupt(() => Effect.ignore(store.deletePendingApproval(sessionId, runId, call.id)))
+    const decision = yield* Effect.acquireUseRelease(
+      run.approvals.register(runId, call.id),
+      (waiting) =>
+        Effect.gen(function*() {
+          yield* store.savePendingApproval(
+            sessionId,
+            new PendingApproval({
+              sessionId,
+              runId,
+              agentId: run.agent.id,
+              callId: call.id,
+              tool: call.name,
+              arguments: call.arguments ?? null,
+              editableParams,
+              checkpointId,
+              inputText: run.state.input(request.inputText),
+              durable: request.durable,
+              requestedAtMs: run.clock.unsafeCurrentTimeMillis()
+            })
+          )
+          run.emitter.emit("tool.approval_requested", {
+            runId,
+            callId: call.id,
+            tool: call.name,
+            arguments: call.arguments ?? null,
+            editableParams
+          })
+          if (request.waitForApproval === false) {
+            return yield* new AwaitingApproval({ runId, callId: call.id, toolName: call.name })
+          }
+          const timeoutMs = request.approvalTimeoutMs ?? run.agent.approvalTimeoutMs
+          const wait = Deferred.await(waiting)
+          return yield* (timeoutMs === undefined ? wait : Effect.timeoutFail(wait, {
+            duration: Duration.millis(timeoutMs),
+            onTimeout: () => new ApprovalTimeout({ runId, callId: call.id, toolName: call.name, timeoutMs })
+          })).pipe(
+            // a cancelled run's call is not left for anyone to decide; a timed-out one stays pending
+            Effect.onInterrupt(() => Effect.ignore(store.deletePendingApproval(sessionId, runId, call.id)))
+          )
+        }),
+      () => run.approvals.unregister(runId, call.id)
     )
     yield* store.deletePendingApproval(sessionId, runId, call.id)
     return { decision, source: "human" as const }
