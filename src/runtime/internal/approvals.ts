@@ -71,7 +71,10 @@ export type DecideError<StartError> = ApprovalError | SessionStoreError | StartE
  * @category models
  */
 export interface Operations<StartError> {
-  /** The calls waiting for a decision, of one session or of all. */
+  /**
+   * The calls waiting for a decision, of one session or of all. A call decided while its run was stopped
+   * stays listed, with its `decision`, until the run goes on (a crash in between: decide it again).
+   */
   readonly pendingApprovals: (sessionId?: string) => Effect.Effect<ReadonlyArray<PendingApproval>, SessionStoreError>
   readonly approve: (
     runId: string,
