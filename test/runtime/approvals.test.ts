@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Layer, Option, Schema, TestClock } from "effect"
 import * as EventBus from "../../src/events/EventBus.js"
+import * as MockModel from "../../src/llm/MockModel.js"
 import type { AdvanceApprovals } from "../../src/kernel/Approval.js"
 import type { AgentDefinition } from "../../src/runtime/Agent.js"
 import * as AgentRuntime from "../../src/runtime/AgentRuntime.js"
@@ -326,5 +327,44 @@ describe("tool approval", () => {
       assert.strictEqual(result.stopReason, "completed")
       assert.deepStrictEqual([...first.runs, ...second.runs], [])
       assert.deepStrictEqual(yield* store.listPendingApprovals(), [])
+    }))
+})
+
+describe("tool approval: several calls of one answer", () => {
+  it.effect("each call is gated; a stopped run goes on once its calls are decided, each running once", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemorySessionStore.make
+      const model = MockModel.layer({
+        script: [
+          {
+            toolCalls: [
+              { id: "c1", name: "write", arguments: { path: "one.txt", size: 1 } },
+              { id: "c2", name: "write", arguments: { path: "two.txt", size: 2 } }
+            ]
+          },
+          { text: "done" }
+        ]
+      })
+      const first = writer()
+      const stopped = yield* Effect.flatMap(AgentRuntime.AgentRuntime, (rt) => rt.runDetailed(request({ waitForApproval: false })))
+        .pipe(Effect.provide(runtimeOn(store, [{ id: "a", tools: [first.tool], model }])))
+      assert.strictEqual(stopped.stopReason, "awaiting_approval")
+      assert.deepStrictEqual(stopped.pendingApprovals?.map((p) => p.callId), ["c1"])
+      const second = writer()
+      const [afterFirst, afterSecond] = yield* Effect.gen(function*() {
+        const rt = yield* AgentRuntime.AgentRuntime
+        // c1 approved: the run goes on, runs c1, and stops again at c2
+        const a = Option.getOrThrow(yield* rt.approve("r", "c1"))
+        const b = Option.getOrThrow(yield* rt.approve("r", "c2", { arguments: { path: "2.txt" } }))
+        return [a, b] as const
+      }).pipe(Effect.provide(runtimeOn(store, [{ id: "a", tools: [second.tool], model }])))
+      assert.strictEqual(afterFirst.stopReason, "awaiting_approval")
+      assert.deepStrictEqual(afterFirst.pendingApprovals?.map((p) => p.callId), ["c2"])
+      assert.strictEqual(afterSecond.stopReason, "completed")
+      assert.strictEqual(afterSecond.finalOutput, "done")
+      assert.deepStrictEqual(second.runs, [{ path: "one.txt", size: 1 }, { path: "2.txt", size: 2 }])
+      assert.strictEqual(afterSecond.usage.toolCalls, 2)
+      const tags = (yield* store.loadMessages("s")).map((m) => m.message._tag)
+      assert.deepStrictEqual(tags, ["user", "assistant", "tool", "tool", "assistant"])
     }))
 })
