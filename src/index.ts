@@ -18,6 +18,8 @@ export * as EventTaxonomy from "./kernel/EventTaxonomy.js"
 export * as Transcript from "./kernel/Transcript.js"
 /** @since 0.1.0 */
 export * as Session from "./kernel/Session.js"
+/** @since 0.3.0 */
+export * as Approval from "./kernel/Approval.js"
 
 /** @since 0.1.0 */
 export * as LanguageModel from "./llm/LanguageModel.js"

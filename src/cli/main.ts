@@ -11,7 +11,10 @@ import * as Layer from "effect/Layer"
 import { CliExit, EXIT } from "./internal/exit.js"
 import { examplesFor } from "./internal/help.js"
 import { checkArgs, commandPathOf, installPipeGuard, loggerLayer, packageVersion, withPlainConsole } from "./internal/terminal.js"
+import * as Approvals from "./approvals.js"
+import * as Approve from "./approve.js"
 import * as ListPlugins from "./listPlugins.js"
+import * as Reject from "./reject.js"
 import * as Replay from "./replay.js"
 import * as Resume from "./resume.js"
 import * as Run from "./run.js"
@@ -25,6 +28,9 @@ const commands = [
   Resume.command,
   Sessions.command,
   Replay.command,
+  Approvals.command,
+  Approve.command,
+  Reject.command,
   Validate.command,
   SchemaCommand.command,
   ListPlugins.command,

@@ -7,6 +7,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { askOnTerminal, canAsk } from "./internal/approvals.js"
 import { agentOption, configArg, runFormatOption } from "./internal/args.js"
 import { CliExit, EXIT } from "./internal/exit.js"
 import { readInput } from "./internal/input.js"
@@ -39,7 +40,10 @@ export const options = {
   maxDurationMs: optionalInt("max-duration-ms", "Stop after this many milliseconds (exit 3)"),
   maxToolCalls: optionalInt("max-tool-calls", "Stop after this many tool calls (exit 3)"),
   maxCostUsd: Options.float("max-cost-usd").pipe(Options.withDescription("Stop past this cost in USD (exit 3)"), Options.optional),
-  durable: Options.boolean("durable").pipe(Options.withDescription("Journal every step and resume after retryable errors"))
+  durable: Options.boolean("durable").pipe(Options.withDescription("Journal every step and resume after retryable errors")),
+  noWaitApproval: Options.boolean("no-wait-approval").pipe(
+    Options.withDescription("A tool call needing approval stops the run (exit 4) instead of asking on the terminal")
+  )
 }
 
 /** Limit flags are checked here so a mistake reads as the flag, not as a schema error. */
@@ -82,6 +86,7 @@ export const handler = (opts: {
   readonly maxToolCalls: Option.Option<number>
   readonly maxCostUsd: Option.Option<number>
   readonly durable: boolean
+  readonly noWaitApproval: boolean
 }) =>
   Effect.scoped(
     Effect.gen(function*() {
@@ -102,8 +107,11 @@ export const handler = (opts: {
         inputText,
         runId,
         budget,
-        durable: opts.durable
+        durable: opts.durable,
+        // without a terminal to ask on, a call needing approval stops the run: `openagents approve` goes on
+        waitForApproval: !opts.noWaitApproval && canAsk()
       }
+      if (request.waitForApproval) yield* askOnTerminal(runtime, bus, runId)
       const flushWarnings = Option.isSome(opts.maxCostUsd) ? yield* warnCostUnknown(bus, runId) : Effect.void
       yield* streamRun(runtime, request, runId, opts.format, false, bus).pipe(Effect.ensuring(flushWarnings))
     })

@@ -16,6 +16,8 @@ import type * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Runtime from "effect/Runtime"
 import * as Plugins from "../config/Plugins.js"
+import * as Option from "effect/Option"
+import type { PendingApproval } from "../kernel/Approval.js"
 import type { ConfigError } from "../kernel/Errors.js"
 import type { RunResult } from "../kernel/Run.js"
 import type { RunStreamChunk } from "../kernel/RunStreamChunk.js"
@@ -44,6 +46,30 @@ export interface Client {
    */
   readonly closeSession: (sessionId: string) => Promise<void>
   readonly listAgents: () => Promise<ReadonlyArray<{ readonly id: string; readonly name: string }>>
+  /**
+   * Tool calls waiting for a human, of one session or all (see docs/approvals.md).
+   *
+   * @since 0.3.0
+   */
+  readonly pendingApprovals: (sessionId?: string) => Promise<ReadonlyArray<PendingApproval>>
+  /**
+   * Approves a pending call, with edited arguments if given. Resolves with the continued run's result when
+   * the run had stopped, `undefined` when a run of this runtime was waiting; rejects with `ApprovalError`
+   * for an unknown call or a refused edit (the call stays pending).
+   *
+   * @since 0.3.0
+   */
+  readonly approve: (
+    runId: string,
+    callId: string,
+    options?: { readonly arguments?: Readonly<Record<string, unknown>>; readonly sessionId?: string }
+  ) => Promise<RunResult | undefined>
+  /**
+   * Rejects a pending call: the model is told, with the reason, and the run goes on (as for `approve`).
+   *
+   * @since 0.3.0
+   */
+  readonly reject: (runId: string, callId: string, reason?: string, options?: { readonly sessionId?: string }) => Promise<RunResult | undefined>
   readonly reload: () => Promise<void>
   /** Cancels every run and releases every resource (stores, connections). */
   readonly close: () => Promise<void>
@@ -78,6 +104,9 @@ export const fromLayer = async (layer: Layer.Layer<AgentRuntime.AgentRuntime, Co
     cancel: (runId) => run(runtime.cancel(runId)),
     closeSession: (sessionId) => run(runtime.closeSession(sessionId)),
     listAgents: () => run(runtime.listAgents),
+    pendingApprovals: (sessionId) => run(runtime.pendingApprovals(sessionId)),
+    approve: (runId, callId, options) => run(runtime.approve(runId, callId, options)).then(Option.getOrUndefined),
+    reject: (runId, callId, reason, options) => run(runtime.reject(runId, callId, reason, options)).then(Option.getOrUndefined),
     reload: () => run(runtime.reload),
     close: () => run(runtime.close).then(() => managed.dispose())
   }

@@ -289,6 +289,16 @@ export const ToolRef = Schema.Struct({
   concurrency_safe: Schema.optional(Schema.Boolean).annotations({
     description:
       "Whether calls of this tool may run at the same time as other calls of one model answer (default: the tool's own setting)."
+  }),
+  approval_mode: Schema.optional(Schema.Literal("always", "never", "policy")).annotations({
+    description: "When a call needs a human's approval: always, never (default) or policy (see approval_policy)."
+  }),
+  approval_policy: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })).annotations({
+    description: "For approval_mode policy: argument name -> regular expression; a call needs approval when one " +
+      "of these arguments (as text) matches. Without it every call needs approval."
+  }),
+  editable_params: Schema.optional(Schema.Array(Schema.String)).annotations({
+    description: "Arguments an approver may change before the call runs (default none)."
   })
 }).annotations({ identifier: "ToolRef", title: "tool" })
 
@@ -331,6 +341,9 @@ export const RuntimeOptions = Schema.Struct({
   }),
   max_concurrent_tools: Schema.optionalWith(PositiveInt, { default: () => 10 }).annotations({
     description: "Calls of one model answer that may run at the same time, for concurrency-safe tools (default 10)."
+  }),
+  approval_timeout_ms: Schema.optional(PositiveInt).annotations({
+    description: "How long a tool call waits for approval before the run stops with approval_timeout (default: no limit)."
   })
 }).annotations({ identifier: "RuntimeOptions", title: "agent runtime options" })
 

@@ -34,6 +34,7 @@ import { checkName, type Tool } from "../tools/Tool.js"
 import * as ToolExecutor from "../tools/ToolExecutor.js"
 import type { AgentConfig, AppConfig, LlmConfig, PricingConfig } from "./AppConfig.js"
 import * as ConfigLoader from "./ConfigLoader.js"
+import { withApproval } from "./internal/approval.js"
 import * as Registry from "./Registry.js"
 import type { LoadedConfig } from "./ConfigLoader.js"
 
@@ -207,7 +208,7 @@ const toolsAsBuilt = (agent: AgentConfig, index: number, dir: string): Effect.Ef
     agent.tools.map((t, i) => [t, i] as const).filter(([t]) => t.enabled !== false),
     ([ref, i]) => {
       const where = `agents[${index}].tools[${i}]`
-      if (ref.type) return Registry.build("tool", ref.type, ref.config, { dir, where, id: ref.id })
+      if (ref.type) return Effect.map(Registry.build("tool", ref.type, ref.config, { dir, where, id: ref.id }), (t) => withApproval(t, ref))
       return Effect.gen(function*() {
         const value = yield* instantiate(yield* importImpl(ref.impl!, dir, where), ref.config ?? {}, where)
         if (!isTool(value)) {
@@ -217,7 +218,7 @@ const toolsAsBuilt = (agent: AgentConfig, index: number, dir: string): Effect.Ef
           try: () => checkName(ref.id),
           catch: (e) => ConfigError.single(`${where}.id`, (e as Error).message)
         })
-        return value.name === ref.id ? value : { ...value, name: ref.id }
+        return withApproval(value.name === ref.id ? value : { ...value, name: ref.id }, ref)
       })
     }
   )
@@ -298,6 +299,7 @@ export const agentDefinition = (
       sessionQueueSize: agent.runtime.session_queue_size,
       eventQueueSize: agent.runtime.event_queue_size,
       maxConcurrentTools: agent.runtime.max_concurrent_tools,
+      approvalTimeoutMs: agent.runtime.approval_timeout_ms,
       outputSchema: (agent.output_schema ?? undefined) as Record<string, unknown> | undefined,
       fingerprint: JSON.stringify(agent),
       info: {

@@ -613,6 +613,66 @@ export class ToolOutcomeUnknown extends Schema.TaggedError<ToolOutcomeUnknown>()
 }
 
 /**
+ * A tool call needs a human's approval and nothing in this process can give it (the request said
+ * `waitForApproval: false`): the run stops with `awaiting_approval`, continuable from its journal.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class AwaitingApproval extends Schema.TaggedError<AwaitingApproval>()("AwaitingApproval", {
+  runId: Schema.String,
+  callId: Schema.String,
+  toolName: Schema.String
+}) {
+  /** @since 0.3.0 */
+  readonly retryable = false as const
+  override get message() {
+    return `Tool '${this.toolName}' (call ${this.callId}) waits for approval`
+  }
+  /** @since 0.3.0 */
+  get hint() {
+    return `Approve or reject it (openagents approve / reject --call ${this.callId}, or runtime.approve / reject); the run then goes on.`
+  }
+}
+
+/**
+ * No decision on a tool call came within `approvalTimeoutMs`: the run stops with `approval_timeout`; the
+ * call stays pending and can still be decided, which continues the run.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class ApprovalTimeout extends Schema.TaggedError<ApprovalTimeout>()("ApprovalTimeout", {
+  runId: Schema.String,
+  callId: Schema.String,
+  toolName: Schema.String,
+  timeoutMs: Schema.Number
+}) {
+  /** @since 0.3.0 */
+  readonly retryable = false as const
+  override get message() {
+    return `No decision on tool '${this.toolName}' (call ${this.callId}) within ${this.timeoutMs}ms`
+  }
+}
+
+/**
+ * A decision on a pending call was refused: no such call, or edited arguments that are not editable or
+ * do not match the tool's parameters. The call stays pending.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class ApprovalError extends Schema.TaggedError<ApprovalError>()("ApprovalError", {
+  runId: Schema.String,
+  callId: Schema.String,
+  message: Schema.String,
+  hint
+}) {
+  /** @since 0.3.0 */
+  readonly retryable = false as const
+}
+
+/**
  * Any error a run's body may fail with. The runtime turns each into a {@link RunResult} stop reason.
  *
  * @since 0.1.0
@@ -629,6 +689,8 @@ export type RunError =
   | SessionBusy
   | ToolExecutionError
   | ToolOutcomeUnknown
+  | AwaitingApproval
+  | ApprovalTimeout
 
 /**
  * True when the error says that trying again may succeed.

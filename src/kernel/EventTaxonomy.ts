@@ -107,6 +107,22 @@ export const EventPayloads = {
     verdict: Schema.Literal("accept", "revise"),
     critique: Schema.String
   }).annotations({ description: "reflexion critiqued an answer or a tool failure." }),
+  "tool.approval_requested": Schema.Struct({
+    runId: Id,
+    callId: Id,
+    tool: Schema.String,
+    arguments: Schema.Unknown,
+    editableParams: Schema.Array(Schema.String)
+  }).annotations({ description: "A tool call waits for a human's approval (see docs/approvals.md)." }),
+  "tool.approval_decided": Schema.Struct({
+    callId: Id,
+    tool: Schema.String,
+    decision: Schema.Literal("approve", "reject"),
+    arguments: Schema.optional(Schema.Unknown),
+    reason: Schema.optional(Schema.String),
+    /** `request`: given in advance on the run request; `human`: decided while (or after) the run waited. */
+    source: Schema.Literal("human", "request")
+  }).annotations({ description: "A decision on a tool call that needed approval: the call runs or is rejected." }),
   "artifact": Schema.Struct({ name: Schema.String, kind: Schema.String, payload: Schema.Unknown }).annotations({
     description: "A run produced an artifact."
   }),

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import { AdvanceApprovals, PendingApprovalInfo } from "./Approval.js"
 
 /**
  * How a run ended.
@@ -12,7 +13,9 @@ import * as Schema from "effect/Schema"
  * @since 0.1.0
  * @category models
  */
-export const StopReason = Schema.Literal("completed", "failed", "cancelled", "timeout", "max_steps", "budget_exhausted")
+export const StopReason = Schema.Literal("completed", "failed", "cancelled", "timeout", "max_steps", "budget_exhausted",
+  // a tool call waits for a human (see docs/approvals.md)
+  "awaiting_approval", "approval_timeout")
 
 /**
  * @since 0.1.0
@@ -121,7 +124,9 @@ export class RunResult extends Schema.Class<RunResult>("RunResult")({
   usage: RunUsage,
   artifacts: Schema.Array(RunArtifact),
   error: Schema.NullOr(RunErrorInfo),
-  metadata: Schema.Record({ key: Schema.String, value: Schema.Unknown })
+  metadata: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  /** The calls waiting for a human, for a run that stopped with `awaiting_approval` or `approval_timeout`. */
+  pendingApprovals: Schema.optional(Schema.Array(PendingApprovalInfo))
 }) {}
 
 /**
@@ -157,7 +162,13 @@ export class RunRequest extends Schema.Class<RunRequest>("RunRequest")({
   deps: Schema.optional(Schema.Unknown),
   outputType: Schema.optional(OutputType),
   durable: Schema.optionalWith(Schema.Boolean, { default: () => false }),
-  resumeFromCheckpoint: Schema.optional(Schema.String)
+  resumeFromCheckpoint: Schema.optional(Schema.String),
+  /** Tool-call decisions given in advance (see docs/approvals.md). */
+  approvals: Schema.optional(AdvanceApprovals),
+  /** False: a call that needs approval stops the run with `awaiting_approval` instead of waiting. */
+  waitForApproval: Schema.optional(Schema.Boolean),
+  /** How long a call waits for a decision before the run stops with `approval_timeout`. */
+  approvalTimeoutMs: Schema.optional(PositiveInt)
 }) {}
 
 /**

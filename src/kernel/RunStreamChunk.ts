@@ -24,6 +24,8 @@ export const CHUNK_KINDS = [
   "tool.started",
   "tool.delta",
   "tool.finished",
+  "tool.approval_requested",
+  "tool.approval_decided",
   "artifact",
   "pattern.phase",
   "pattern.plan_created",

@@ -50,6 +50,8 @@ export interface AgentDefinition<R = never> {
   readonly sessionQueueSize?: number | undefined
   /** Chunks buffered for a slow stream consumer before the run waits for it (default 2000). */
   readonly eventQueueSize?: number | undefined
+  /** How long a tool call waits for approval before the run stops with `approval_timeout` (default: no limit). */
+  readonly approvalTimeoutMs?: number | undefined
   /** JSON Schema the final output must follow (`output_schema` in agent.json). */
   readonly outputSchema?: Record<string, unknown> | undefined
   /**

@@ -25,6 +25,8 @@ import { SessionStore } from "../sessions/SessionStore.js"
 import * as Skills from "../skills/Skills.js"
 import type { AgentDefinition } from "./Agent.js"
 import * as Agents from "./internal/agents.js"
+import { Waiting } from "./internal/approval.js"
+import * as Approvals from "./internal/approvals.js"
 import * as Chunks from "./internal/chunks.js"
 import type { ChunkSink } from "./internal/chunks.js"
 import { runIdOfCheckpoint } from "./internal/journal.js"
@@ -87,7 +89,7 @@ export type TypedRunResult<A> = RunResult & { readonly finalOutput: A | null }
  * @since 0.1.0
  * @category models
  */
-export interface Service {
+export interface Service extends Approvals.Operations<StartError> {
   /** Runs and returns the final output; any other stop reason than `completed` fails with `RunFailed`. */
   readonly run: <I extends RunInput>(input: I) => Effect.Effect<OutputOf<I>, StartError | RunFailed>
   /** Runs and returns the whole result, whatever the stop reason. Interrupting it cancels the run. */
@@ -171,7 +173,7 @@ export const make = <R = never>(
     }
     const watchdog = new Watchdog()
     yield* Effect.addFinalizer(() => watchdog.close)
-    const services = { store, bus, skillsInstructions: skills.instructions, watchdog }
+    const services = { store, bus, skillsInstructions: skills.instructions, watchdog, approvals: new Waiting() }
 
     /** A request as data is checked like a config: every problem at its path, unknown keys refused. */
     const normalize = (input: RunInput): Effect.Effect<RunRequest, ConfigError> =>
@@ -303,6 +305,7 @@ export const make = <R = never>(
     })
 
     return {
+      ...Approvals.make({ store, waiting: services.approvals, agent: agents.get, runDetailed }),
       run: <I extends RunInput>(input: I) =>
         Effect.flatMap(runDetailed(input), (result) =>
           result.stopReason === "completed"

@@ -11,6 +11,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import type { PendingApproval } from "../kernel/Approval.js"
 import type { JournalEntry, SessionArtifact, SessionCheckpoint, SessionMessage } from "../kernel/Session.js"
 import { SessionStore, type SessionState } from "./SessionStore.js"
 
@@ -20,6 +21,8 @@ interface Entry {
   artifacts: Array<SessionArtifact> | undefined
   checkpoints: Map<string, SessionCheckpoint> | undefined
   journal: Map<string, Array<JournalEntry>> | undefined
+  /** Pending approvals by `<runId> <callId>`, in the order first saved. */
+  approvals?: Map<string, PendingApproval> | undefined
 }
 
 /**
@@ -69,6 +72,13 @@ export const make: Effect.Effect<SessionStore["Type"]> = Effect.sync(() => {
       }),
     loadJournal: (id, runId) => Effect.sync(() => [...(read(id)?.journal?.get(runId) ?? [])]),
     listJournaledRuns: (id) => Effect.sync(() => [...(read(id)?.journal?.keys() ?? [])]),
+    savePendingApproval: (id, approval) =>
+      Effect.sync(() => void (write(id).approvals ??= new Map()).set(`${approval.runId} ${approval.callId}`, approval)),
+    listPendingApprovals: (id) =>
+      Effect.sync(() =>
+        (id === undefined ? [...sessions.values()] : [read(id)]).flatMap((s) => [...(s?.approvals?.values() ?? [])])
+      ),
+    deletePendingApproval: (id, runId, callId) => Effect.sync(() => void read(id)?.approvals?.delete(`${runId} ${callId}`)),
     listSessions: Effect.sync(() => [...sessions.keys()]),
     // one process owns an in-memory store, and the runtime already serializes a session's runs
     acquire: () => Effect.void,

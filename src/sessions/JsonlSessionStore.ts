@@ -515,6 +515,26 @@ export const make = (options: Options): Effect.Effect<SessionStore["Type"], Sess
       loadJournal: (sessionId, runId) =>
         read(sessionId, "loadJournal", (s) => [...(s.journal.get(runId) ?? [])].sort((a, b) => a.seq - b.seq)),
       listJournaledRuns: (sessionId) => read(sessionId, "listJournaledRuns", (s) => [...s.journal.keys()]),
+      savePendingApproval: Effect.fn("JsonlSessionStore.savePendingApproval")(function*(sessionId, approval) {
+        const json = yield* toJson(schemas.approval, approval, { sessionId, operation: "savePendingApproval" })
+        yield* append(sessionId, "savePendingApproval", [recordLine("approval", json)])
+      }),
+      listPendingApprovals: (sessionId) =>
+        sessionId !== undefined
+          ? read(sessionId, "listPendingApprovals", (s) => [...s.approvals.values()])
+          : Effect.flatMap(listSessions, (ids) =>
+            Effect.map(
+              Effect.forEach(ids, (id) => read(id, "listPendingApprovals", (s) => [...s.approvals.values()])),
+              (all) => all.flat()
+            )),
+      deletePendingApproval: (sessionId, runId, callId) =>
+        read(sessionId, "deletePendingApproval", (s) => s.approvals.has(`${runId} ${callId}`)).pipe(
+          Effect.flatMap((known) =>
+            known
+              ? append(sessionId, "deletePendingApproval", [recordLine("approval_deleted", JSON.stringify({ runId, callId }))])
+              : Effect.void
+          )
+        ),
       listSessions,
       acquire,
       deleteSession: (sessionId) => {

@@ -7,6 +7,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import type { PendingApproval } from "../kernel/Approval.js"
 import type { SessionBusy, SessionStoreError } from "../kernel/Errors.js"
 import type { JournalEntry, SessionArtifact, SessionCheckpoint, SessionMessage } from "../kernel/Session.js"
 
@@ -67,6 +68,21 @@ export interface Service {
    * runtime already runs a session's runs one at a time; this guards against other processes.
    */
   readonly acquire: (sessionId: string) => Effect.Effect<void, SessionBusy | SessionStoreError, Scope.Scope>
+  /**
+   * Saves a tool call waiting for a human (see docs/approvals.md); saving the same run and call id again
+   * replaces it (a decision is recorded that way).
+   */
+  readonly savePendingApproval: (sessionId: string, approval: PendingApproval) => Effect.Effect<void, SessionStoreError>
+  /** The pending calls of one session, or of every session, in the order they were first saved. */
+  readonly listPendingApprovals: (
+    sessionId?: string | undefined
+  ) => Effect.Effect<ReadonlyArray<PendingApproval>, SessionStoreError>
+  /** Forgets a pending call (its decision was used, or its run was cancelled). Unknown ids are ignored. */
+  readonly deletePendingApproval: (
+    sessionId: string,
+    runId: string,
+    callId: string
+  ) => Effect.Effect<void, SessionStoreError>
   readonly deleteSession: (sessionId: string) => Effect.Effect<void, SessionStoreError>
   /**
    * Drops what the store keeps in this process's memory for a session the runtime has closed, never what

@@ -118,6 +118,19 @@ const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClien
   })
 }
 
+// added with approvals: a separate migration, so databases made before it are upgraded in place
+migrations["2_create_pending_approvals"] = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE IF NOT EXISTS pending_approvals (
+    id INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    call_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    UNIQUE (session_id, run_id, call_id)
+  )`
+})
+
 const LATEST_MIGRATION = Math.max(...Object.keys(migrations).map((key) => parseInt(key, 10)))
 
 /** Rows per multi-row INSERT, well under SQLite's limit on bound parameters. */
@@ -435,6 +448,29 @@ export const make = (options: Options): Effect.Effect<SessionStore["Type"], Sess
           Effect.mapError(storeError(sessionId, "listJournaledRuns")),
           isolated
         ),
+      savePendingApproval: Effect.fn("SqliteSessionStore.savePendingApproval")(function*(sessionId, approval) {
+        const body = yield* toJson(schemas.approval, approval, { sessionId, operation: "savePendingApproval" })
+        // an upsert keeps the row's place in the order
+        yield* write(sessionId, "savePendingApproval", () =>
+          sql`INSERT INTO pending_approvals (session_id, run_id, call_id, body)
+              VALUES (${sessionId}, ${approval.runId}, ${approval.callId}, ${body})
+              ON CONFLICT (session_id, run_id, call_id) DO UPDATE SET body = excluded.body`)
+      }),
+      listPendingApprovals: (sessionId) =>
+        readBodies(
+          sessionId ?? "*",
+          "listPendingApprovals",
+          schemas.approval,
+          sessionId !== undefined
+            ? sql<{ body: string }>`SELECT body FROM pending_approvals WHERE session_id = ${sessionId} ORDER BY id`
+            : sql<{ body: string }>`SELECT body FROM pending_approvals ORDER BY id`
+        ),
+      deletePendingApproval: (sessionId, runId, callId) =>
+        sql`DELETE FROM pending_approvals WHERE session_id = ${sessionId} AND run_id = ${runId} AND call_id = ${callId}`.pipe(
+          Effect.asVoid,
+          Effect.mapError(storeError(sessionId, "deletePendingApproval")),
+          isolated
+        ),
       listSessions: sql<{ session_id: string }>`SELECT session_id FROM sessions ORDER BY id`.pipe(
         Effect.map((rows) => rows.map((row) => row.session_id)),
         Effect.mapError(storeError(undefined, "listSessions")),
@@ -459,6 +495,7 @@ export const make = (options: Options): Effect.Effect<SessionStore["Type"], Sess
             sql`DELETE FROM artifacts WHERE session_id = ${sessionId}`,
             sql`DELETE FROM checkpoints WHERE session_id = ${sessionId}`,
             sql`DELETE FROM journal WHERE session_id = ${sessionId}`,
+            sql`DELETE FROM pending_approvals WHERE session_id = ${sessionId}`,
             sql`DELETE FROM sessions WHERE session_id = ${sessionId}`
           ], { discard: true })
         ).pipe(Effect.mapError(storeError(sessionId, "deleteSession")), isolated)

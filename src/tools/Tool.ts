@@ -11,6 +11,7 @@ import * as JSONSchema from "effect/JSONSchema"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as JsonSchema from "../internal/jsonSchema.js"
+import type { ApprovalMode } from "../kernel/Approval.js"
 import type { ToolSpec } from "../kernel/Transcript.js"
 
 /**
@@ -36,7 +37,7 @@ export interface ToolContext {
  * @since 0.1.0
  * @category models
  */
-export interface Tool<Params = any, R = never> {
+export interface Tool<Params = any, R = never> extends ApprovalOptions {
   readonly name: string
   readonly description: string
   /** JSON Schema of the parameters, as sent to the model. */
@@ -61,6 +62,27 @@ export interface Tool<Params = any, R = never> {
   readonly conflictKeys?: ((params: Params) => ReadonlyArray<string>) | undefined
   readonly handler: (params: Params, context: ToolContext) => Effect.Effect<unknown, unknown, R>
 }
+
+/**
+ * Human approval of a tool's calls (see docs/approvals.md): `approvalMode` (`never` by default),
+ * `approvalPolicy` (for `policy`: true when a call with these arguments needs approval; without it every
+ * call does) and `editableParams` (the arguments an approver may change).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ApprovalOptions {
+  readonly approvalMode?: ApprovalMode | undefined
+  readonly approvalPolicy?: ((args: unknown) => boolean) | undefined
+  readonly editableParams?: ReadonlyArray<string> | undefined
+}
+
+
+const approvalOf = (options: ApprovalOptions): ApprovalOptions => ({
+  ...(options.approvalMode !== undefined ? { approvalMode: options.approvalMode } : {}),
+  ...(options.approvalPolicy !== undefined ? { approvalPolicy: options.approvalPolicy } : {}),
+  ...(options.editableParams !== undefined ? { editableParams: options.editableParams } : {})
+})
 
 /**
  * The services a tool's handler requires.
@@ -88,7 +110,7 @@ export const provide = <Params, R>(tool: Tool<Params, R>, context: Context.Conte
  * @since 0.1.0
  * @category models
  */
-export interface CommonOptions {
+export interface CommonOptions extends ApprovalOptions {
   readonly description: string
   readonly timeoutMs?: number
   readonly durableIdempotent?: boolean
@@ -150,6 +172,7 @@ export const make = <S extends Schema.Schema<any, any, never>, E = never, R = ne
     durableIdempotent: options.durableIdempotent ?? true,
     concurrencySafe: options.concurrencySafe ?? false,
     conflictKeys: options.conflictKeys,
+    ...approvalOf(options),
     handler: options.handler
   }
 }
@@ -180,6 +203,7 @@ export const fromJsonSchema = <E = never, R = never>(
     durableIdempotent: options.durableIdempotent ?? true,
     concurrencySafe: options.concurrencySafe ?? false,
     conflictKeys: options.conflictKeys,
+    ...approvalOf(options),
     handler: options.handler
   }
 }

@@ -43,9 +43,12 @@ describe("SqliteSessionStore", () => {
       assert.strictEqual(mode!.journal_mode, "wal")
       const migrations = yield* sql<{ migration_id: number; name: string }>`
         SELECT migration_id, name FROM ${sql(SqliteSessionStore.migrationsTable)}`
-      assert.deepStrictEqual(migrations.map((m) => [m.migration_id, m.name]), [[1, "create_session_tables"]])
+      assert.deepStrictEqual(migrations.map((m) => [m.migration_id, m.name]), [
+        [1, "create_session_tables"],
+        [2, "create_pending_approvals"]
+      ])
       const tables = yield* sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`
-      for (const table of ["artifacts", "checkpoints", "journal", "locks", "messages", "session_state", "sessions"]) {
+      for (const table of ["artifacts", "checkpoints", "journal", "locks", "messages", "pending_approvals", "session_state", "sessions"]) {
         assert.include(tables.map((t) => t.name), table)
       }
       const [check] = yield* sql<{ integrity_check: string }>`PRAGMA integrity_check`

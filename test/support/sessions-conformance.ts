@@ -12,6 +12,7 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
+import { PendingApproval } from "../../src/kernel/Approval.js"
 import { SessionStoreError } from "../../src/kernel/Errors.js"
 import { JournalEntry, SessionArtifact, SessionCheckpoint, SessionMessage } from "../../src/kernel/Session.js"
 import type { SessionStore } from "../../src/sessions/SessionStore.js"
@@ -49,6 +50,22 @@ const assertRoundTrip = <A, I>(schema: Schema.Schema<A, I>, actual: ReadonlyArra
   assert.deepStrictEqual(encoded(schema, actual), encoded(schema, expected))
   assert.deepStrictEqual(actual, expected)
 }
+
+const pending = (runId: string, callId: string, extra: Partial<PendingApproval> = {}) =>
+  new PendingApproval({
+    sessionId: "s1",
+    runId,
+    agentId: "a",
+    callId,
+    tool: "write_file",
+    arguments: { path: "/tmp/x", content: trickyText },
+    editableParams: ["path"],
+    checkpointId: `${runId}:step:0`,
+    inputText: "go",
+    durable: false,
+    requestedAtMs: 1,
+    ...extra
+  })
 
 /** Registers the conformance tests of one store. */
 export const conformance = (subject: StoreUnderTest): void => {
@@ -284,6 +301,46 @@ export const conformance = (subject: StoreUnderTest): void => {
           assert.strictEqual((yield* store.listJournaledRuns("s")).length, 16)
         })
       ))
+
+    it.scoped("pending approvals: saved, listed per session or all, replaced by run and call id, deleted", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          assert.deepStrictEqual(yield* store.listPendingApprovals("s1"), [])
+          assert.deepStrictEqual(yield* store.listPendingApprovals(), [])
+          yield* store.savePendingApproval("s1", pending("run-1", "c1"))
+          yield* store.savePendingApproval("s1", pending("run-1", "c2"))
+          yield* store.savePendingApproval("s2", pending("run-2", "c1", { sessionId: "s2" }))
+          assertRoundTrip(PendingApproval, yield* store.listPendingApprovals("s1"), [pending("run-1", "c1"), pending("run-1", "c2")])
+          assert.strictEqual((yield* store.listPendingApprovals()).length, 3)
+          // a decision is recorded by saving again: replaced in place
+          const decided = pending("run-1", "c1", { decision: { decision: "approve", arguments: { path: "/tmp/y" } } })
+          yield* store.savePendingApproval("s1", decided)
+          assertRoundTrip(PendingApproval, yield* store.listPendingApprovals("s1"), [decided, pending("run-1", "c2")])
+          yield* store.deletePendingApproval("s1", "run-1", "c1")
+          yield* store.deletePendingApproval("s1", "run-1", "unknown")
+          assertRoundTrip(PendingApproval, yield* store.listPendingApprovals("s1"), [pending("run-1", "c2")])
+          yield* store.deleteSession("s2")
+          assert.deepStrictEqual((yield* store.listPendingApprovals()).map((p) => p.callId), ["c2"])
+        })
+      ))
+
+    if (subject.persistent) {
+      it.scoped("pending approvals survive a restart", () =>
+        Effect.gen(function*() {
+          const dir = yield* tempDir
+          yield* Effect.scoped(Effect.gen(function*() {
+            const store = yield* openStore(subject.layer(dir))
+            yield* store.savePendingApproval("s1", pending("run-1", "c1"))
+            yield* store.savePendingApproval("s1", pending("run-1", "c2"))
+            yield* store.deletePendingApproval("s1", "run-1", "c1")
+            yield* store.savePendingApproval("s1", pending("run-1", "c2", { decision: { decision: "reject", reason: "no" } }))
+          }))
+          const store = yield* openStore(subject.layer(dir))
+          assertRoundTrip(PendingApproval, yield* store.listPendingApprovals(), [
+            pending("run-1", "c2", { decision: { decision: "reject", reason: "no" } })
+          ])
+        }))
+    }
 
     if (subject.persistent) {
       it.scoped("a new store on the same path sees everything (restart)", () =>

@@ -5,7 +5,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type { StopReason } from "../../kernel/Run.js"
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, limit: 3, cancelled: 130 } as const
+export const EXIT = { ok: 0, failed: 1, usage: 2, limit: 3, awaitingApproval: 4, cancelled: 130 } as const
 
 /** Ends the CLI with `code` after printing `message` (if any) to stderr. */
 export class CliExit extends Data.TaggedError("CliExit")<{ readonly code: number; readonly message?: string }> {}
@@ -22,6 +22,10 @@ export const exitCodeFor = (stopReason: StopReason): number => {
     case "timeout":
     case "budget_exhausted":
       return EXIT.limit
+    // a tool call waits for a human: the run goes on with `openagents approve` / `reject`
+    case "awaiting_approval":
+    case "approval_timeout":
+      return EXIT.awaitingApproval
   }
 }
 

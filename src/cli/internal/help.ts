@@ -32,6 +32,13 @@ export const EXAMPLES: Readonly<Record<string, ReadonlyArray<string>>> = {
   "sessions show": ["openagents sessions show agent.json s1"],
   "sessions delete": ["openagents sessions delete agent.json s1"],
   replay: ["openagents replay agent.json s1", "openagents replay agent.json s1 --run RUN_ID --format json"],
+  approvals: ["openagents approvals list agent.json", "openagents approvals list agent.json --session s1 --format json"],
+  "approvals list": ["openagents approvals list agent.json --session s1"],
+  approve: [
+    "openagents approve agent.json --session s1 --call CALL_ID",
+    `openagents approve agent.json --session s1 --call CALL_ID --arguments '{"path": "notes.md"}' --format json`
+  ],
+  reject: [`openagents reject agent.json --session s1 --call CALL_ID --reason "not that file"`],
   validate: ["openagents validate agent.json"],
   schema: ["openagents schema > agent.schema.json"],
   "list-plugins": ["openagents list-plugins --format json"],

@@ -99,7 +99,13 @@ const describeError = (result: RunResult): string => {
   const e = result.error
   if (!e) return ""
   const limit = result.metadata["limit"] ? ` (limit: ${String(result.metadata["limit"])})` : ""
-  return `error: run ${result.stopReason}${limit}: ${e.tag}: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}\n`
+  return `error: run ${result.stopReason}${limit}: ${e.tag}: ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}\n` +
+    // calls waiting for a human: what they are and how to decide them (see docs/approvals.md)
+    (result.pendingApprovals ?? []).map((p) =>
+      `  waiting: ${p.tool} ${JSON.stringify(p.arguments)} (run ${p.runId}, call ${p.callId})\n` +
+      `    openagents approve CONFIG --session ${result.sessionId} --call ${p.callId} [--arguments JSON]\n` +
+      `    openagents reject CONFIG --session ${result.sessionId} --call ${p.callId} --reason TEXT\n`
+    ).join("")
 }
 
 /**

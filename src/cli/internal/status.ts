@@ -36,6 +36,21 @@ export interface StatusLine {
 
 const none: StatusLine = { textStarted: Effect.void, textEnded: Effect.void }
 
+let held = false
+
+/**
+ * Hides every status line of the process while a question is asked on the terminal (an approval): the
+ * line is cleared and not drawn again until `hold(false)`. Synchronous, so nothing is drawn between the
+ * clearing and the question.
+ *
+ * @since 0.3.0
+ * @category terminal
+ */
+export const hold = (on: boolean): void => {
+  held = on
+  if (on && statusEnabled()) process.stderr.write(CLEAR)
+}
+
 /**
  * Whether a status line is shown: stdout and stderr are terminals and colours are allowed.
  *
@@ -79,7 +94,7 @@ export const make = (
       shown = false
     }
     const draw = (now: number) => {
-      if (textOpen) return
+      if (textOpen || held) return
       frame = (frame + 1) % FRAMES.length
       process.stderr.write(`${CLEAR}${DIM}${FRAMES[frame]} ${label} ${seconds(now - since)}${RESET}`)
       shown = true

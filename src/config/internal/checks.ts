@@ -80,6 +80,16 @@ const checkTools = (tools: unknown, path: ReadonlyArray<Segment>, out: Array<Pro
   tools.forEach((tool: unknown, i) => {
     const toolPath = [...path, i]
     checkRef(tool, "tool", toolPath, out)
+    if (isRecord(tool) && isRecord(tool.approval_policy)) {
+      for (const [param, pattern] of Object.entries(tool.approval_policy)) {
+        if (typeof pattern !== "string") continue
+        try {
+          new RegExp(pattern)
+        } catch (e) {
+          out.push({ path: [...toolPath, "approval_policy", param], message: `is not a regular expression: ${(e as Error).message}` })
+        }
+      }
+    }
     if (!isRecord(tool) || typeof tool.id !== "string" || tool.id === "") return
     const first = seen.get(tool.id)
     if (first !== undefined) {

@@ -151,7 +151,8 @@ const build = <R>(
       maxConcurrentTools: definition.maxConcurrentTools ?? 10,
       sessionQueueSize: definition.sessionQueueSize ?? 1000,
       eventQueueSize: eventQueueSizeOf(definition),
-      outputSchema: definition.outputSchema
+      outputSchema: definition.outputSchema,
+      approvalTimeoutMs: definition.approvalTimeoutMs
     } satisfies AgentEnv
   })
 

@@ -15,6 +15,7 @@ import type { SessionStore } from "../../sessions/SessionStore.js"
 import type { ToolExecutor } from "../../tools/ToolExecutor.js"
 import type * as Toolkit from "../../tools/Toolkit.js"
 import type { Limits, RunDeadlines, Watchdog } from "./budget.js"
+import type { Waiting } from "./approval.js"
 import type { Emitter } from "./emitter.js"
 import type { JournalWriter } from "./journalWriter.js"
 import type { OutputValidator } from "./output.js"
@@ -41,6 +42,7 @@ export interface AgentEnv {
   readonly sessionQueueSize: number
   readonly eventQueueSize: number
   readonly outputSchema: Record<string, unknown> | undefined
+  readonly approvalTimeoutMs: number | undefined
 }
 
 /** The runtime's services a run uses. */
@@ -50,6 +52,8 @@ export interface RunServices {
   readonly skillsInstructions: (sessionId: string) => Effect.Effect<string>
   /** The runtime's watchdog, which holds every run's deadlines. */
   readonly watchdog: Watchdog
+  /** Calls of this process's runs waiting for a decision (see approval.ts). */
+  readonly approvals: Waiting
 }
 
 /** The parts of one run in progress. */
@@ -66,4 +70,6 @@ export interface Run {
   readonly validator: OutputValidator | undefined
   /** Whether spans are recorded (a tracer other than Effect's default is installed). */
   readonly tracing: boolean
+  /** Calls of this process's runs waiting for a decision. */
+  readonly approvals: Waiting
 }

@@ -30,7 +30,8 @@ export class JournalWriter {
     private readonly store: SessionStore["Type"],
     private readonly clock: Clock.Clock,
     private readonly ids: { readonly runId: string; readonly sessionId: string },
-    readonly durable: boolean,
+    /** Set by `hold`: a run that waits for approval is journaled like a durable one from then on. */
+    public durable: boolean,
     private readonly state: RunState,
     private readonly emitter: Emitter
   ) {}
@@ -103,6 +104,21 @@ export class JournalWriter {
         this.emitter.emit("run.checkpoint_saved", { checkpointId, step, transcriptLength })
       })
     }
+  }
+
+  /**
+   * Writes what was recorded with a checkpoint, durable run or not, and journals like a durable run from
+   * here on: a run waiting for approval can be continued from its journal by another process. Returns the
+   * checkpoint id.
+   */
+  get hold(): Effect.Effect<string, SessionStoreError> {
+    return Effect.suspend(() => {
+      this.durable = true
+      const entries = this.pending
+      this.pending = []
+      const { checkpoint, saved } = this.nextCheckpoint()
+      return Effect.as(Effect.tap(this.store.appendJournal(this.ids.sessionId, entries, checkpoint), () => saved), checkpoint.checkpointId)
+    })
   }
 
   /** A durable run writes what was recorded, with no checkpoint (a tool is about to run). */

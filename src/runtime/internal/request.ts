@@ -6,9 +6,11 @@
  * @since 0.2.0
  */
 import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { closest } from "../../internal/suggest.js"
 import { ConfigError, ConfigIssue } from "../../kernel/Errors.js"
+import { AdvanceApprovals } from "../../kernel/Approval.js"
 import { RunBudget, RunRequest } from "../../kernel/Run.js"
 import { unsafeMake } from "../../internal/unsafeMake.js"
 
@@ -37,6 +39,16 @@ const nonNegativeInt = must("a non-negative integer", (u) => typeof u === "numbe
 const nonNegative = must("a non-negative number", (u) => typeof u === "number" && Number.isFinite(u) && u >= 0)
 const schema = must("an Effect Schema", (u) => Schema.isSchema(u))
 const anything: Check = () => undefined
+const decodeApprovals = Schema.decodeUnknownEither(AdvanceApprovals, { onExcessProperty: "error" })
+const approvals: Check = (u) =>
+  Either.match(decodeApprovals(u), {
+    onLeft: (e) =>
+      `must be { byCallId?: { <callId>: decision }, byTool?: { <tool>: decision } } with decision "approve", "reject", ` +
+      `{ decision: "approve", arguments? } or { decision: "reject", reason? }: ${
+        ParseResult.TreeFormatter.formatErrorSync(e).split("\n").slice(-1)[0]!.trim()
+      }`,
+    onRight: () => undefined
+  })
 
 const budgetKeys: Readonly<Record<string, Check>> = {
   maxSteps: positiveInt,
@@ -61,7 +73,10 @@ const requestKeys: Readonly<Record<string, Check>> = {
   deps: anything,
   outputType: schema,
   durable: boolean,
-  resumeFromCheckpoint: id
+  resumeFromCheckpoint: id,
+  approvals,
+  waitForApproval: boolean,
+  approvalTimeoutMs: positiveInt
 }
 
 const required = ["agentId", "inputText"] as const

@@ -10,9 +10,10 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { unsafeMake } from "../../internal/unsafeMake.js"
-import { BudgetExhausted } from "../../kernel/Errors.js"
+import { ApprovalTimeout, AwaitingApproval, BudgetExhausted } from "../../kernel/Errors.js"
 import { RunErrorInfo, RunResult, type StopReason } from "../../kernel/Run.js"
 import { SessionArtifact, SessionMessage } from "../../kernel/Session.js"
+import { pendingOf } from "./approval.js"
 import { STOP_FOR_LIMIT } from "./budget.js"
 import type { Run } from "./env.js"
 import { jsonText } from "./json.js"
@@ -54,6 +55,10 @@ const outcomeOf = (run: Run, exit: Exit.Exit<unknown, unknown>) => {
   }
   const failure = Cause.failureOption(exit.cause)
   const cause = Option.isSome(failure) ? failure.value : Cause.squash(exit.cause)
+  if (cause instanceof AwaitingApproval || cause instanceof ApprovalTimeout) {
+    const stopReason: StopReason = cause instanceof AwaitingApproval ? "awaiting_approval" : "approval_timeout"
+    return { stopReason, finalOutput: null, error: errorInfo(cause), limit: undefined }
+  }
   if (cause instanceof BudgetExhausted) {
     return { stopReason: STOP_FOR_LIMIT[cause.limit], finalOutput: null, error: errorInfo(cause), limit: cause.limit }
   }
@@ -145,7 +150,9 @@ const resultOf = (run: Run, exit: Exit.Exit<unknown, unknown>, startedAt: number
         ? persisted.cause.error.message
         : Cause.pretty(persisted.cause).split("\n")[0]
     }
+    const waiting = outcome.stopReason === "awaiting_approval" || outcome.stopReason === "approval_timeout"
     return unsafeMake(RunResult, {
+      ...(waiting ? { pendingApprovals: yield* pendingOf(run) } : {}),
       runId: request.runId,
       sessionId: request.sessionId,
       agentId: agent.id,

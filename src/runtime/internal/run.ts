@@ -113,7 +113,8 @@ export const executeRun = (
         journal: new JournalWriter(services.store, clock, ids, request.durable, state, emitter),
         deadlines: new Budget.RunDeadlines(services.watchdog, clock, limits, state, self),
         validator: Either.getOrUndefined(validator),
-        tracing
+        tracing,
+        approvals: services.approvals
       }
       const context = Context.make(run)
       // the session lease is held until the run's work is saved, not only while its body runs

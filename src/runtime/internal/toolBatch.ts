@@ -9,13 +9,12 @@
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import type * as Either from "effect/Either"
-import type { RunError, ToolError } from "../../kernel/Errors.js"
+import type { RunError } from "../../kernel/Errors.js"
 import type * as RunContext from "../../kernel/RunContext.js"
 import type { ToolCallPart } from "../../kernel/Transcript.js"
 import { conflictKeysOf } from "../../tools/Tool.js"
 import type { Run } from "./env.js"
-import { callTool, settle, startCall } from "./toolCall.js"
+import { callTool, settle, type Started, startCall } from "./toolCall.js"
 
 /** How one call of a batch may run: alone, or beside others except those sharing one of its keys. */
 interface Slot {
@@ -90,8 +89,8 @@ const concurrently = (
     const batchId = `batch:${calls[0]!.id}`
     run.emitter.emit("tool.batch.started", { batchId, callIds: calls.map((c) => c.id), concurrent })
     const deps = dependenciesOf(slots)
-    const ended: Array<Deferred.Deferred<Either.Either<unknown, ToolError>, RunError>> = []
-    for (let i = 0; i < calls.length; i++) ended.push(yield* Deferred.make<Either.Either<unknown, ToolError>, RunError>())
+    const ended: Array<Deferred.Deferred<Started, RunError>> = []
+    for (let i = 0; i < calls.length; i++) ended.push(yield* Deferred.make<Started, RunError>())
     // the first halves, each once the calls it waits for have ended (a failed one fails the batch)
     const start = (i: number) =>
       Effect.forEach(deps[i]!, (j) => Deferred.await(ended[j]!), { discard: true }).pipe(
@@ -103,8 +102,8 @@ const concurrently = (
     // the second halves, in the model's order
     const outcomes: Array<RunContext.ToolOutcome> = []
     const settleAll = Effect.forEach(calls, (call, i) =>
-      Effect.flatMap(Deferred.await(ended[i]!), (exit) =>
-        Effect.map(settle(run, call, exit), (outcome) => {
+      Effect.flatMap(Deferred.await(ended[i]!), (started) =>
+        Effect.map(settle(run, call, started), (outcome) => {
           outcomes.push(outcome)
         })), { discard: true })
     yield* Effect.all([starts, settleAll], { concurrency: 2, discard: true })

@@ -1,14 +1,16 @@
 /**
- * One tool call of a run: under the tool call limit, journaled before and after (so a resumed run knows
- * whether it started and how it ended), its result appended to the conversation. A failing tool does not
- * fail the run: its error goes back to the model. A call is two halves, so that a batch (`toolBatch.ts`)
- * can run the first halves together and settle them in the model's order. Private to the runtime.
+ * One tool call of a run: through the approval gate, under the tool call limit, journaled before and
+ * after (so a resumed run knows whether it started and how it ended), its result appended to the
+ * conversation. A failing tool does not fail the run: its error goes back to the model, and so does a
+ * rejection by the approver. A call is two halves, so that a batch (`toolBatch.ts`) can run the first
+ * halves together and settle them in the model's order. Private to the runtime.
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type { RunError, ToolError } from "../../kernel/Errors.js"
 import type * as RunContext from "../../kernel/RunContext.js"
 import type { ToolCallPart } from "../../kernel/Transcript.js"
+import * as Approval from "./approval.js"
 import * as Budget from "./budget.js"
 import type { Run } from "./env.js"
 import { jsonSafe, resultText } from "./json.js"
@@ -35,12 +37,21 @@ const outcomeOf = (call: ToolCallPart, exit: Either.Either<unknown, ToolError>):
     : { callId: call.id, toolName: call.name, isError: false, result: exit.right, content: text.text }
 }
 
+/** How the first half of a call ended: the tool's own outcome, or the approver's rejection (the tool did not run). */
+export type Started =
+  | { readonly _tag: "Ran"; readonly exit: Either.Either<unknown, ToolError> }
+  | { readonly _tag: "Rejected"; readonly message: string }
+
 /**
- * The first half of a call: under the tool call limit, journaled as started, run by the executor. What it
- * yields is the tool's own outcome, not yet in the conversation: {@link settle} puts it there.
+ * The first half of a call: the approval gate (when the tool asks for one), then under the tool call
+ * limit, journaled as started, run by the executor (with the arguments as approved). What it yields is
+ * not yet in the conversation: {@link settle} puts it there.
  */
-export const startCall = (run: Run, call: ToolCallPart): Effect.Effect<Either.Either<unknown, ToolError>, RunError> =>
-  Effect.suspend((): Effect.Effect<Either.Either<unknown, ToolError>, RunError> => {
+export const startCall = (run: Run, call: ToolCallPart): Effect.Effect<Started, RunError> =>
+  Approval.gate(run, call, startGated)
+
+const startGated = (run: Run, call: ToolCallPart, rejected?: string): Effect.Effect<Started, RunError> =>
+  Effect.suspend((): Effect.Effect<Started, RunError> => {
     const { agent, emitter, request, state } = run
     const refused = Budget.checkToolCall(state, run.limits)
     if (refused) return refused
@@ -55,20 +66,24 @@ export const startCall = (run: Run, call: ToolCallPart): Effect.Effect<Either.Ei
     }
     const params = call.arguments ?? null
     run.journal.append({ kind: "tool_started", payload: { callId: call.id, name: call.name, arguments: params } })
+    if (rejected !== undefined) return Effect.succeed({ _tag: "Rejected", message: rejected })
     const execution = Effect.suspend(() => {
       emitter.emit("tool.started", { toolId: call.name, callId: call.id, params })
-      return Effect.either(Trace.span(run.tracing, "openagents.tool", () => ({
-        "gen_ai.operation.name": "execute_tool",
-        "gen_ai.tool.name": call.name,
-        "gen_ai.tool.call.id": call.id
-      }), agent.executor.execute(call, agent.toolkit, {
-        runId: request.runId,
-        sessionId: request.sessionId,
-        agentId: agent.id,
-        callId: call.id,
-        deps: request.deps,
-        emit: (text) => emitter.emitEffect("tool.delta", { toolId: call.name, callId: call.id, text })
-      })))
+      return Effect.map(
+        Effect.either(Trace.span(run.tracing, "openagents.tool", () => ({
+          "gen_ai.operation.name": "execute_tool",
+          "gen_ai.tool.name": call.name,
+          "gen_ai.tool.call.id": call.id
+        }), agent.executor.execute(call, agent.toolkit, {
+          runId: request.runId,
+          sessionId: request.sessionId,
+          agentId: agent.id,
+          callId: call.id,
+          deps: request.deps,
+          emit: (text) => emitter.emitEffect("tool.delta", { toolId: call.name, callId: call.id, text })
+        }))),
+        (exit): Started => ({ _tag: "Ran", exit })
+      )
     })
     // a durable run writes that a non-idempotent call started before it runs, so that after a crash the
     // resume knows it may have had its effect; an idempotent call is simply run again, and pays no write
@@ -80,13 +95,9 @@ export const startCall = (run: Run, call: ToolCallPart): Effect.Effect<Either.Ei
  * The second half of a call: its outcome goes into the conversation and the journal (a durable run
  * writes it, with a checkpoint, before `tool.finished` is told).
  */
-export const settle = (
-  run: Run,
-  call: ToolCallPart,
-  exit: Either.Either<unknown, ToolError>
-): Effect.Effect<RunContext.ToolOutcome, RunError> => {
+export const settle = (run: Run, call: ToolCallPart, started: Started): Effect.Effect<RunContext.ToolOutcome, RunError> => {
   const { emitter, state } = run
-  const outcome = outcomeOf(call, exit)
+  const outcome = started._tag === "Ran" ? outcomeOf(call, started.exit) : failed(call, started.message, "ApprovalRejected")
   state.messages.push({ _tag: "tool", toolCallId: call.id, toolName: call.name, content: outcome.content, isError: outcome.isError })
   run.journal.append({
     kind: "tool",
@@ -111,4 +122,4 @@ export const settle = (
 
 /** One call, start to end. */
 export const callTool = (run: Run, call: ToolCallPart): Effect.Effect<RunContext.ToolOutcome, RunError> =>
-  Effect.flatMap(startCall(run, call), (exit) => settle(run, call, exit))
+  Effect.flatMap(startCall(run, call), (started) => settle(run, call, started))

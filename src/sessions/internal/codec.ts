@@ -8,6 +8,7 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { SessionStoreError } from "../../kernel/Errors.js"
+import { PendingApproval } from "../../kernel/Approval.js"
 import { JournalEntry, SessionArtifact, SessionCheckpoint, SessionMessage } from "../../kernel/Session.js"
 import type { SessionState } from "../SessionStore.js"
 
@@ -30,7 +31,9 @@ export const schemas = {
   artifact: SessionArtifact,
   checkpoint: SessionCheckpoint,
   journal: JournalEntry,
-  state: SessionStateSchema
+  state: SessionStateSchema,
+  approval: PendingApproval,
+  approval_deleted: Schema.Struct({ runId: Schema.String, callId: Schema.String })
 } as const
 
 /**

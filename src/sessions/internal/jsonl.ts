@@ -9,6 +9,8 @@
  * - `{"t":"artifact","data":<SessionArtifact>}`
  * - `{"t":"checkpoint","data":<SessionCheckpoint>}`: a checkpoint id saved again replaces the earlier one in place
  * - `{"t":"journal","data":<JournalEntry>}`
+ * - `{"t":"approval","data":<PendingApproval>}`: a pending tool call; the same run and call id again replaces it
+ * - `{"t":"approval_deleted","data":{"runId","callId"}}`: the pending call is gone
  *
  * Data are the Schema encodings of kernel/Session. Empty lines are ignored (a writer that finds a torn last
  * line starts its own on a fresh line, which can leave one).
@@ -17,6 +19,7 @@
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import type { PendingApproval } from "../../kernel/Approval.js"
 import type { JournalEntry, SessionArtifact, SessionCheckpoint, SessionMessage } from "../../kernel/Session.js"
 import type { SessionState } from "../SessionStore.js"
 import { causeMessage, decode, type RecordKind, schemas } from "./codec.js"
@@ -75,6 +78,8 @@ export interface Snapshot {
   readonly checkpoints: Map<string, SessionCheckpoint>
   /** Entries per run id, in append order; runs in first-append order. */
   readonly journal: Map<string, Array<JournalEntry>>
+  /** Pending approvals by `<runId> <callId>`. */
+  readonly approvals: Map<string, PendingApproval>
   /** The id in the first header record, if any. */
   headerId: string | undefined
 }
@@ -90,6 +95,7 @@ export const emptySnapshot = (): Snapshot => ({
   artifacts: [],
   checkpoints: new Map(),
   journal: new Map(),
+  approvals: new Map(),
   headerId: undefined
 })
 
@@ -163,6 +169,18 @@ const applyRecord = (snapshot: Snapshot, record: unknown): string | undefined =>
       const run = snapshot.journal.get(r.right.runId)
       if (run) run.push(r.right)
       else snapshot.journal.set(r.right.runId, [r.right])
+      return undefined
+    }
+    case "approval": {
+      const r = decode(schemas.approval, data)
+      if (Either.isLeft(r)) return `bad approval: ${r.left}`
+      snapshot.approvals.set(`${r.right.runId} ${r.right.callId}`, r.right)
+      return undefined
+    }
+    case "approval_deleted": {
+      const r = decode(schemas.approval_deleted, data)
+      if (Either.isLeft(r)) return `bad approval_deleted: ${r.left}`
+      snapshot.approvals.delete(`${r.right.runId} ${r.right.callId}`)
       return undefined
     }
     default:
