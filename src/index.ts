@@ -42,6 +42,8 @@ export * as Toolkit from "./tools/Toolkit.js"
 export * as ToolExecutor from "./tools/ToolExecutor.js"
 /** @since 0.1.0 */
 export * as Builtin from "./tools/builtin/index.js"
+/** @since 0.2.0 */
+export * as Mcp from "./tools/mcp/Mcp.js"
 
 /** @since 0.1.0 */
 export * as Pattern from "./patterns/Pattern.js"

@@ -140,3 +140,60 @@ export const CurrentTimeConfig = Schema.Struct({
  * @category schemas
  */
 export const NoConfig = Schema.Struct({})
+
+const McpInitTimeout = Schema.optionalWith(PositiveInt, { default: () => 30_000 }).annotations({
+  description: "How long the server may take to start and answer `initialize`, in milliseconds (default 30000)."
+})
+
+const McpStdioServer = Schema.Struct({
+  command: Schema.propertySignature(NonEmptyString).annotations({
+    description: "The program that runs the server over stdio (looked up on PATH), e.g. 'npx' or 'node'."
+  }),
+  args: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }).annotations({
+    description: "Its arguments."
+  }),
+  env: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })).annotations({
+    description: "Environment variables set for the server (besides HOME, PATH, SHELL, TERM, USER and LOGNAME)."
+  }),
+  cwd: Schema.optional(NonEmptyString).annotations({
+    description: "Working directory of the server (relative paths are resolved against the config file)."
+  }),
+  env_passthrough: Schema.optionalWith(Schema.Array(NonEmptyString), { default: () => [] }).annotations({
+    description: "Names of environment variables of this process passed on to the server, e.g. ['GITHUB_TOKEN']."
+  }),
+  init_timeout_ms: McpInitTimeout
+}).annotations({ title: "MCP server over stdio" })
+
+const McpHttpServer = Schema.Struct({
+  url: Schema.propertySignature(
+    Schema.String.pipe(Schema.pattern(/^https?:\/\/\S+$/)).annotations({ description: "an http:// or https:// URL" })
+  ).annotations({ description: "The server's streamable HTTP endpoint, e.g. 'http://127.0.0.1:3000/mcp'." }),
+  headers: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })).annotations({
+    description: "HTTP headers sent with every request, e.g. {\"Authorization\": \"Bearer ${TOKEN}\"}."
+  }),
+  init_timeout_ms: McpInitTimeout
+}).annotations({ title: "MCP server over streamable HTTP" })
+
+/**
+ * Config of the `mcp` tool: the tools of an MCP server, each offered to the model under its own name.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const McpToolConfig = Schema.Struct({
+  server: Schema.propertySignature(Schema.Union(McpStdioServer, McpHttpServer)).annotations({
+    description: "How to reach the server: {command, args, env, cwd, env_passthrough} over stdio, or {url, headers} over streamable HTTP."
+  }),
+  tools: Schema.optional(Schema.Array(NonEmptyString)).annotations({
+    description: "The server's tools offered to the model (default: all of them)."
+  }),
+  connection_mode: Schema.optionalWith(Schema.Literal("runtime", "session", "per_call", "pooled"), {
+    default: () => "runtime" as const
+  }).annotations({
+    description: "One connection for the runtime (default), one per session ('pooled' is an alias), or one per call."
+  }),
+  idle_timeout_ms: Schema.optional(PositiveInt).annotations({
+    description: "In session mode, how long a session's connection is kept without calls, in milliseconds (default 300000)."
+  }),
+  timeout_ms: toolTimeout
+})

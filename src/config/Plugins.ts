@@ -26,7 +26,7 @@ import type * as Pricing from "../llm/Pricing.js"
 import type { RetryOptions } from "../llm/ProviderRetry.js"
 import { Memory } from "../memory/Memory.js"
 import { Pattern } from "../patterns/Pattern.js"
-import type { AgentDefinition } from "../runtime/Agent.js"
+import type { AgentDefinition, ToolkitSource } from "../runtime/Agent.js"
 import * as AgentRuntime from "../runtime/AgentRuntime.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import * as Skills from "../skills/Skills.js"
@@ -194,24 +194,39 @@ const retryOf = (llm: LlmConfig): Partial<RetryOptions> | undefined => {
   }
 }
 
-const toolsOf = (agent: AgentConfig, index: number, dir: string): Effect.Effect<ReadonlyArray<Tool>, ConfigError> =>
-  Effect.forEach(
-    agent.tools.map((t, i) => [t, i] as const).filter(([t]) => t.enabled !== false),
-    ([ref, i]) => {
-      const where = `agents[${index}].tools[${i}]`
-      if (ref.type) return Registry.build("tool", ref.type, ref.config, { dir, where, id: ref.id })
-      return Effect.gen(function*() {
-        const value = yield* instantiate(yield* importImpl(ref.impl!, dir, where), ref.config ?? {}, where)
-        if (!isTool(value)) {
-          return yield* ConfigError.single(`${where}.impl`, "expected a Tool (made with Tool.make or Tool.fromJsonSchema)")
+/** The tools of an agent: tools, and toolkit Layers of the types whose tools are known once connected (`mcp`). */
+const toolsOf = (agent: AgentConfig, index: number, dir: string): Effect.Effect<{
+  readonly tools: ReadonlyArray<Tool>
+  readonly toolkits: ReadonlyArray<ToolkitSource>
+}, ConfigError> =>
+  Effect.map(
+    Effect.forEach(
+      agent.tools.map((t, i) => [t, i] as const).filter(([t]) => t.enabled !== false),
+      ([ref, i]): Effect.Effect<Tool | ToolkitSource, ConfigError> => {
+        const where = `agents[${index}].tools[${i}]`
+        if (ref.type) {
+          return Effect.map(
+            Registry.build("tool", ref.type, ref.config, { dir, where, id: ref.id }),
+            (built) => ("handler" in built ? built : { source: `${ref.type} tool '${ref.id}' (${where})`, layer: built })
+          )
         }
-        yield* Effect.try({
-          try: () => checkName(ref.id),
-          catch: (e) => ConfigError.single(`${where}.id`, (e as Error).message)
+        return Effect.gen(function*() {
+          const value = yield* instantiate(yield* importImpl(ref.impl!, dir, where), ref.config ?? {}, where)
+          if (!isTool(value)) {
+            return yield* ConfigError.single(`${where}.impl`, "expected a Tool (made with Tool.make or Tool.fromJsonSchema)")
+          }
+          yield* Effect.try({
+            try: () => checkName(ref.id),
+            catch: (e) => ConfigError.single(`${where}.id`, (e as Error).message)
+          })
+          return value.name === ref.id ? value : { ...value, name: ref.id }
         })
-        return value.name === ref.id ? value : { ...value, name: ref.id }
-      })
-    }
+      }
+    ),
+    (all) => ({
+      tools: all.filter((t): t is Tool => !("layer" in t)),
+      toolkits: all.filter((t): t is ToolkitSource => "layer" in t)
+    })
   )
 
 type LayerSeam = Exclude<Registry.Seam, "tool" | "runtime">
@@ -244,7 +259,7 @@ export const agentDefinition = (
 ): Effect.Effect<AgentDefinition, ConfigError> =>
   Effect.gen(function*() {
     const where = `agents[${index}]`
-    const tools = yield* toolsOf(agent, index, dir)
+    const { toolkits, tools } = yield* toolsOf(agent, index, dir)
     const llm = agent.llm
     return {
       id: agent.id,
@@ -252,6 +267,7 @@ export const agentDefinition = (
       instructions: agent.instructions ?? undefined,
       model: modelLayer(llm),
       tools,
+      ...(toolkits.length > 0 ? { toolkits } : {}),
       pattern: seamLayer("pattern", Pattern, agent.pattern, dir, `${where}.pattern`),
       memory: seamLayer("memory", Memory, agent.memory, dir, `${where}.memory`),
       contextAssembler: seamLayer(

@@ -18,6 +18,7 @@ import { Memory } from "../../memory/Memory.js"
 import * as WindowBuffer from "../../memory/WindowBuffer.js"
 import { Pattern } from "../../patterns/Pattern.js"
 import * as React from "../../patterns/React.js"
+import type { Tool } from "../../tools/Tool.js"
 import * as ToolExecutor from "../../tools/ToolExecutor.js"
 import * as Toolkit from "../../tools/Toolkit.js"
 import type { AgentDefinition } from "../Agent.js"
@@ -97,6 +98,30 @@ const buildSeam = <I, S, R>(
     ? Effect.succeed(fallback.value)
     : builtin()
 
+/** The agent's tools and those of its toolkits (built in the agent's scope); a name used twice names both owners. */
+const withToolkits = <R>(
+  definition: AgentDefinition<R>,
+  context: Context.Context<R>
+): Effect.Effect<Toolkit.Service, ConfigError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const owned: Array<readonly [string, Tool]> = (definition.tools ?? []).map((t) => [`tool '${t.name}'`, t])
+    for (const { layer, source } of definition.toolkits ?? []) {
+      const kit = yield* buildSeam(definition.id, "tools", layer, Toolkit.Toolkit, Option.none(), () => Effect.die(source), context)
+      for (const tool of kit.tools.values()) owned.push([`tool '${tool.name}' of ${source}`, tool])
+    }
+    const owners = new Map<string, string>()
+    for (const [owner, tool] of owned) {
+      const first = owners.get(tool.name)
+      if (first !== undefined) {
+        return yield* ConfigError.single(`agents.${definition.id}.tools`, `two tools are named '${tool.name}': ${first} and ${owner}`, {
+          hint: "rename the agent's tool (its id), or leave the server's tool out with `tools`"
+        })
+      }
+      owners.set(tool.name, owner)
+    }
+    return Toolkit.make(...owned.map(([, tool]) => tool))
+  })
+
 const build = <R>(
   definition: AgentDefinition<R>,
   ambient: Ambient,
@@ -128,12 +153,14 @@ const build = <R>(
       () => Effect.succeed(ToolExecutor.make()),
       context
     )
-    const toolkit = definition.tools === undefined && Option.isSome(ambient.toolkit)
+    const toolkit = definition.tools === undefined && definition.toolkits === undefined && Option.isSome(ambient.toolkit)
       ? ambient.toolkit.value
-      : yield* Effect.try({
+      : definition.toolkits === undefined
+      ? yield* Effect.try({
         try: () => Toolkit.make(...(definition.tools ?? [])),
         catch: (e) => ConfigError.single(`agents.${definition.id}.tools`, (e as Error).message)
       })
+      : yield* withToolkits(definition, context)
     return {
       id: definition.id,
       name: definition.name ?? definition.id,
