@@ -83,7 +83,7 @@ export interface Options {
   readonly idleTimeoutMs?: number | undefined
   /** Timeout of one call (default: the tool executor's). */
   readonly timeoutMs?: number | undefined
-  /** Where the tool is declared, e.g. `agents[0].tools[2]` (the path of its errors; default `mcp '<id>'`). */
+  /** Where the tool is declared, e.g. `agents[0].tools[2]` (the path of its errors; default `mcp.<id>`). */
   readonly where?: string | undefined
 }
 
@@ -218,7 +218,7 @@ const call = (connection: Connection.Connection, name: string, serverLabel: stri
  * @category constructors
  */
 export const tools = (options: Options): Effect.Effect<ReadonlyArray<Tool.Tool>, ConfigError, Scope.Scope> => {
-  const where = options.where ?? `mcp '${options.id}'`
+  const where = options.where ?? `mcp.${options.id}`
   const server = serverOf(options.server)
   const serverLabel = Connection.label(server)
   const mode = options.connectionMode ?? "runtime"

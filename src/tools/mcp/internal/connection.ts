@@ -56,6 +56,9 @@ export const reasonOf = (error: unknown): string => {
   for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
     const message = current instanceof Error ? current.message : typeof current === "string" ? current : undefined
     if (message && !parts.some((p) => p.includes(message))) parts.push(message)
+    // the SDK's HTTP errors carry the status as `code`
+    const code = (current as { code?: unknown }).code
+    if (typeof code === "number" && code >= 100 && code < 600) parts.push(`HTTP ${code}`)
     current = current instanceof Error ? (current as { cause?: unknown }).cause : undefined
   }
   return parts.length > 0 ? parts.join(": ") : String(error)
@@ -73,6 +76,7 @@ const hintOf = (server: Server, reason: string): string | undefined => {
   if (server._tag === "http" && /ECONNREFUSED|ENOTFOUND|fetch failed/.test(reason)) {
     return `nothing answers at ${server.url}: is the server running, and is server.url right?`
   }
+  if (/HTTP 40[13]\b/.test(reason)) return "the server refused the credentials: check server.headers"
   if (/Connection closed/i.test(reason)) return "the server exited during start-up: run the command by hand to see why"
   return undefined
 }

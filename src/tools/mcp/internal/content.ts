@@ -5,7 +5,7 @@
  */
 import type { ContentBlock } from "@modelcontextprotocol/sdk/types.js"
 
-const sizeOf = (base64: string) => Math.floor((base64.length * 3) / 4)
+const sizeOf = (base64: string) => Math.floor((base64.length * 3) / 4) - (base64.match(/=*$/)?.[0].length ?? 0)
 
 /** One content block as text. */
 export const describe = (block: ContentBlock): string => {
