@@ -45,10 +45,11 @@ export const tools = {
       Mcp.layer({
         id,
         where,
-        server: "url" in c.server
+        server: c.server.url !== undefined
           ? { url: c.server.url, headers: c.server.headers, initTimeoutMs: c.server.init_timeout_ms }
           : {
-            command: c.server.command,
+            // the config's filter makes sure a server without `url` has a `command`
+            command: c.server.command ?? "",
             args: c.server.args,
             env: c.server.env,
             envPassthrough: c.server.env_passthrough,
