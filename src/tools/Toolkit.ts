@@ -19,6 +19,11 @@ export interface Service {
   readonly tools: ReadonlyMap<string, Tool.Tool>
   /** The tools as the model sees them, in a stable order. */
   readonly specs: ReadonlyArray<ToolSpec>
+  /**
+   * Lets go of what the tools hold for a session (an MCP connection per session), when the runtime closes
+   * or releases the session. Optional; idempotent.
+   */
+  readonly releaseSession?: ((sessionId: string) => Effect.Effect<void>) | undefined
 }
 
 /**

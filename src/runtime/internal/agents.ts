@@ -105,9 +105,11 @@ const withToolkits = <R>(
 ): Effect.Effect<Toolkit.Service, ConfigError, Scope.Scope> =>
   Effect.gen(function*() {
     const owned: Array<readonly [string, Tool]> = (definition.tools ?? []).map((t) => [`tool '${t.name}'`, t])
+    const releases: Array<(sessionId: string) => Effect.Effect<void>> = []
     for (const { layer, source } of definition.toolkits ?? []) {
       const kit = yield* buildSeam(definition.id, "tools", layer, Toolkit.Toolkit, Option.none(), () => Effect.die(source), context)
       for (const tool of kit.tools.values()) owned.push([`tool '${tool.name}' of ${source}`, tool])
+      if (kit.releaseSession) releases.push(kit.releaseSession)
     }
     const owners = new Map<string, string>()
     for (const [owner, tool] of owned) {
@@ -119,7 +121,12 @@ const withToolkits = <R>(
       }
       owners.set(tool.name, owner)
     }
-    return Toolkit.make(...owned.map(([, tool]) => tool))
+    const toolkit = Toolkit.make(...owned.map(([, tool]) => tool))
+    if (releases.length === 0) return toolkit
+    return {
+      ...toolkit,
+      releaseSession: (sessionId: string) => Effect.forEach(releases, (release) => release(sessionId), { discard: true })
+    }
   })
 
 const build = <R>(
@@ -192,6 +199,8 @@ export interface Agents<R> {
   readonly get: (agentId: string) => Effect.Effect<AgentEnv, ConfigError | UnknownAgentError>
   /** The seams of an agent built and not dropped since. */
   readonly built: (agentId: string) => AgentEnv | undefined
+  /** Lets the built agents' tools release what they hold for a session (see `Toolkit.Service.releaseSession`). */
+  readonly releaseSession: (sessionId: string) => Effect.Effect<void>
   /** Drops an agent's seams: the runs that start next build them anew. */
   readonly drop: (agentId: string) => Effect.Effect<void>
   /** Replaces the definitions; returns the ids of the agents that changed, were added or removed. */
@@ -249,6 +258,8 @@ export const make = <R>(
       lookup,
       get,
       built: (agentId) => built.get(agentId)?.env,
+      releaseSession: (sessionId) =>
+        Effect.forEach(built.values(), (b) => b.env.toolkit.releaseSession?.(sessionId) ?? Effect.void, { discard: true }),
       drop,
       replace: (next) =>
         Effect.gen(function*() {

@@ -139,11 +139,14 @@ const listTools = (connection: Connection.Connection) =>
     catch: (e) => new Connection.ConnectError({ reason: `tools/list failed: ${Connection.reasonOf(e)}`, hint: undefined })
   })
 
-/** Runs `use` on a live connection of the mode; a lost one is replaced first. */
-type WithConnection = <A>(
-  sessionId: string,
-  use: (connection: Connection.Connection) => Effect.Effect<A, McpError>
-) => Effect.Effect<A, McpError | Connection.ConnectError | ConfigError>
+/** The connections of a mode: `use` runs on a live one (a lost one is replaced first). */
+interface Connections {
+  readonly use: <A>(
+    sessionId: string,
+    use: (connection: Connection.Connection) => Effect.Effect<A, McpError>
+  ) => Effect.Effect<A, McpError | Connection.ConnectError | ConfigError>
+  readonly releaseSession?: (sessionId: string) => Effect.Effect<void>
+}
 
 const connectionsOf = (
   mode: ConnectionMode,
@@ -151,23 +154,26 @@ const connectionsOf = (
   where: string,
   first: Connection.Connection,
   idleTimeoutMs: number
-): Effect.Effect<WithConnection, ConfigError | Connection.ConnectError, Scope.Scope> =>
+): Effect.Effect<Connections, ConfigError | Connection.ConnectError, Scope.Scope> =>
   Effect.gen(function*() {
     const connect = Connection.connect(server, where)
     if (mode === "per_call") {
-      return (_sessionId, use) => Effect.scoped(Effect.flatMap(connect, use))
+      return { use: (_sessionId, use) => Effect.scoped(Effect.flatMap(connect, use)) }
     }
     if (mode === "session") {
       const map = yield* RcMap.make({ lookup: (_sessionId: string) => connect, idleTimeToLive: Duration.millis(idleTimeoutMs) })
-      return (sessionId, use) =>
-        Effect.scoped(Effect.gen(function*() {
-          let connection = yield* RcMap.get(map, sessionId)
-          if (connection.closed()) {
-            yield* RcMap.invalidate(map, sessionId)
-            connection = yield* RcMap.get(map, sessionId)
-          }
-          return yield* use(connection)
-        }))
+      // a lost connection is dropped while no call holds it, so the map never keeps a dead one
+      const dropLost = (sessionId: string) =>
+        Effect.flatMap(
+          Effect.scoped(Effect.map(RcMap.get(map, sessionId), (c) => c.closed())),
+          (lost) => (lost ? RcMap.invalidate(map, sessionId) : Effect.void)
+        )
+      return {
+        use: (sessionId, use) =>
+          Effect.zipRight(dropLost(sessionId), Effect.scoped(Effect.flatMap(RcMap.get(map, sessionId), use))),
+        // a call in flight keeps its connection until it ends
+        releaseSession: (sessionId) => RcMap.invalidate(map, sessionId)
+      }
     }
     const ref = yield* ScopedRef.fromAcquire(Effect.succeed(first))
     const lock = yield* Effect.makeSemaphore(1)
@@ -176,7 +182,7 @@ const connectionsOf = (
         ? lock.withPermits(1)(Effect.flatMap(ScopedRef.get(ref), (again) =>
           again.closed() ? Effect.zipRight(ScopedRef.set(ref, connect), ScopedRef.get(ref)) : Effect.succeed(again)))
         : Effect.succeed(connection))
-    return (_sessionId, use) => Effect.flatMap(live, use)
+    return { use: (_sessionId, use) => Effect.flatMap(live, use) }
   })
 
 const call = (connection: Connection.Connection, name: string, serverLabel: string, args: unknown) =>
@@ -217,7 +223,14 @@ const call = (connection: Connection.Connection, name: string, serverLabel: stri
  * @since 0.2.0
  * @category constructors
  */
-export const tools = (options: Options): Effect.Effect<ReadonlyArray<Tool.Tool>, ConfigError, Scope.Scope> => {
+export const tools = (options: Options): Effect.Effect<ReadonlyArray<Tool.Tool>, ConfigError, Scope.Scope> =>
+  Effect.map(make(options), (made) => made.tools)
+
+/** The tools and the connections they use. */
+const make = (options: Options): Effect.Effect<{
+  readonly tools: ReadonlyArray<Tool.Tool>
+  readonly connections: Connections
+}, ConfigError, Scope.Scope> => {
   const where = options.where ?? `mcp.${options.id}`
   const server = serverOf(options.server)
   const serverLabel = Connection.label(server)
@@ -238,8 +251,8 @@ export const tools = (options: Options): Effect.Effect<ReadonlyArray<Tool.Tool>,
     })
     const { connection, listed } = mode === "runtime" ? yield* preflight : yield* Effect.scoped(preflight)
     const offered = yield* select(listed, options.tools, (reason, hint) => refused(reason, hint))
-    const withConnection = yield* connectionsOf(mode, server, where, connection, options.idleTimeoutMs ?? 300_000)
-    return yield* Effect.forEach(offered, (sdkTool) =>
+    const connections = yield* connectionsOf(mode, server, where, connection, options.idleTimeoutMs ?? 300_000)
+    const tools = yield* Effect.forEach(offered, (sdkTool) =>
       Effect.try({
         try: () => {
           const made = Tool.fromJsonSchema(modelName(sdkTool.name), {
@@ -249,7 +262,7 @@ export const tools = (options: Options): Effect.Effect<ReadonlyArray<Tool.Tool>,
             durableIdempotent: false,
             ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
             handler: (params, context) =>
-              withConnection(context.sessionId, (c) => call(c, sdkTool.name, serverLabel, params)).pipe(
+              connections.use(context.sessionId, (c) => call(c, sdkTool.name, serverLabel, params)).pipe(
                 Effect.catchTags({
                   McpConnectError: (e) =>
                     Effect.fail(new McpError({ toolName: sdkTool.name, server: serverLabel, message: e.reason, retryable: true })),
@@ -264,6 +277,7 @@ export const tools = (options: Options): Effect.Effect<ReadonlyArray<Tool.Tool>,
         },
         catch: (e) => refused(`its tool '${sdkTool.name}' cannot be offered: ${(e as Error).message}`, undefined)
       }))
+    return { tools, connections }
   }).pipe(Effect.mapError(asConfigError))
 }
 
@@ -295,13 +309,17 @@ const select = (
 }
 
 /**
- * The server's tools as a toolkit (see {@link tools}).
+ * The server's tools as a toolkit (see {@link tools}); in session mode its `releaseSession` closes the
+ * session's connection.
  *
  * @since 0.2.0
  * @category constructors
  */
 export const toolkit = (options: Options): Effect.Effect<Toolkit.Service, ConfigError, Scope.Scope> =>
-  Effect.map(tools(options), (list) => Toolkit.make(...list))
+  Effect.map(make(options), ({ connections, tools }) => {
+    const kit = Toolkit.make(...tools)
+    return connections.releaseSession ? { ...kit, releaseSession: connections.releaseSession } : kit
+  })
 
 /**
  * The server's tools as a toolkit Layer: connected when the Layer is built, closed when its scope closes.

@@ -107,14 +107,22 @@ describe("agent runs with MCP tools", () => {
       assert.isTrue(yield* eventually(() => !alive(pid)))
     }), { timeout: 20_000 })
 
-  it.live("session mode: one connection per session", () =>
+  it.live("session mode: one connection per session, closed by closeSession and releaseSession", () =>
     Effect.gen(function*() {
       const rt = yield* AgentRuntime
-      const one = yield* rt.run({ agentId: "a", sessionId: "s1", inputText: "/tool pid {}" })
-      const again = yield* rt.run({ agentId: "a", sessionId: "s1", inputText: "/tool pid {}" })
-      const two = yield* rt.run({ agentId: "a", sessionId: "s2", inputText: "/tool pid {}" })
-      assert.strictEqual(one, again)
+      const pid = (sessionId: string) =>
+        Effect.map(rt.run({ agentId: "a", sessionId, inputText: "/tool pid {}" }), (out) => Number(/\d+/.exec(String(out))?.[0]))
+      const one = yield* pid("s1")
+      assert.strictEqual(yield* pid("s1"), one)
+      const two = yield* pid("s2")
       assert.notStrictEqual(one, two)
+      yield* rt.closeSession("s1")
+      assert.isTrue(yield* eventually(() => !alive(one)), "closeSession closed the session's connection")
+      assert.isTrue(alive(two), "the other session's connection stays")
+      yield* rt.releaseSession("s2")
+      assert.isTrue(yield* eventually(() => !alive(two)), "releaseSession closed it")
+      const reopened = yield* pid("s1")
+      assert.notStrictEqual(reopened, one)
     }).pipe(Effect.provide(Plugins.runtimeLayer(agentJson([mcpTool({ connection_mode: "session" })])))), { timeout: 20_000 })
 
   it.live("a tool name used twice refuses the agent's runs, naming both; `tools` can leave the server's out", () =>
