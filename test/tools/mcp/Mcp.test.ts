@@ -141,6 +141,15 @@ describe("Mcp over stdio", () => {
       assert.strictEqual(yield* run(tools, "echo", { text: "still here" }), "echo: still here")
     }))
 
+  it.live("a call longer than timeout_ms is a ToolTimeout, and the request is cancelled on the server", () =>
+    Effect.gen(function*() {
+      const marker = tempFile("cancelled")
+      const tools = yield* Mcp.tools({ id: "files", server: stdio([], { env: { MCP_MARKER: marker } }), timeoutMs: 300 })
+      const error = yield* Effect.flip(run(tools, "slow", { ms: 20_000 }))
+      assert.strictEqual(error._tag, "ToolTimeout")
+      assert.isTrue(yield* eventually(() => fs.existsSync(marker)), "the server saw the cancellation")
+    }).pipe(Effect.scoped), { timeout: 15_000 })
+
   it.effect("runtime mode: one connection, closed (its process ended) when the scope closes", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
