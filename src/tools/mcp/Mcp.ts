@@ -202,18 +202,12 @@ const call = (connection: Connection.Connection, name: string, serverLabel: stri
         retryable: connection.closed()
       })
   }).pipe(
-    Effect.flatMap((result) =>
-      result.isError === true
-        ? Effect.fail(
-          new McpError({
-            toolName: name,
-            server: serverLabel,
-            message: Content.text(result.content as never) || "the tool reported an error",
-            retryable: false
-          })
-        )
-        : Effect.succeed(Content.output(result as never))
-    )
+    Effect.flatMap((result) => {
+      const error = Content.errorOf(result)
+      return error === undefined
+        ? Effect.succeed(Content.output(result))
+        : Effect.fail(new McpError({ toolName: name, server: serverLabel, message: error, retryable: false }))
+    })
   )
 
 /**

@@ -10,7 +10,7 @@ import type * as Tool from "../../../src/tools/Tool.js"
 import * as ToolExecutor from "../../../src/tools/ToolExecutor.js"
 import * as Toolkit from "../../../src/tools/Toolkit.js"
 import { call, context } from "../fixtures.js"
-import { alive, eventually, httpServer, stdio, tempFile } from "./support.js"
+import { alive, eventually, httpServer, marker as contentOf, stdio, tempFile } from "./support.js"
 
 const executor = ToolExecutor.make()
 const run = (tools: ReadonlyArray<Tool.Tool>, name: string, args: unknown, sessionId = "session-1") =>
@@ -133,10 +133,9 @@ describe("Mcp over stdio", () => {
       const marker = tempFile("cancelled")
       const tools = yield* Mcp.tools({ id: "files", server: stdio([], { env: { MCP_MARKER: marker } }) })
       const fiber = yield* Effect.fork(run(tools, "slow", { ms: 20_000 }))
-      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 300)))
+      assert.isTrue(yield* eventually(() => contentOf(marker) === "started"), "the call reached the server")
       yield* Fiber.interrupt(fiber)
-      assert.isTrue(yield* eventually(() => fs.existsSync(marker)), "the server saw the cancellation")
-      assert.strictEqual(fs.readFileSync(marker, "utf8"), "cancelled")
+      assert.isTrue(yield* eventually(() => contentOf(marker) === "cancelled"), "the server saw the cancellation")
       // the connection is still usable
       assert.strictEqual(yield* run(tools, "echo", { text: "still here" }), "echo: still here")
     }))
@@ -147,7 +146,7 @@ describe("Mcp over stdio", () => {
       const tools = yield* Mcp.tools({ id: "files", server: stdio([], { env: { MCP_MARKER: marker } }), timeoutMs: 300 })
       const error = yield* Effect.flip(run(tools, "slow", { ms: 20_000 }))
       assert.strictEqual(error._tag, "ToolTimeout")
-      assert.isTrue(yield* eventually(() => fs.existsSync(marker)), "the server saw the cancellation")
+      assert.isTrue(yield* eventually(() => contentOf(marker) === "cancelled"), "the server saw the cancellation")
     }).pipe(Effect.scoped), { timeout: 15_000 })
 
   it.effect("runtime mode: one connection, closed (its process ended) when the scope closes", () =>

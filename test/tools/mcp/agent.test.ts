@@ -9,7 +9,7 @@ import { AgentRuntime } from "../../../src/runtime/AgentRuntime.js"
 import * as Mcp from "../../../src/tools/mcp/Mcp.js"
 import { cli, useCli } from "../../support/cli.js"
 import { runtimeLayer, scripted, withEvents } from "../../support/runtime.js"
-import { alive, eventually, httpServer, SERVER, tempFile } from "./support.js"
+import { alive, eventually, httpServer, marker as contentOf, SERVER, tempFile } from "./support.js"
 
 const { dir, err } = useCli("oa-mcp-run-")
 
@@ -81,13 +81,17 @@ describe("agent runs with MCP tools", () => {
     return Effect.gen(function*() {
       const rt = yield* AgentRuntime
       const chunks = yield* rt.runStream({ agentId: "a", runId: "r-slow", inputText: "go" }).pipe(
-        Stream.tap((chunk) => (chunk.kind === "tool.started" ? rt.cancel("r-slow") : Effect.void)),
+        Stream.tap((chunk) =>
+          chunk.kind === "tool.started"
+            ? Effect.zipRight(eventually(() => contentOf(marker) === "started"), rt.cancel("r-slow"))
+            : Effect.void
+        ),
         Stream.runCollect
       )
       const last = [...chunks].at(-1)!
       assert.strictEqual(last.kind, "run.finished")
       assert.strictEqual(last.kind === "run.finished" ? last.result.stopReason : undefined, "cancelled")
-      assert.isTrue(yield* eventually(() => fs.existsSync(marker)), "the server saw the cancellation")
+      assert.isTrue(yield* eventually(() => contentOf(marker) === "cancelled"), "the server saw the cancellation")
     }).pipe(Effect.provide(Plugins.runtimeLayer(agentJson([mcpTool({ server: { ...server, env: { MCP_MARKER: marker } } })], [
       { tool_calls: [{ name: "slow", arguments: { ms: 30_000 } }] },
       { text: "never" }

@@ -53,3 +53,6 @@ export const eventually = (check: () => boolean, ms = 5000) =>
     while (!check() && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
     return check()
   })
+
+/** The content of the `slow` tool's marker file ("" while there is none). */
+export const marker = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "")

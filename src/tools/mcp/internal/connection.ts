@@ -95,20 +95,23 @@ export const connect = (server: Server, where: string): Effect.Effect<Connection
     }
     // errors of the transport also surface as the failure of the request they concern
     client.onerror = () => {}
-    const transport = server._tag === "stdio"
-      ? new sdk.StdioClientTransport({
+    const transport = (() => {
+      if (server._tag === "http") {
+        return new sdk.StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { ...server.headers } } })
+      }
+      const stdio = new sdk.StdioClientTransport({
         command: server.command,
         args: [...server.args],
         env: { ...server.env },
         ...(server.cwd !== undefined ? { cwd: server.cwd } : {}),
         stderr: "pipe"
       })
-      : new sdk.StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { ...server.headers } } })
-    if (server._tag === "stdio") {
-      ;(transport as InstanceType<Sdk.Sdk["StdioClientTransport"]>).stderr?.on("data", (chunk: Buffer) => {
+      // piped (not inherited) so that the server's output does not mix with ours; its tail explains failures
+      stdio.stderr?.on("data", (chunk: Buffer) => {
         state.stderr = (state.stderr + chunk.toString("utf8")).slice(-STDERR_TAIL)
       })
-    }
+      return stdio
+    })()
     // registered before connecting, so a server that hangs in its handshake is stopped too
     yield* Effect.addFinalizer(() =>
       Effect.promise(() => client.close().catch(() => undefined)).pipe(Effect.ignore)

@@ -3,6 +3,7 @@
  * otherwise the text of the content blocks, with images, audio and resources described in a few words
  * (their bytes are not sent to the model).
  */
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import type { ContentBlock } from "@modelcontextprotocol/sdk/types.js"
 
 const sizeOf = (base64: string) => Math.floor((base64.length * 3) / 4) - (base64.match(/=*$/)?.[0].length ?? 0)
@@ -31,8 +32,19 @@ export const describe = (block: ContentBlock): string => {
 export const text = (content: ReadonlyArray<ContentBlock> | undefined): string =>
   (content ?? []).map(describe).join("\n")
 
+/** A result of `tools/call`, as the SDK's client returns it (a pre-2024-11 server may send `toolResult`). */
+export type Result = Awaited<ReturnType<Client["callTool"]>>
+
+const blocksOf = (result: Result): ReadonlyArray<ContentBlock> =>
+  Array.isArray(result.content) ? (result.content as ReadonlyArray<ContentBlock>) : []
+
+/** The error text of an `isError` result, or `undefined` when the result is no error. */
+export const errorOf = (result: Result): string | undefined =>
+  result.isError === true ? text(blocksOf(result)) || "the tool reported an error" : undefined
+
 /** What the model sees of a successful result. */
-export const output = (result: {
-  readonly content?: ReadonlyArray<ContentBlock> | undefined
-  readonly structuredContent?: Record<string, unknown> | undefined
-}): unknown => result.structuredContent ?? text(result.content)
+export const output = (result: Result): unknown => {
+  if (result.structuredContent !== undefined && result.structuredContent !== null) return result.structuredContent
+  if ("toolResult" in result && !("content" in result)) return result.toolResult
+  return text(blocksOf(result))
+}
