@@ -194,13 +194,17 @@ const call = (connection: Connection.Connection, name: string, serverLabel: stri
         undefined,
         { signal, timeout: Connection.NO_SDK_TIMEOUT }
       ),
-    catch: (e) =>
-      new McpError({
+    catch: (e) => {
+      const lost = connection.closed()
+      // an HTTP server that restarted forgets its sessions: the next call connects again
+      if (Connection.isTransportFailure(e)) connection.lose()
+      return new McpError({
         toolName: name,
         server: serverLabel,
-        message: connection.closed() ? Connection.lostReason(connection) : Connection.callReason(connection, e),
+        message: lost ? Connection.lostReason(connection) : Connection.callReason(connection, e),
         retryable: connection.closed()
       })
+    }
   }).pipe(
     Effect.flatMap((result) => {
       const error = Content.errorOf(result)

@@ -10,7 +10,7 @@ import type * as Tool from "../../../src/tools/Tool.js"
 import * as ToolExecutor from "../../../src/tools/ToolExecutor.js"
 import * as Toolkit from "../../../src/tools/Toolkit.js"
 import { call, context } from "../fixtures.js"
-import { alive, eventually, httpServer, marker as contentOf, stdio, tempFile } from "./support.js"
+import { alive, eventually, httpServer, httpServerOn, marker as contentOf, stdio, tempFile } from "./support.js"
 
 const executor = ToolExecutor.make()
 const run = (tools: ReadonlyArray<Tool.Tool>, name: string, args: unknown, sessionId = "session-1") =>
@@ -211,7 +211,7 @@ describe("Mcp over streamable HTTP", () => {
       assert.match(refused.hint ?? "", /nothing answers at http:\/\/127\.0\.0\.1:9\/mcp/)
     }))
 
-  it.scoped("a server that goes away: a tool error, not a crash", () =>
+  it.scoped("a server that goes away: a tool error, not a crash; back on its port, calls work again", () =>
     Effect.gen(function*() {
       const server = yield* httpServer
       const tools = yield* Mcp.tools({ id: "remote", server: { url: server.url } })
@@ -220,5 +220,9 @@ describe("Mcp over streamable HTTP", () => {
       const error = yield* Effect.flip(run(tools, "echo", { text: "anyone?" }))
       assert.strictEqual(error._tag, "ToolExecutionError")
       assert.match(error.message, /ECONNREFUSED|fetch failed/)
+      const again = yield* Effect.flip(run(tools, "echo", { text: "anyone?" }))
+      assert.match(again.message, /ECONNREFUSED|fetch failed/)
+      yield* httpServerOn(Number(new URL(server.url).port))
+      assert.strictEqual(yield* run(tools, "echo", { text: "back" }), "echo: back")
     }))
 })

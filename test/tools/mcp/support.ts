@@ -17,10 +17,10 @@ export const stdio = (flags: ReadonlyArray<string> = [], more: Partial<Mcp.Stdio
   ...more
 })
 
-/** The fixture as an HTTP server on 127.0.0.1 (a free port), stopped when the scope closes. */
-export const httpServer = Effect.acquireRelease(
+/** The fixture as an HTTP server on 127.0.0.1 (a free port, or `port`), stopped when the scope closes. */
+export const httpServerOn = (port = 0) => Effect.acquireRelease(
   Effect.async<{ readonly url: string; readonly process: child.ChildProcess }, Error>((resume) => {
-    const proc = child.spawn(process.execPath, [SERVER, "--http"], { stdio: ["ignore", "pipe", "inherit"] })
+    const proc = child.spawn(process.execPath, [SERVER, "--http", "--port", String(port)], { stdio: ["ignore", "pipe", "inherit"] })
     let out = ""
     proc.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString("utf8")
@@ -32,6 +32,9 @@ export const httpServer = Effect.acquireRelease(
   }),
   ({ process: proc }) => Effect.sync(() => proc.kill())
 )
+
+/** The fixture as an HTTP server on a free port of 127.0.0.1. */
+export const httpServer = httpServerOn()
 
 /** A file path in a fresh temporary folder (for the `slow` tool's cancellation marker). */
 export const tempFile = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "oa-mcp-")), name)

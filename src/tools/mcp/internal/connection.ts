@@ -35,6 +35,8 @@ export const label = (server: Server): string =>
 export interface Connection {
   readonly client: Client
   readonly closed: () => boolean
+  /** Marks the connection as lost (a request failed in transport), so that the next call replaces it. */
+  readonly lose: () => void
   /** The last lines the server wrote to stderr (stdio only), to explain why it stopped. */
   readonly stderr: () => string
 }
@@ -132,7 +134,14 @@ export const connect = (server: Server, where: string): Effect.Effect<Connection
           })
       })
     )
-    return { client, closed: () => state.closed, stderr: () => state.stderr }
+    return {
+      client,
+      closed: () => state.closed,
+      lose: () => {
+        state.closed = true
+      },
+      stderr: () => state.stderr
+    }
   })
 
 /** Why a connection went away, for the error of the call that met it. */
@@ -140,3 +149,12 @@ export const lostReason = (connection: Connection): string => withStderr("the se
 
 /** Adds the server's stderr to a call's failure reason. */
 export const callReason = (connection: Connection, error: unknown): string => withStderr(reasonOf(error), connection.stderr())
+
+/**
+ * True when a request failed in transport (an HTTP error, a refused connection, a closed stream) rather
+ * than with a JSON-RPC error answered by the server (negative `code`, except -32000 "connection closed").
+ */
+export const isTransportFailure = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code
+  return !(typeof code === "number" && code < 0 && code !== -32000)
+}
