@@ -194,39 +194,30 @@ const retryOf = (llm: LlmConfig): Partial<RetryOptions> | undefined => {
   }
 }
 
-/** The tools of an agent: tools, and toolkit Layers of the types whose tools are known once connected (`mcp`). */
-const toolsOf = (agent: AgentConfig, index: number, dir: string): Effect.Effect<{
-  readonly tools: ReadonlyArray<Tool>
-  readonly toolkits: ReadonlyArray<ToolkitSource>
-}, ConfigError> =>
-  Effect.map(
-    Effect.forEach(
-      agent.tools.map((t, i) => [t, i] as const).filter(([t]) => t.enabled !== false),
-      ([ref, i]): Effect.Effect<Tool | ToolkitSource, ConfigError> => {
-        const where = `agents[${index}].tools[${i}]`
-        if (ref.type) {
-          return Effect.map(
-            Registry.build("tool", ref.type, ref.config, { dir, where, id: ref.id }),
-            (built) => ("handler" in built ? built : { source: `${ref.type} tool '${ref.id}' (${where})`, layer: built })
-          )
-        }
-        return Effect.gen(function*() {
-          const value = yield* instantiate(yield* importImpl(ref.impl!, dir, where), ref.config ?? {}, where)
-          if (!isTool(value)) {
-            return yield* ConfigError.single(`${where}.impl`, "expected a Tool (made with Tool.make or Tool.fromJsonSchema)")
-          }
-          yield* Effect.try({
-            try: () => checkName(ref.id),
-            catch: (e) => ConfigError.single(`${where}.id`, (e as Error).message)
-          })
-          return value.name === ref.id ? value : { ...value, name: ref.id }
-        })
+/** The tools of an agent; a type whose tools are known once connected (`mcp`) gives a toolkit Layer. */
+const toolsOf = (agent: AgentConfig, index: number, dir: string): Effect.Effect<ReadonlyArray<Tool | ToolkitSource>, ConfigError> =>
+  Effect.forEach(
+    agent.tools.map((t, i) => [t, i] as const).filter(([t]) => t.enabled !== false),
+    ([ref, i]): Effect.Effect<Tool | ToolkitSource, ConfigError> => {
+      const where = `agents[${index}].tools[${i}]`
+      if (ref.type) {
+        return Effect.map(
+          Registry.build("tool", ref.type, ref.config, { dir, where, id: ref.id }),
+          (built) => ("handler" in built ? built : { source: `${ref.type} tool '${ref.id}' (${where})`, layer: built })
+        )
       }
-    ),
-    (all) => ({
-      tools: all.filter((t): t is Tool => !("layer" in t)),
-      toolkits: all.filter((t): t is ToolkitSource => "layer" in t)
-    })
+      return Effect.gen(function*() {
+        const value = yield* instantiate(yield* importImpl(ref.impl!, dir, where), ref.config ?? {}, where)
+        if (!isTool(value)) {
+          return yield* ConfigError.single(`${where}.impl`, "expected a Tool (made with Tool.make or Tool.fromJsonSchema)")
+        }
+        yield* Effect.try({
+          try: () => checkName(ref.id),
+          catch: (e) => ConfigError.single(`${where}.id`, (e as Error).message)
+        })
+        return value.name === ref.id ? value : { ...value, name: ref.id }
+      })
+    }
   )
 
 type LayerSeam = Exclude<Registry.Seam, "tool" | "runtime">
@@ -259,7 +250,9 @@ export const agentDefinition = (
 ): Effect.Effect<AgentDefinition, ConfigError> =>
   Effect.gen(function*() {
     const where = `agents[${index}]`
-    const { toolkits, tools } = yield* toolsOf(agent, index, dir)
+    const all = yield* toolsOf(agent, index, dir)
+    const tools = all.filter((t): t is Tool => !("layer" in t))
+    const toolkits = all.filter((t): t is ToolkitSource => "layer" in t)
     const llm = agent.llm
     return {
       id: agent.id,
