@@ -5,6 +5,7 @@ import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as Mcp from "../../../src/tools/mcp/Mcp.js"
 import type * as Tool from "../../../src/tools/Tool.js"
 import * as ToolExecutor from "../../../src/tools/ToolExecutor.js"
@@ -204,11 +205,18 @@ describe("Mcp over streamable HTTP", () => {
       const badToken = yield* Effect.flip(Mcp.tools({ id: "remote", server: { url, headers: { "x-token": "wrong" } } }))
       assert.match(badToken.message, /mcp tool 'remote': server 'http:\/\/127\.0\.0\.1:\d+\/mcp' could not be used: .*bad token: HTTP 401/)
       assert.match(badToken.hint ?? "", /server\.headers/)
-      // a port nobody listens on: the fixture's, once it is stopped
-      const closed = "http://127.0.0.1:9/mcp"
-      const refused = yield* Effect.flip(Mcp.tools({ id: "remote", server: { url: closed } }))
-      assert.match(refused.message, /could not be used: .*(ECONNREFUSED|fetch failed)/)
-      assert.match(refused.hint ?? "", /nothing answers at http:\/\/127\.0\.0\.1:9\/mcp/)
+      // a port nobody listens on
+      const port = yield* Effect.promise(() =>
+        new Promise<number>((resolve) => {
+          const probe = net.createServer().listen(0, "127.0.0.1", () => {
+            const { port } = probe.address() as net.AddressInfo
+            probe.close(() => resolve(port))
+          })
+        })
+      )
+      const refused = yield* Effect.flip(Mcp.tools({ id: "remote", server: { url: `http://127.0.0.1:${port}/mcp` } }))
+      assert.match(refused.message, /could not be used: fetch failed: connect ECONNREFUSED 127\.0\.0\.1:\d+/)
+      assert.match(refused.hint ?? "", /nothing answers at http:\/\/127\.0\.0\.1:\d+\/mcp/)
     }))
 
   it.scoped("a server that goes away: a tool error, not a crash; back on its port, calls work again", () =>
