@@ -112,8 +112,8 @@ describe("Mcp over stdio", () => {
         assert.match(error?.hint ?? "", /init_timeout_ms/)
         yield* Scope.close(scope, Exit.void)
         const pid = Number(fs.readFileSync(marker, "utf8"))
-        assert.isTrue(yield* eventually(() => !alive(pid), 8000), "the server's process was stopped")
-      }), { timeout: 15_000 })
+        assert.isTrue(yield* eventually(() => !alive(pid)), "the server's process was stopped")
+      }))
   })
 
   it.scoped("a server that dies during a call: a tool error for that call; the next call starts it again", () =>
@@ -144,11 +144,11 @@ describe("Mcp over stdio", () => {
   it.live("a call longer than timeout_ms is a ToolTimeout, and the request is cancelled on the server", () =>
     Effect.gen(function*() {
       const marker = tempFile("cancelled")
-      const tools = yield* Mcp.tools({ id: "files", server: stdio([], { env: { MCP_MARKER: marker } }), timeoutMs: 300 })
+      const tools = yield* Mcp.tools({ id: "files", server: stdio([], { env: { MCP_MARKER: marker } }), timeoutMs: 1000 })
       const error = yield* Effect.flip(run(tools, "slow", { ms: 20_000 }))
       assert.strictEqual(error._tag, "ToolTimeout")
       assert.isTrue(yield* eventually(() => contentOf(marker) === "cancelled"), "the server saw the cancellation")
-    }).pipe(Effect.scoped), { timeout: 15_000 })
+    }).pipe(Effect.scoped))
 
   it.effect("runtime mode: one connection, closed (its process ended) when the scope closes", () =>
     Effect.gen(function*() {
@@ -158,13 +158,13 @@ describe("Mcp over stdio", () => {
       assert.strictEqual(yield* pidOf(tools, "b"), pid)
       yield* Scope.close(scope, Exit.void)
       assert.isTrue(yield* eventually(() => !alive(pid)))
-    }), { timeout: 15_000 })
+    }))
 
   it.live("session mode: one connection per session, closed after idle_timeout_ms without calls", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
       const tools = yield* Scope.extend(
-        Mcp.tools({ id: "files", server: stdio(), connectionMode: "session", idleTimeoutMs: 300 }),
+        Mcp.tools({ id: "files", server: stdio(), connectionMode: "session", idleTimeoutMs: 2000 }),
         scope
       )
       const a = yield* pidOf(tools, "a")
@@ -176,7 +176,7 @@ describe("Mcp over stdio", () => {
       assert.notStrictEqual(again, a)
       yield* Scope.close(scope, Exit.void)
       assert.isTrue(yield* eventually(() => !alive(again)))
-    }), { timeout: 20_000 })
+    }))
 
   it.scoped("per_call mode: a fresh server per call", () =>
     Effect.gen(function*() {
@@ -185,7 +185,7 @@ describe("Mcp over stdio", () => {
       const second = yield* pidOf(tools)
       assert.notStrictEqual(first, second)
       assert.isTrue(yield* eventually(() => !alive(first)))
-    }), { timeout: 15_000 })
+    }))
 })
 
 describe("Mcp over streamable HTTP", () => {

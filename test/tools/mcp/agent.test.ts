@@ -41,7 +41,7 @@ describe("agent runs with MCP tools", () => {
         { tool_calls: [{ name: "calc", arguments: { expression: "3+4" } }, { name: "fail", arguments: { reason: "why not" } }] },
         { text: "done" }
       ]
-    )))), { timeout: 20_000 })
+    )))))
 
   it.live("from code over streamable HTTP: AgentDefinition.toolkits with Mcp.layer", () =>
     Effect.gen(function*() {
@@ -56,7 +56,7 @@ describe("agent runs with MCP tools", () => {
         model: scripted([{ toolCalls: [{ name: "echo", arguments: { text: "remote" } }] }, { text: "over http: done" }]),
         toolkits: [{ source: "mcp 'remote'", layer: Mcp.layer({ id: "remote", server: { url } }) }]
       }])))
-    }).pipe(Effect.scoped), { timeout: 20_000 })
+    }).pipe(Effect.scoped))
 
   it.live("a server that dies mid-run: the call gets a tool error, the run goes on to its final answer", () =>
     Effect.gen(function*() {
@@ -74,7 +74,7 @@ describe("agent runs with MCP tools", () => {
       { tool_calls: [{ name: "crash", arguments: {} }] },
       { tool_calls: [{ name: "echo", arguments: { text: "after" } }] },
       { text: "survived" }
-    ])))), { timeout: 20_000 })
+    ])))))
 
   it.live("cancelling the run while `slow` runs cancels the call on the server", () => {
     const marker = tempFile("cancelled")
@@ -96,7 +96,7 @@ describe("agent runs with MCP tools", () => {
       { tool_calls: [{ name: "slow", arguments: { ms: 30_000 } }] },
       { text: "never" }
     ]))))
-  }, { timeout: 20_000 })
+  })
 
   it.live("the runtime's connection ends with the runtime: its server process is gone", () =>
     Effect.gen(function*() {
@@ -109,7 +109,7 @@ describe("agent runs with MCP tools", () => {
       }).pipe(Effect.provide(Plugins.runtimeLayer(agentJson([mcpTool()]))))
       assert.isTrue(pid > 0)
       assert.isTrue(yield* eventually(() => !alive(pid)))
-    }), { timeout: 20_000 })
+    }))
 
   it.live("session mode: one connection per session, closed by closeSession and releaseSession", () =>
     Effect.gen(function*() {
@@ -127,7 +127,7 @@ describe("agent runs with MCP tools", () => {
       assert.isTrue(yield* eventually(() => !alive(two)), "releaseSession closed it")
       const reopened = yield* pid("s1")
       assert.notStrictEqual(reopened, one)
-    }).pipe(Effect.provide(Plugins.runtimeLayer(agentJson([mcpTool({ connection_mode: "session" })])))), { timeout: 20_000 })
+    }).pipe(Effect.provide(Plugins.runtimeLayer(agentJson([mcpTool({ connection_mode: "session" })])))))
 
   it.live("a tool name used twice refuses the agent's runs, naming both; `tools` can leave the server's out", () =>
     Effect.gen(function*() {
@@ -143,7 +143,7 @@ describe("agent runs with MCP tools", () => {
         Effect.provide(Plugins.runtimeLayer(agentJson([{ id: "echo", type: "calc" }, mcpTool({ tools: ["add"] })])))
       )
       assert.strictEqual(output, "Tool[add] => {\"sum\":4}")
-    }), { timeout: 20_000 })
+    }))
 
   it.live("a server that cannot start fails the run at its start with a ConfigError naming the tool, the server and why", () =>
     Effect.gen(function*() {
@@ -155,7 +155,7 @@ describe("agent runs with MCP tools", () => {
         error.message,
         /^agents\[0\]\.tools\[0\]: mcp tool 'files': server 'oa-no-such-mcp-server' could not be used: .*ENOENT/
       )
-    }), { timeout: 20_000 })
+    }))
 
   it("openagents run: a server that exits at start is a clear message, without a stack trace", async () => {
     const file = path.join(dir(), "agent.json")
@@ -165,5 +165,5 @@ describe("agent runs with MCP tools", () => {
     assert.notStrictEqual(code, 0)
     assert.match(text, /agents\[0\]\.tools\[0\]: mcp tool 'files': server '.*server\.mjs --exit' could not be used: .*Connection closed.*refusing to start/)
     assert.notMatch(text, /\n\s+at /)
-  }, 20_000)
+  })
 })

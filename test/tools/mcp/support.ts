@@ -50,7 +50,7 @@ export const alive = (pid: number) => {
 }
 
 /** Polls `check` every 20 ms (real time) until it holds or `ms` pass. */
-export const eventually = (check: () => boolean, ms = 5000) =>
+export const eventually = (check: () => boolean, ms = 15_000) =>
   Effect.promise(async () => {
     const until = Date.now() + ms
     while (!check() && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
