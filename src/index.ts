@@ -50,6 +50,8 @@ export * as PolicyExecutor from "./tools/executors/PolicyExecutor.js"
 export * as HookExecutor from "./tools/executors/HookExecutor.js"
 /** @since 0.1.0 */
 export * as Builtin from "./tools/builtin/index.js"
+/** @since 0.2.0 */
+export * as Mcp from "./tools/mcp/Mcp.js"
 
 /** @since 0.1.0 */
 export * as Pattern from "./patterns/Pattern.js"

@@ -4,8 +4,10 @@
  *
  * @since 0.2.0
  */
+import * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
 import * as CurrentTime from "../tools/builtin/CurrentTime.js"
+import { type ConfigMessage, MessageAnnotationId } from "./internal/annotations.js"
 
 // Kept local (and not imported from AppConfig.ts) because AppConfig.ts imports the registry, which imports this.
 const PositiveInt = Schema.Int.pipe(Schema.positive()).annotations({ description: "a positive integer" })
@@ -141,5 +143,85 @@ export const CurrentTimeConfig = Schema.Struct({
  */
 export const NoConfig = Schema.Struct({})
 
+const STDIO_KEYS = ["args", "env", "cwd", "env_passthrough"] as const
+
+const mcpServerProblem = (server: Record<string, unknown>): string | undefined => {
+  const has = (key: string) => server[key] !== undefined
+  if (has("command") && has("url")) return "takes `command` (a server over stdio) or `url` (over streamable HTTP), not both"
+  if (!has("command") && !has("url")) return "needs `command` (a server over stdio) or `url` (over streamable HTTP)"
+  if (has("url")) {
+    const stray = STDIO_KEYS.filter(has)
+    if (stray.length > 0) return `${stray.map((k) => `\`${k}\``).join(", ")} apply to a \`command\` server, not to a \`url\` one`
+  }
+  if (has("command") && has("headers")) return "`headers` apply to a `url` server, not to a `command` one"
+  return undefined
+}
+
+const McpServerKeys = Schema.Struct({
+  command: Schema.optional(NonEmptyString).annotations({
+    description: "Stdio: the program that runs the server (looked up on PATH), e.g. 'npx' or 'node'."
+  }),
+  args: Schema.optional(Schema.Array(Schema.String)).annotations({ description: "Stdio: its arguments." }),
+  env: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })).annotations({
+    description: "Stdio: environment variables set for the server (besides HOME, PATH, SHELL, TERM, USER, LOGNAME)."
+  }),
+  cwd: Schema.optional(NonEmptyString).annotations({
+    description: "Stdio: working directory of the server (relative paths are resolved against the config file)."
+  }),
+  env_passthrough: Schema.optional(Schema.Array(NonEmptyString)).annotations({
+    description: "Stdio: names of environment variables of this process passed on to the server, e.g. ['GITHUB_TOKEN']."
+  }),
+  url: Schema.optional(
+    Schema.String.pipe(Schema.pattern(/^https?:\/\/\S+$/)).annotations({ description: "an http:// or https:// URL" })
+  ).annotations({ description: "HTTP: the server's streamable HTTP endpoint, e.g. 'http://127.0.0.1:3000/mcp'." }),
+  headers: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })).annotations({
+    description: "HTTP: headers sent with every request, e.g. {\"Authorization\": \"Bearer ${TOKEN}\"}."
+  }),
+  init_timeout_ms: Schema.optionalWith(PositiveInt, { default: () => 30_000 }).annotations({
+    description: "How long the server may take to start and answer `initialize`, in milliseconds (default 30000)."
+  })
+})
+
+const McpServer = McpServerKeys.pipe(
+  Schema.filter((server) => mcpServerProblem(server) === undefined, {
+    description: "an MCP server: {command, args, env, cwd, env_passthrough} or {url, headers}",
+    // the keys, and exactly one of `command` and `url` (the JSON Schema of a filter replaces its struct's)
+    jsonSchema: {
+      ...JSONSchema.fromAST(McpServerKeys.ast, { definitions: {}, topLevelReferenceStrategy: "skip" }),
+      oneOf: [
+        { type: "object", required: ["command"], properties: { command: true } },
+        { type: "object", required: ["url"], properties: { url: true } }
+      ]
+    },
+    [MessageAnnotationId]: {
+      message: (actual: unknown) => mcpServerProblem(actual as Record<string, unknown>) ?? "is not a valid MCP server",
+      hint: () => "e.g. {\"command\": \"npx\", \"args\": [\"-y\", \"@modelcontextprotocol/server-everything\"]} or {\"url\": \"http://127.0.0.1:3000/mcp\"}"
+    } satisfies ConfigMessage
+  })
+)
+
+/**
+ * Config of the `mcp` tool: the tools of an MCP server, each offered to the model under its own name.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const McpToolConfig = Schema.Struct({
+  server: Schema.propertySignature(McpServer).annotations({
+    description: "How to reach the server: {command, args, env, cwd, env_passthrough} over stdio, or {url, headers} over streamable HTTP."
+  }),
+  tools: Schema.optional(Schema.Array(NonEmptyString)).annotations({
+    description: "The server's tools offered to the model (default: all of them)."
+  }),
+  connection_mode: Schema.optionalWith(Schema.Literal("runtime", "session", "per_call", "pooled"), {
+    default: () => "runtime" as const
+  }).annotations({
+    description: "One connection for the runtime (default), one per session ('pooled' is an alias), or one per call."
+  }),
+  idle_timeout_ms: Schema.optional(PositiveInt).annotations({
+    description: "In session mode, how long a session's connection is kept without calls, in milliseconds (default 300000)."
+  }),
+  timeout_ms: toolTimeout
+})
 export * from "./internal/executorConfigs.js"
 export * from "./internal/patternConfigs.js"

@@ -26,13 +26,13 @@ import type * as Pricing from "../llm/Pricing.js"
 import type { RetryOptions } from "../llm/ProviderRetry.js"
 import { Memory } from "../memory/Memory.js"
 import { Pattern } from "../patterns/Pattern.js"
-import type { AgentDefinition } from "../runtime/Agent.js"
+import type { AgentDefinition, ToolkitSource } from "../runtime/Agent.js"
 import * as AgentRuntime from "../runtime/AgentRuntime.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import * as Skills from "../skills/Skills.js"
 import { checkName, type Tool } from "../tools/Tool.js"
 import * as ToolExecutor from "../tools/ToolExecutor.js"
-import type { AgentConfig, AppConfig, LlmConfig, PricingConfig } from "./AppConfig.js"
+import type { AgentConfig, AppConfig, LlmConfig, PricingConfig, ToolRef } from "./AppConfig.js"
 import * as ConfigLoader from "./ConfigLoader.js"
 import { withApproval } from "./internal/approval.js"
 import * as Registry from "./Registry.js"
@@ -195,20 +195,22 @@ const retryOf = (llm: LlmConfig): Partial<RetryOptions> | undefined => {
   }
 }
 
-const toolsOf = (agent: AgentConfig, index: number, dir: string): Effect.Effect<ReadonlyArray<Tool>, ConfigError> =>
-  Effect.map(toolsAsBuilt(agent, index, dir), (tools) =>
-    tools.map((tool, i) => {
-      // `concurrency_safe` of the entry overrides the tool's own setting
-      const safe = agent.tools.filter((t) => t.enabled !== false)[i]?.concurrency_safe
-      return safe === undefined ? tool : { ...tool, concurrencySafe: safe }
-    }))
+/** An entry's own settings over its tool's: `concurrency_safe`, and approval (`approval_mode`, ...). */
+const configured = (tool: Tool, ref: ToolRef): Tool =>
+  withApproval(ref.concurrency_safe === undefined ? tool : { ...tool, concurrencySafe: ref.concurrency_safe }, ref)
 
-const toolsAsBuilt = (agent: AgentConfig, index: number, dir: string): Effect.Effect<ReadonlyArray<Tool>, ConfigError> =>
+/** The tools of an agent; a type whose tools are known once connected (`mcp`) gives a toolkit Layer. */
+const toolsOf = (agent: AgentConfig, index: number, dir: string): Effect.Effect<ReadonlyArray<Tool | ToolkitSource>, ConfigError> =>
   Effect.forEach(
     agent.tools.map((t, i) => [t, i] as const).filter(([t]) => t.enabled !== false),
-    ([ref, i]) => {
+    ([ref, i]): Effect.Effect<Tool | ToolkitSource, ConfigError> => {
       const where = `agents[${index}].tools[${i}]`
-      if (ref.type) return Effect.map(Registry.build("tool", ref.type, ref.config, { dir, where, id: ref.id }), (t) => withApproval(t, ref))
+      if (ref.type) {
+        return Effect.map(
+          Registry.build("tool", ref.type, ref.config, { dir, where, id: ref.id }),
+          (built) => ("handler" in built ? configured(built, ref) : { source: `${ref.type} tool '${ref.id}' (${where})`, layer: built })
+        )
+      }
       return Effect.gen(function*() {
         const value = yield* instantiate(yield* importImpl(ref.impl!, dir, where), ref.config ?? {}, where)
         if (!isTool(value)) {
@@ -218,7 +220,7 @@ const toolsAsBuilt = (agent: AgentConfig, index: number, dir: string): Effect.Ef
           try: () => checkName(ref.id),
           catch: (e) => ConfigError.single(`${where}.id`, (e as Error).message)
         })
-        return withApproval(value.name === ref.id ? value : { ...value, name: ref.id }, ref)
+        return configured(value.name === ref.id ? value : { ...value, name: ref.id }, ref)
       })
     }
   )
@@ -274,7 +276,9 @@ export const agentDefinition = (
 ): Effect.Effect<AgentDefinition, ConfigError> =>
   Effect.gen(function*() {
     const where = `agents[${index}]`
-    const tools = yield* toolsOf(agent, index, dir)
+    const all = yield* toolsOf(agent, index, dir)
+    const tools = all.filter((t): t is Tool => !("layer" in t))
+    const toolkits = all.filter((t): t is ToolkitSource => "layer" in t)
     const llm = agent.llm
     return {
       id: agent.id,
@@ -282,6 +286,7 @@ export const agentDefinition = (
       instructions: agent.instructions ?? undefined,
       model: modelLayer(llm),
       tools,
+      ...(toolkits.length > 0 ? { toolkits } : {}),
       pattern: seamLayer("pattern", Pattern, agent.pattern, dir, `${where}.pattern`),
       memory: seamLayer("memory", Memory, agent.memory, dir, `${where}.memory`),
       contextAssembler: seamLayer(

@@ -13,6 +13,19 @@ import type { Memory } from "../memory/Memory.js"
 import type { Pattern } from "../patterns/Pattern.js"
 import type { Tool } from "../tools/Tool.js"
 import type { ToolExecutor } from "../tools/ToolExecutor.js"
+import type { Toolkit } from "../tools/Toolkit.js"
+
+/**
+ * A toolkit Layer whose tools join an agent's (see {@link AgentDefinition.toolkits}); `source` names it
+ * in the error about a tool name used twice.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ToolkitSource<R = never> {
+  readonly source: string
+  readonly layer: Layer.Layer<Toolkit, unknown, R>
+}
 
 /**
  * An agent. Its seam Layers may require services (`R`): they come from the context the runtime's Layer is
@@ -29,6 +42,12 @@ export interface AgentDefinition<R = never> {
   readonly instructions?: string | undefined
   readonly model?: Layer.Layer<LanguageModel, unknown, R> | undefined
   readonly tools?: ReadonlyArray<Tool> | undefined
+  /**
+   * Toolkits built with the agent's other seams and in the same scope (released when the runtime closes
+   * or the agent is reloaded), for tools known only once built, such as an MCP server's (`Mcp.layer`).
+   * Their tools join `tools`; a name used twice refuses the agent's runs with a `ConfigError`.
+   */
+  readonly toolkits?: ReadonlyArray<ToolkitSource<R>> | undefined
   readonly pattern?: Layer.Layer<Pattern, unknown, R> | undefined
   readonly memory?: Layer.Layer<Memory, unknown, R> | undefined
   /** A memory that fails is skipped with a `memory.failed` event (`continue`, the default) or fails the run. */

@@ -339,11 +339,14 @@ export const make = <R = never>(
             discard: true
           })
           sessions.delete(sessionId)
+          yield* agents.releaseSession(sessionId)
           if (store.evict) yield* store.evict(sessionId)
         }),
       releaseSession: (sessionId) =>
-        Effect.sync(() => {
-          if (!lanes.has(sessionId)) sessions.delete(sessionId)
+        Effect.suspend(() => {
+          if (lanes.has(sessionId)) return Effect.void
+          sessions.delete(sessionId)
+          return agents.releaseSession(sessionId)
         }),
       reload,
       reloadAgent: (agentId) => Effect.flatMap(agents.lookup(agentId), () => agents.drop(agentId)),

@@ -19,6 +19,11 @@ export interface Service {
   readonly tools: ReadonlyMap<string, Tool.Tool>
   /** The tools as the model sees them, in a stable order. */
   readonly specs: ReadonlyArray<ToolSpec>
+  /**
+   * Lets go of what the tools hold for a session (an MCP connection per session): the runtime calls it when
+   * a session is closed or released. Optional; idempotent.
+   */
+  readonly releaseSession?: ((sessionId: string) => Effect.Effect<void>) | undefined
 }
 
 /**

@@ -13,7 +13,7 @@ describe("Registry", () => {
   it("lists the builtin names of every seam", () => {
     assert.deepStrictEqual(Builtins.typeNames("memory"), ["window_buffer", "buffer"])
     assert.deepStrictEqual(Builtins.typeNames("pattern"), ["react", "plan_execute", "reflexion"])
-    assert.deepStrictEqual(Builtins.typeNames("tool"), ["calc", "current_time", "json_parse", "text_transform"])
+    assert.deepStrictEqual(Builtins.typeNames("tool"), ["calc", "current_time", "json_parse", "text_transform", "mcp"])
     assert.deepStrictEqual(Builtins.typeNames("tool_executor"), ["default", "retry", "policy", "hooks"])
     assert.deepStrictEqual(Builtins.typeNames("context_assembler"), ["passthrough"])
     assert.deepStrictEqual(Builtins.typeNames("session"), ["in_memory", "jsonl_file", "sqlite"])
@@ -69,7 +69,9 @@ describe("Registry", () => {
       try {
         for (const seam of Builtins.seams) {
           for (const type of Builtins.typeNames(seam)) {
-            const config = type === "jsonl_file" ? { root_dir: "s" } : type === "sqlite" ? { db_path: "s.db" } : undefined
+            const config = type === "jsonl_file" ? { root_dir: "s" } : type === "sqlite" ? { db_path: "s.db" } : type === "mcp"
+              ? { server: { command: process.execPath, args: [path.resolve("test/fixtures/mcp/server.mjs")] } }
+              : undefined
             const built = Builtins.build(seam, type, config, { dir, where: seam, id: "t" })
             assert.isTrue(Either.isRight(built), `${seam} ${type}`)
             const value = Either.getOrThrow(built)

@@ -12,6 +12,7 @@ import type { Pattern } from "../../patterns/Pattern.js"
 import type { SessionStore } from "../../sessions/SessionStore.js"
 import type { Skills } from "../../skills/Skills.js"
 import type { Tool } from "../../tools/Tool.js"
+import type { Toolkit } from "../../tools/Toolkit.js"
 import type { ToolExecutor } from "../../tools/ToolExecutor.js"
 
 /**
@@ -23,7 +24,8 @@ import type { ToolExecutor } from "../../tools/ToolExecutor.js"
 export interface Products {
   readonly memory: Layer.Layer<Memory, ConfigError>
   readonly pattern: Layer.Layer<Pattern, ConfigError>
-  readonly tool: Tool
+  /** A tool, or a toolkit Layer for a type whose tools are known only once connected (`mcp`). */
+  readonly tool: Tool | Layer.Layer<Toolkit, ConfigError>
   readonly tool_executor: Layer.Layer<ToolExecutor, ConfigError>
   readonly context_assembler: Layer.Layer<ContextAssembler, ConfigError>
   readonly session: Layer.Layer<SessionStore, ConfigError>

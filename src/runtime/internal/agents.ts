@@ -18,6 +18,7 @@ import { Memory } from "../../memory/Memory.js"
 import * as WindowBuffer from "../../memory/WindowBuffer.js"
 import { Pattern } from "../../patterns/Pattern.js"
 import * as React from "../../patterns/React.js"
+import type { Tool } from "../../tools/Tool.js"
 import * as ToolExecutor from "../../tools/ToolExecutor.js"
 import * as Toolkit from "../../tools/Toolkit.js"
 import type { AgentDefinition } from "../Agent.js"
@@ -97,6 +98,37 @@ const buildSeam = <I, S, R>(
     ? Effect.succeed(fallback.value)
     : builtin()
 
+/** The agent's tools and those of its toolkits (built in the agent's scope); a name used twice names both owners. */
+const withToolkits = <R>(
+  definition: AgentDefinition<R>,
+  context: Context.Context<R>
+): Effect.Effect<Toolkit.Service, ConfigError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const owned: Array<readonly [string, Tool]> = (definition.tools ?? []).map((t) => [`tool '${t.name}'`, t])
+    const releases: Array<(sessionId: string) => Effect.Effect<void>> = []
+    for (const { layer, source } of definition.toolkits ?? []) {
+      const kit = yield* buildSeam(definition.id, "tools", layer, Toolkit.Toolkit, Option.none(), () => Effect.die(source), context)
+      for (const tool of kit.tools.values()) owned.push([`tool '${tool.name}' of ${source}`, tool])
+      if (kit.releaseSession) releases.push(kit.releaseSession)
+    }
+    const owners = new Map<string, string>()
+    for (const [owner, tool] of owned) {
+      const first = owners.get(tool.name)
+      if (first !== undefined) {
+        return yield* ConfigError.single(`agents.${definition.id}.tools`, `two tools are named '${tool.name}': ${first} and ${owner}`, {
+          hint: "rename the agent's tool (its id), or leave the server's tool out with `tools`"
+        })
+      }
+      owners.set(tool.name, owner)
+    }
+    const toolkit = Toolkit.make(...owned.map(([, tool]) => tool))
+    if (releases.length === 0) return toolkit
+    return {
+      ...toolkit,
+      releaseSession: (sessionId: string) => Effect.forEach(releases, (release) => release(sessionId), { discard: true })
+    }
+  })
+
 const build = <R>(
   definition: AgentDefinition<R>,
   ambient: Ambient,
@@ -128,12 +160,14 @@ const build = <R>(
       () => Effect.succeed(ToolExecutor.make()),
       context
     )
-    const toolkit = definition.tools === undefined && Option.isSome(ambient.toolkit)
+    const toolkit = definition.tools === undefined && definition.toolkits === undefined && Option.isSome(ambient.toolkit)
       ? ambient.toolkit.value
-      : yield* Effect.try({
+      : definition.toolkits === undefined
+      ? yield* Effect.try({
         try: () => Toolkit.make(...(definition.tools ?? [])),
         catch: (e) => ConfigError.single(`agents.${definition.id}.tools`, (e as Error).message)
       })
+      : yield* withToolkits(definition, context)
     return {
       id: definition.id,
       name: definition.name ?? definition.id,
@@ -167,6 +201,8 @@ export interface Agents<R> {
   readonly get: (agentId: string) => Effect.Effect<AgentEnv, ConfigError | UnknownAgentError>
   /** The seams of an agent built and not dropped since. */
   readonly built: (agentId: string) => AgentEnv | undefined
+  /** Lets the built agents' tools release what they hold for a session (see `Toolkit.Service.releaseSession`). */
+  readonly releaseSession: (sessionId: string) => Effect.Effect<void>
   /** Drops an agent's seams: the runs that start next build them anew. */
   readonly drop: (agentId: string) => Effect.Effect<void>
   /** Replaces the definitions; returns the ids of the agents that changed, were added or removed. */
@@ -224,6 +260,8 @@ export const make = <R>(
       lookup,
       get,
       built: (agentId) => built.get(agentId)?.env,
+      releaseSession: (sessionId) =>
+        Effect.forEach(built.values(), (b) => b.env.toolkit.releaseSession?.(sessionId) ?? Effect.void, { discard: true }),
       drop,
       replace: (next) =>
         Effect.gen(function*() {
