@@ -27,9 +27,9 @@ const problems = (type: string, id: string, config?: unknown): ReadonlyArray<str
 const modules = { calc: Builtin.Calc, current_time: Builtin.CurrentTime, json_parse: Builtin.JsonParse, text_transform: Builtin.TextTransform }
 
 describe("builtin tools, built through the registry", () => {
-  it("has the four builtin types", () => {
-    assert.deepStrictEqual(Registry.typeNames("tool"), ["calc", "current_time", "json_parse", "text_transform"])
-    for (const type of Registry.typeNames("tool")) {
+  it("has the four pure builtin types first (the others are tested in test/tools/builtin/)", () => {
+    assert.deepStrictEqual(Registry.typeNames("tool").slice(0, 4), ["calc", "current_time", "json_parse", "text_transform"])
+    for (const type of ["calc", "current_time", "json_parse", "text_transform"] as const) {
       const tool = make(type, type)
       assert.isAbove(tool.description.length, 80, type)
       assert.strictEqual(tool.name, type)
@@ -81,7 +81,7 @@ describe("builtin tools, built through the registry", () => {
     const error = (result as Either.Left<ConfigError, Tool.Tool>).left
     assert.strictEqual(error.issues[0]!.path, "agents[0].tools[0].type")
     assert.strictEqual(error.issues[0]!.message, "unknown tool type 'calculator'")
-    assert.strictEqual(error.hint, "builtin tool types: calc, current_time, json_parse, text_transform")
+    assert.strictEqual(error.hint, `builtin tool types: ${Registry.typeNames("tool").join(", ")}`)
   })
 
   it("the config is decoded with the type's own Schema: unknown keys and wrong values, each at its JSON path", () => {
