@@ -60,9 +60,9 @@ export interface Options {
 export const Parameters = Schema.Struct({
   url: Schema.String.annotations({ description: "The http:// or https:// URL." }),
   method: Schema.optional(Method.annotations({ description: "The HTTP method (default GET)." })),
-  headers: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }).annotations({
+  headers: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })).annotations({
     description: "Request headers (Host, Connection, Content-Length and the like are set by the tool)."
-  })),
+  }),
   body: Schema.optional(Schema.String.annotations({ description: "The request body (text)." })),
   timeout_ms: Schema.optional(Schema.Number.annotations({
     description: "Give up after this many milliseconds (at most the configured timeout)."

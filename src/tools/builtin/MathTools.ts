@@ -74,7 +74,7 @@ export const makePercentage = (options?: Common) => {
  * @category schemas
  */
 export const MinMaxParameters = Schema.Struct({
-  numbers: Schema.Array(Schema.Number).annotations({ description: "The numbers (at least one)." }),
+  numbers: Schema.propertySignature(Schema.Array(Schema.Number)).annotations({ description: "The numbers (at least one)." }),
   action: Schema.optional(Schema.Literal("min", "max", "both").annotations({
     description: "\"min\" (default), \"max\", or \"both\"."
   }))

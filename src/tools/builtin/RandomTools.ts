@@ -85,7 +85,7 @@ export const makeInt = (options?: Common) => {
  * @category schemas
  */
 export const ChoiceParameters = Schema.Struct({
-  choices: Schema.Array(Schema.String).annotations({ description: "The items to choose from." }),
+  choices: Schema.propertySignature(Schema.Array(Schema.String)).annotations({ description: "The items to choose from." }),
   count: Count,
   unique: Schema.optional(Schema.Boolean.annotations({ description: "Never pick an item twice (default false)." }))
 })

@@ -44,9 +44,9 @@ export interface Options {
  */
 export const Parameters = Schema.Struct({
   command: Schema.String.annotations({ description: "The program to run: one of the allowed command names." }),
-  args: Schema.optional(Schema.Array(Schema.String).annotations({
+  args: Schema.optional(Schema.Array(Schema.String)).annotations({
     description: "Its arguments, each passed as is (no shell: quotes, ;, |, $ and * are plain characters)."
-  })),
+  }),
   cwd: Schema.optional(Schema.String.annotations({ description: "Working folder, relative to the root (default the root)." })),
   timeout_ms: Schema.optional(Schema.Number.annotations({
     description: "Kill the program after this many milliseconds (at most the configured timeout)."

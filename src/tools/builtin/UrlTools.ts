@@ -78,8 +78,8 @@ export const BuildParameters = Schema.Struct({
   scheme: Schema.optional(Schema.String.annotations({ description: "The scheme (default \"https\")." })),
   host: Schema.String.annotations({ description: "The host name, with \":port\" if needed." }),
   path: Schema.optional(Schema.String.annotations({ description: "The path (default \"/\"); encoded as needed." })),
-  query: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Union(Schema.String, Schema.Number, Schema.Boolean) })
-    .annotations({ description: "Query parameters; values are encoded." })),
+  query: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Union(Schema.String, Schema.Number, Schema.Boolean) }))
+    .annotations({ description: "Query parameters; values are encoded." }),
   fragment: Schema.optional(Schema.String.annotations({ description: "The fragment, without '#'." }))
 })
 

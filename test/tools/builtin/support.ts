@@ -90,3 +90,40 @@ export interface Hostile {
   readonly expect: RegExp
   readonly label: string
 }
+
+/**
+ * True while a process of the group `pgid` is alive. `process.kill(-pgid, 0)` throwing ESRCH means the
+ * group is gone. A member that is a zombie (killed, not yet reaped) counts as gone: a killed grandchild
+ * is re-parented to PID 1, and in some containers PID 1 never reaps, so its zombie would keep the group
+ * "existing" forever although nothing in it runs.
+ */
+export const groupAlive = (pgid: number): boolean => {
+  try {
+    process.kill(-pgid, 0)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ESRCH") return false
+    throw e
+  }
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    let stat: string
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8")
+    } catch {
+      continue
+    }
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    if (Number(fields[2]) === pgid && fields[0] !== "Z") return true
+  }
+  return false
+}
+
+/** Polls (real time, a few seconds at most) until `condition` holds; false if it never did. */
+export const eventually = async (condition: () => boolean, attempts = 200): Promise<boolean> => {
+  for (let i = 0; i < attempts; i++) {
+    if (condition()) return true
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  return condition()
+}
