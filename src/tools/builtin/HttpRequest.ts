@@ -9,7 +9,6 @@
  * @since 0.2.0
  */
 import * as dns from "node:dns"
-import type * as net from "node:net"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Duration from "effect/Duration"
@@ -19,7 +18,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Tool from "../Tool.js"
 import { BuiltinToolError, quote, refuse } from "./BuiltinToolError.js"
-import { isIp, privateRange } from "./internal/addresses.js"
+import { guardedLookup, isIp, privateRange } from "./internal/addresses.js"
 
 /**
  * The methods `http_request` knows.
@@ -110,20 +109,6 @@ const resolveAll = (host: string) =>
       resume(error ? Effect.fail(error) : Effect.succeed(addresses)))
   })
 
-/** A `lookup` for sockets that refuses private addresses at connect time (DNS rebinding). */
-const guardedLookup = (allowPrivate: boolean): net.LookupFunction => (hostname, options, callback) => {
-  dns.lookup(hostname, { ...options, all: true, verbatim: true }, (error, addresses) => {
-    if (error) return (callback as (e: Error) => void)(error)
-    const list = addresses as unknown as ReadonlyArray<dns.LookupAddress>
-    const bad = allowPrivate ? undefined : list.find((a) => privateRange(a.address) !== undefined)
-    if (bad) return (callback as (e: Error) => void)(new Error(`${hostname} resolves to ${bad.address}, a private address`))
-    if ((options as { all?: boolean }).all) return (callback as (e: null, a: typeof list) => void)(null, list)
-    const first = list[0]
-    if (!first) return (callback as (e: Error) => void)(new Error(`${hostname} has no address`))
-    return (callback as (e: null, a: string, f: number) => void)(null, first.address, first.family)
-  })
-}
-
 /**
  * Makes the `http_request` tool. Not idempotent (a POST may act twice).
  *
@@ -134,6 +119,9 @@ export const make = (options?: Options): Tool.Tool<typeof Parameters.Type> => {
   const name = options?.name ?? "http_request"
   const allowPrivate = options?.allowPrivate === true
   const allowedHosts = options?.allowedHosts
+  // a host named exactly in the allowlist may be private (an operator's explicit choice); wildcards may not
+  const exact = new Set((allowedHosts ?? []).filter((h) => !h.startsWith("*.")).map((h) => h.toLowerCase()))
+  const privateAllowed = (host: string) => allowPrivate || exact.has(host.toLowerCase())
   const methods = new Set(options?.allowedMethods ?? ["GET", "HEAD"])
   const maxResponse = options?.maxResponseBytes ?? 1_048_576
   const maxRequest = options?.maxRequestBytes ?? 1_048_576
@@ -144,7 +132,7 @@ export const make = (options?: Options): Tool.Tool<typeof Parameters.Type> => {
       Effect.promise(() => import("@effect/platform-node/NodeHttpClient")),
       (Node) =>
         Node.layerWithoutAgent.pipe(
-          Layer.provide(Node.makeAgentLayer({ lookup: guardedLookup(allowPrivate), keepAlive: false }))
+          Layer.provide(Node.makeAgentLayer({ lookup: guardedLookup(privateAllowed), keepAlive: false }))
         )
     )
   )
@@ -194,7 +182,7 @@ export const make = (options?: Options): Tool.Tool<typeof Parameters.Type> => {
         if (timeout_ms !== undefined && !(Number.isFinite(timeout_ms) && timeout_ms > 0)) {
           return yield* refuse(name, "timeout_ms", `must be a positive number of milliseconds, not ${timeout_ms}`)
         }
-        if (!allowPrivate) {
+        if (!privateAllowed(bare)) {
           const addresses = isIp(bare)
             ? [bare]
             : (yield* Effect.mapError(

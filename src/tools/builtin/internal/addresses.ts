@@ -3,6 +3,7 @@
  * reserved and documentation ranges, for IPv4 and IPv6 (IPv4-mapped, IPv4-compatible and NAT64 IPv6
  * addresses are judged by the IPv4 address they carry).
  */
+import * as dns from "node:dns"
 import * as net from "node:net"
 
 const V4_RANGES: ReadonlyArray<readonly [string, number, string]> = [
@@ -91,4 +92,23 @@ export const privateRange = (address: string): string | undefined => {
 export const isIp = (address: string): boolean => {
   const bare = address.startsWith("[") && address.endsWith("]") ? address.slice(1, -1) : address
   return net.isIP(bare.split("%")[0]!) !== 0
+}
+
+/**
+ * A `lookup` for sockets that resolves every address of a host and refuses to connect when one is
+ * private (unless `allowPrivate(host)`): checked when the socket connects, so a name that resolved to a
+ * public address for the up-front check and to a private one now (DNS rebinding) is still refused.
+ */
+export const guardedLookup = (allowPrivate: (host: string) => boolean): net.LookupFunction => (hostname, options, callback) => {
+  const fail = callback as (e: Error) => void
+  dns.lookup(hostname, { ...options, all: true, verbatim: true }, (error, addresses) => {
+    if (error) return fail(error)
+    const list = addresses as unknown as ReadonlyArray<dns.LookupAddress>
+    const bad = allowPrivate(hostname) ? undefined : list.find((a) => privateRange(a.address) !== undefined)
+    if (bad) return fail(new Error(`${hostname} resolves to ${bad.address}, a ${privateRange(bad.address)} address: refused`))
+    if ((options as { all?: boolean }).all) return (callback as (e: null, a: typeof list) => void)(null, list)
+    const first = list[0]
+    if (!first) return fail(new Error(`${hostname} has no address`))
+    return (callback as (e: null, a: string, f: number) => void)(null, first.address, first.family)
+  })
 }
