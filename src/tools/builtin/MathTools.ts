@@ -56,9 +56,9 @@ export const makePercentage = (options?: Common) => {
       const result = operation === "of"
         ? (value * percent) / 100
         : operation === "increase"
-        ? value * (1 + percent / 100)
+        ? value + (value * percent) / 100
         : operation === "decrease"
-        ? value * (1 - percent / 100)
+        ? value - (value * percent) / 100
         : operation === "ratio"
         ? (value / percent) * 100
         : ((percent - value) / Math.abs(value)) * 100
