@@ -87,6 +87,27 @@ describe("file tools", () => {
       assert.isFalse(FileTools.makeWrite({ root: sb.root, exactlyOnceAppends: false }).durableIdempotent)
     }))
 
+  it.effect("a crash between recording an append and making it: the same call again appends once", () =>
+    Effect.gen(function*() {
+      const { write_file } = tools(sb.root)
+      const ctx = { ...context, runId: "r1", callId: "call_9" }
+      fs.writeFileSync(path.join(sb.root, "log.txt"), "before\n")
+      success(yield* call(write_file!, { path: "log.txt", content: "line\n", mode: "a" }, ctx))
+      // undo the append but keep its record: as if the process died between the two
+      fs.writeFileSync(path.join(sb.root, "log.txt"), "before\n")
+      const again = success(yield* call(write_file!, { path: "log.txt", content: "line\n", mode: "a" }, ctx))
+      assert.isUndefined(again.replayed)
+      assert.strictEqual(fs.readFileSync(path.join(sb.root, "log.txt"), "utf8"), "before\nline\n")
+      // a torn last ledger line (a crash while recording) is ignored
+      fs.appendFileSync(path.join(sb.root, ".openagents", "append-ledger.jsonl"), "{\"run\":\"r1\",\"ca")
+      assert.isTrue(success(yield* call(write_file!, { path: "log.txt", content: "line\n", mode: "a" }, ctx)).replayed)
+      // and the next record starts on a line of its own
+      const other = { ...ctx, callId: "call_10" }
+      success(yield* call(write_file!, { path: "log.txt", content: "more\n", mode: "a" }, other))
+      assert.isTrue(success(yield* call(write_file!, { path: "log.txt", content: "more\n", mode: "a" }, other)).replayed)
+      assert.strictEqual(fs.readFileSync(path.join(sb.root, "log.txt"), "utf8"), "before\nline\nmore\n")
+    }))
+
   it.effect("write_file without exactly-once appends appends every time", () =>
     Effect.gen(function*() {
       const tool = FileTools.makeWrite({ root: sb.root, exactlyOnceAppends: false })

@@ -94,8 +94,8 @@ export const ledgerPath = (rootReal: string) => path.join(rootReal, RESERVED, "a
 const findEntry = (ledger: string, run: string, call: string) =>
   Effect.map(
     Effect.either(Effect.tryPromise(() => fsp.readFile(ledger, "utf8"))),
-    (text): LedgerEntry | undefined => {
-      if (text._tag === "Left") return undefined
+    (text): { readonly found: LedgerEntry | undefined; readonly torn: boolean } => {
+      if (text._tag === "Left") return { found: undefined, torn: false }
       let found: LedgerEntry | undefined
       for (const line of text.right.split("\n")) {
         if (line === "") continue
@@ -106,7 +106,7 @@ const findEntry = (ledger: string, run: string, call: string) =>
           // a torn last line (a crash while recording): that append never started
         }
       }
-      return found
+      return { found, torn: text.right.length > 0 && !text.right.endsWith("\n") }
     }
   )
 
@@ -144,7 +144,7 @@ export const appendOnce = (
 ): Effect.Effect<{ readonly replayed: boolean }, BuiltinToolError> =>
   Effect.gen(function*() {
     const ledger = ledgerPath(rootReal)
-    const previous = yield* findEntry(ledger, key.run, key.call)
+    const { found: previous, torn } = yield* findEntry(ledger, key.run, key.call)
     const digest = sha256(bytes)
     if (previous && previous.file === relative && previous.sha256 === digest && (yield* applied(real, previous))) {
       return { replayed: true }
@@ -156,7 +156,8 @@ export const appendOnce = (
     const entry: LedgerEntry = { run: key.run, call: key.call, file: relative, offset, bytes: bytes.length, sha256: digest }
     yield* io(toolName, argument, shown, "record the append of", async () => {
       await fsp.mkdir(path.dirname(ledger), { recursive: true })
-      await fsp.appendFile(ledger, JSON.stringify(entry) + "\n")
+      // after a torn line, start a new one
+      await fsp.appendFile(ledger, (torn ? "\n" : "") + JSON.stringify(entry) + "\n")
     })
     yield* writeBytes(toolName, argument, shown, real, bytes, "a")
     return { replayed: false }
