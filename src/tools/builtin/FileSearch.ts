@@ -74,6 +74,45 @@ export const globToRegExp = (glob: string): RegExp => {
   return new RegExp(`^${out}$`, "s")
 }
 
+/**
+ * True when a regular expression quantifies a group that holds a quantifier itself (`(a+)+`, `(\\w*)*`,
+ * `(x+){2,}`): the shape of catastrophic backtracking, which would hold the process for minutes on one
+ * line (a regex cannot be interrupted). A cheap check on the pattern's text; it may refuse a harmless
+ * pattern, never lets such a nesting through.
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const hasNestedQuantifier = (pattern: string): boolean => {
+  const groups: Array<boolean> = []
+  let quantified = false // the innermost open group holds a quantifier
+  let inClass = false
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!
+    if (ch === "\\") {
+      i++
+      continue
+    }
+    if (inClass) {
+      if (ch === "]") inClass = false
+      continue
+    }
+    if (ch === "[") inClass = true
+    else if (ch === "(") {
+      groups.push(quantified)
+      quantified = false
+    } else if (ch === ")") {
+      const inner = quantified
+      quantified = groups.pop() ?? false
+      const next = pattern[i + 1]
+      const isQuantified = next === "+" || next === "*" || (next === "{" && /^\{\d*,\d*\}|^\{\d{2,}\}/.test(pattern.slice(i + 1)))
+      if (inner && isQuantified) return true
+      if (inner) quantified = true
+    } else if (ch === "+" || ch === "*" || ch === "{") quantified = true
+  }
+  return false
+}
+
 interface Walked {
   readonly relative: string
   readonly real: string
@@ -199,6 +238,13 @@ export const makeGrep = (
     handler: ({ case_sensitive = true, path: requested = ".", pattern }) =>
       Effect.gen(function*() {
         if (pattern.length > 1000) return yield* refuse(name, "pattern", "is longer than 1000 characters")
+        if (hasNestedQuantifier(pattern)) {
+          return yield* refuse(
+            name,
+            "pattern",
+            `${quote(pattern)} quantifies a group that holds a quantifier (like (a+)+): it can take forever on one line`
+          )
+        }
         const regex = yield* Effect.try({
           try: () => new RegExp(pattern, case_sensitive ? "u" : "iu"),
           catch: (e) => refuse(name, "pattern", `${quote(pattern)} is not a valid regular expression: ${(e as Error).message}`)

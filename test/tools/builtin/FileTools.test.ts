@@ -165,6 +165,13 @@ describe("file tools", () => {
       assert.isTrue(capped.truncated)
     }))
 
+  it("the nested-quantifier check lets ordinary patterns through", () => {
+    for (const ok of ["needle", "(foo|bar)+", "a+b*c?", "^\\d{4}-\\d{2}$", "(ab){2}", "[(+)]*", "\\(a+\\)+"]) {
+      assert.isFalse(FileSearch.hasNestedQuantifier(ok), ok)
+    }
+    for (const bad of ["(a+)+", "(a*)*", "((a)+)+", "(.*a){3,}", "(?:x+)*"]) assert.isTrue(FileSearch.hasNestedQuantifier(bad), bad)
+  })
+
   it.effect("a missing root is an error naming it", () =>
     Effect.gen(function*() {
       const tool = FileTools.makeRead({ root: path.join(sb.base, "nope") })

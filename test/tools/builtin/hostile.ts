@@ -83,7 +83,11 @@ export const fileHostile = (sb: Sandbox): ReadonlyArray<Hostile> => {
     h("grep_files", "parent", { pattern: "SECRET", path: "../outside" }, TRAVERSAL),
     h("grep_files", "absolute outside", { pattern: "SECRET", path: sb.outside }, /outside the root/),
     h("grep_files", "through a folder symlink", { pattern: "SECRET", path: "link-out" }, OUTSIDE),
-    h("grep_files", "pattern is a number", { pattern: 1 }, /Expected string/)
+    h("grep_files", "pattern is a number", { pattern: 1 }, /Expected string/),
+    h("grep_files", "catastrophic backtracking (a+)+", { pattern: "(a+)+$" }, /quantifies a group that holds a quantifier/),
+    h("grep_files", "catastrophic backtracking (\\w*)*", { pattern: "^(\\w*)*!" }, /quantifies a group/),
+    h("grep_files", "catastrophic backtracking nested groups", { pattern: "((ab)+c)*d" }, /quantifies a group/),
+    h("grep_files", "catastrophic backtracking with a range", { pattern: "(x+){2,}y" }, /quantifies a group/)
   ]
 }
 
