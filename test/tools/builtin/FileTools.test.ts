@@ -41,6 +41,14 @@ describe("file tools", () => {
       assert.strictEqual(success(yield* call(read_file!, { path: "./dir//sub/b.md" })).path, "dir/sub/b.md")
     }))
 
+  it.effect("names that start with '..' are names, not traversal; a file used as a folder is refused", () =>
+    Effect.gen(function*() {
+      const { read_file, write_file } = tools(sb.root)
+      success(yield* call(write_file!, { path: "..hidden/..config", content: "x" }))
+      assert.strictEqual(success(yield* call(read_file!, { path: "..hidden/..config" })).content, "x")
+      assert.match(refusal(yield* call(write_file!, { path: "notes.txt/inner.txt", content: "x" })), /"notes\.txt" is not a folder/)
+    }))
+
   it.effect("read_file caps a big file and says so", () =>
     Effect.gen(function*() {
       fs.writeFileSync(path.join(sb.root, "big.txt"), "y".repeat(5000))

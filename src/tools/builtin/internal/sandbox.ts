@@ -35,7 +35,8 @@ const errnoCode = (e: unknown): string | undefined =>
 
 const inside = (root: string, candidate: string) => {
   const relative = path.relative(root, candidate)
-  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative))
+  // "..name" is a name inside; only ".." itself or "../..." leaves
+  return relative === "" || (relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))
 }
 
 const toPosix = (relative: string) => (relative === "" ? "." : relative.split(path.sep).join("/"))
@@ -99,11 +100,21 @@ export const resolve = (
     }
     if (real === undefined) return yield* refused("it cannot be resolved")
     if (!inside(rootReal, real)) return yield* refused("a symlink leads outside the root")
-    // a part that realpath cannot resolve but lstat finds is a dangling symlink: writing through it
-    // would create its target, wherever that is
+    // a part that realpath cannot resolve but lstat finds is a dangling symlink (writing through it
+    // would create its target, wherever that is) or a file used as a folder
     if (missing.length > 0) {
-      const dangling = yield* Effect.map(Effect.either(Effect.tryPromise(() => fsp.lstat(path.join(real!, missing[0]!)))), (r) => r._tag === "Right")
-      if (dangling) return yield* refused("a symlink whose target does not exist (it may lead outside the root)")
+      const ancestor = yield* Effect.either(Effect.tryPromise(() => fsp.stat(real!)))
+      if (ancestor._tag === "Right" && !ancestor.right.isDirectory()) {
+        return yield* refused(`${quote(toPosix(path.relative(rootReal, real)))} is not a folder`)
+      }
+      const stat = yield* Effect.either(Effect.tryPromise(() => fsp.lstat(path.join(real!, missing[0]!))))
+      if (stat._tag === "Right") {
+        return yield* refused(
+          stat.right.isSymbolicLink()
+            ? "a symlink whose target does not exist (it may lead outside the root)"
+            : `${quote(missing[0]!)} is not a folder`
+        )
+      }
     }
     const full = path.join(real, ...missing, ...(last !== undefined ? [last] : []))
     if (!inside(rootReal, full)) return yield* refused("a symlink leads outside the root")
