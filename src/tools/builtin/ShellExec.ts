@@ -130,6 +130,8 @@ const runProgram = (
       exited = true
     })
     child.once("error", (e: NodeJS.ErrnoException) => {
+      // a program that could not start has no process to wait for
+      if (child.pid === undefined) exited = true
       const reason = e.code === "ENOENT" ? "not found on PATH" : e.code === "EACCES" ? "not executable" : e.message
       resume(Effect.fail(refuse(toolName, "command", `${quote(command)} cannot be started: ${reason}`)))
     })
@@ -145,7 +147,7 @@ const runProgram = (
     })
     return Effect.async<void>((done) => {
       killGroup(child)
-      if (exited) done(Effect.void)
+      if (exited || child.pid === undefined) done(Effect.void)
       else child.once("exit", () => done(Effect.void))
     })
   })
