@@ -10,6 +10,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import * as Registry from "../../../src/config/Registry.js"
 import { resultOf } from "../../../src/kernel/RunStreamChunk.js"
 import type { MockStep } from "../../../src/llm/MockModel.js"
@@ -18,7 +19,7 @@ import type * as Tool from "../../../src/tools/Tool.js"
 import { collect, runtimeLayer, scripted } from "../../support/runtime.js"
 import { fileHostile, httpHostile, shellHostile } from "./hostile.js"
 import { testServer } from "./server.js"
-import { fingerprint, type Hostile, makeSandbox, type Sandbox } from "./support.js"
+import { eventually, fingerprint, groupAlive, type Hostile, makeSandbox, type Sandbox } from "./support.js"
 
 let sb: Sandbox
 beforeEach(() => {
@@ -102,4 +103,29 @@ describe("hostile tool calls in a real agent run", () => {
       assert.deepStrictEqual(fs.readdirSync(sb.base).sort(), baseBefore)
       assert.deepStrictEqual(server.seen, [])
     }), { timeout: 120_000 })
+
+  it.scoped("cancelling a run during a long shell_exec kills the program's process group", () =>
+    Effect.gen(function*() {
+      const shell = Either.getOrThrow(Registry.build("tool", "shell_exec", { root: "root", allowed_commands: ["sh"] }, {
+        dir: sb.base,
+        where: "agents[0].tools[0]",
+        id: "shell_exec"
+      }))
+      const pidFile = path.join(sb.root, "pid")
+      const script: Array<MockStep> = [
+        { toolCalls: [{ name: "shell_exec", arguments: { command: "sh", args: ["-c", "echo $$ > pid; sleep 30 & sleep 30; wait"] } }] },
+        { text: "never" }
+      ]
+      yield* Effect.gen(function*() {
+        const rt = yield* AgentRuntime
+        const run = yield* Effect.fork(rt.runDetailed({ agentId: "a", runId: "long", inputText: "run it" }))
+        assert.isTrue(yield* Effect.promise(() => eventually(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, "utf8").endsWith("\n"))))
+        const pgid = Number(fs.readFileSync(pidFile, "utf8"))
+        assert.isTrue(groupAlive(pgid))
+        assert.isTrue(yield* rt.cancel("long"))
+        assert.strictEqual((yield* Fiber.join(run)).stopReason, "cancelled")
+        assert.isTrue(yield* Effect.promise(() => eventually(() => !groupAlive(pgid))), `group ${pgid} is gone`)
+        assert.throws(() => process.kill(pgid, 0), /ESRCH/)
+      }).pipe(Effect.provide(runtimeLayer([{ id: "a", tools: [shell], model: scripted(script) }])))
+    }))
 })
