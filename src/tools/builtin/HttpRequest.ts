@@ -182,7 +182,12 @@ export const make = (options?: Options): Tool.Tool<typeof Parameters.Type> => {
         if (timeout_ms !== undefined && !(Number.isFinite(timeout_ms) && timeout_ms > 0)) {
           return yield* refuse(name, "timeout_ms", `must be a positive number of milliseconds, not ${timeout_ms}`)
         }
-        if (!privateAllowed(bare)) {
+        const limit = Math.min(timeout_ms ?? maxTimeout, maxTimeout)
+        let request = HttpClientRequest.make(method)(parsed, {}).pipe(HttpClientRequest.setHeaders(headers))
+        if (body !== undefined) request = HttpClientRequest.bodyText(request, body)
+        // the name's addresses, all of them, checked before connecting (and again when the socket connects)
+        const checkAddresses = Effect.gen(function*() {
+          if (privateAllowed(bare)) return
           const addresses = isIp(bare)
             ? [bare]
             : (yield* Effect.mapError(
@@ -200,10 +205,7 @@ export const make = (options?: Options): Tool.Tool<typeof Parameters.Type> => {
               )
             }
           }
-        }
-        const limit = Math.min(timeout_ms ?? maxTimeout, maxTimeout)
-        let request = HttpClientRequest.make(method)(parsed, {}).pipe(HttpClientRequest.setHeaders(headers))
-        if (body !== undefined) request = HttpClientRequest.bodyText(request, body)
+        })
         const exchange = Effect.gen(function*() {
           const http = yield* HttpClient.HttpClient
           const response = yield* http.execute(request)
@@ -230,9 +232,8 @@ export const make = (options?: Options): Tool.Tool<typeof Parameters.Type> => {
             truncated: read.truncated
           }
         })
-        return yield* exchange.pipe(
-          Effect.scoped,
-          Effect.provide(client),
+        return yield* checkAddresses.pipe(
+          Effect.zipRight(exchange.pipe(Effect.scoped, Effect.provide(client))),
           Effect.catchAll((e) =>
             Effect.fail(
               e instanceof BuiltinToolError
