@@ -1,16 +1,15 @@
 /**
  * The `http_request` builtin: one HTTP request through `@effect/platform`'s HttpClient (the Node client,
- * provided inside the tool). Refused unless its host is allowed (`allowedHosts`, when set) and, unless
- * `allowPrivate`, every address the host resolves to is public: loopback, private, link-local and the
- * other special IPv4 and IPv6 ranges are refused, checked again when the socket connects (so a name
- * that resolves differently the second time cannot slip through). Redirects are not followed. The
- * answer's body is read up to a cap and the connection closed there.
+ * provided inside the tool and loaded on the first request). Refused unless its host is allowed
+ * (`allowedHosts`, when set) and, unless `allowPrivate` or the host is named exactly in `allowedHosts`,
+ * every address the host resolves to is public: loopback, private, link-local and the other special IPv4
+ * and IPv6 ranges are refused, checked again when the socket connects (so a name that resolves
+ * differently the second time cannot slip through). Redirects are not followed. The answer's body is
+ * read up to a cap and the connection closed there.
  *
  * @since 0.2.0
  */
 import * as dns from "node:dns"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -126,16 +125,8 @@ export const make = (options?: Options): Tool.Tool<typeof Parameters.Type> => {
   const maxResponse = options?.maxResponseBytes ?? 1_048_576
   const maxRequest = options?.maxRequestBytes ?? 1_048_576
   const maxTimeout = options?.timeoutMs ?? 30_000
-  // the Node client, loaded on first use, with an agent whose sockets check the addresses they connect to
-  const client = Layer.unwrapEffect(
-    Effect.map(
-      Effect.promise(() => import("@effect/platform-node/NodeHttpClient")),
-      (Node) =>
-        Node.layerWithoutAgent.pipe(
-          Layer.provide(Node.makeAgentLayer({ lookup: guardedLookup(privateAllowed), keepAlive: false }))
-        )
-    )
-  )
+  // the Node client with an agent whose sockets check the addresses they connect to
+  const lookup = guardedLookup(privateAllowed)
   return Tool.make(name, {
     description: `Makes an HTTP request (methods: ${[...methods].join(", ")}) and returns the status, headers and ` +
       `body (the first ${maxResponse} bytes). Redirects are returned, not followed.` +
@@ -183,8 +174,6 @@ export const make = (options?: Options): Tool.Tool<typeof Parameters.Type> => {
           return yield* refuse(name, "timeout_ms", `must be a positive number of milliseconds, not ${timeout_ms}`)
         }
         const limit = Math.min(timeout_ms ?? maxTimeout, maxTimeout)
-        let request = HttpClientRequest.make(method)(parsed, {}).pipe(HttpClientRequest.setHeaders(headers))
-        if (body !== undefined) request = HttpClientRequest.bodyText(request, body)
         // the name's addresses, all of them, checked before connecting (and again when the socket connects)
         const checkAddresses = Effect.gen(function*() {
           if (privateAllowed(bare)) return
@@ -207,33 +196,42 @@ export const make = (options?: Options): Tool.Tool<typeof Parameters.Type> => {
           }
         })
         const exchange = Effect.gen(function*() {
-          const http = yield* HttpClient.HttpClient
-          const response = yield* http.execute(request)
-          const read = yield* Stream.runFoldWhile(
-            response.stream,
-            { chunks: [] as Array<Uint8Array>, bytes: 0, truncated: false },
-            (s) => !s.truncated,
-            (s, chunk) => {
-              const room = maxResponse - s.bytes
-              if (chunk.length > room) {
-                s.chunks.push(chunk.subarray(0, room))
-                return { chunks: s.chunks, bytes: maxResponse, truncated: true }
-              }
-              s.chunks.push(chunk)
-              return { chunks: s.chunks, bytes: s.bytes + chunk.length, truncated: false }
-            }
+          const { HttpClient, HttpClientRequest, NodeHttpClient } = yield* Effect.promise(loadPlatform)
+          let request = HttpClientRequest.make(method)(parsed, {}).pipe(HttpClientRequest.setHeaders(headers))
+          if (body !== undefined) request = HttpClientRequest.bodyText(request, body)
+          const client = NodeHttpClient.layerWithoutAgent.pipe(
+            Layer.provide(NodeHttpClient.makeAgentLayer({ lookup, keepAlive: false }))
           )
-          return {
-            url: parsed.toString(),
-            status: response.status,
-            headers: response.headers,
-            body: new TextDecoder("utf-8").decode(Buffer.concat(read.chunks)),
-            bytes: read.bytes,
-            truncated: read.truncated
-          }
+          return yield* Effect.gen(function*() {
+            const http = yield* HttpClient.HttpClient
+            const response = yield* http.execute(request)
+            // read up to the cap; stopping the stream there closes the connection
+            const read = yield* Stream.runFoldWhile(
+              response.stream,
+              { chunks: [] as Array<Uint8Array>, bytes: 0, truncated: false },
+              (s) => !s.truncated,
+              (s, chunk) => {
+                const room = maxResponse - s.bytes
+                if (chunk.length > room) {
+                  s.chunks.push(chunk.subarray(0, room))
+                  return { chunks: s.chunks, bytes: maxResponse, truncated: true }
+                }
+                s.chunks.push(chunk)
+                return { chunks: s.chunks, bytes: s.bytes + chunk.length, truncated: false }
+              }
+            )
+            return {
+              url: parsed.toString(),
+              status: response.status,
+              headers: response.headers,
+              body: new TextDecoder("utf-8").decode(Buffer.concat(read.chunks)),
+              bytes: read.bytes,
+              truncated: read.truncated
+            }
+          }).pipe(Effect.scoped, Effect.provide(client))
         })
         return yield* checkAddresses.pipe(
-          Effect.zipRight(exchange.pipe(Effect.scoped, Effect.provide(client))),
+          Effect.zipRight(exchange),
           Effect.catchAll((e) =>
             Effect.fail(
               e instanceof BuiltinToolError
@@ -249,6 +247,21 @@ export const make = (options?: Options): Tool.Tool<typeof Parameters.Type> => {
       })
   })
 }
+
+// loaded on the first request, not with the config: most agents never make one
+let platform:
+  | Promise<{
+    readonly HttpClient: typeof import("@effect/platform/HttpClient")
+    readonly HttpClientRequest: typeof import("@effect/platform/HttpClientRequest")
+    readonly NodeHttpClient: typeof import("@effect/platform-node/NodeHttpClient")
+  }>
+  | undefined
+const loadPlatform = () =>
+  (platform ??= Promise.all([
+    import("@effect/platform/HttpClient"),
+    import("@effect/platform/HttpClientRequest"),
+    import("@effect/platform-node/NodeHttpClient")
+  ]).then(([HttpClient, HttpClientRequest, NodeHttpClient]) => ({ HttpClient, HttpClientRequest, NodeHttpClient })))
 
 const describe = (e: unknown): string => {
   const cause = (e as { cause?: unknown }).cause
