@@ -6,6 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Either from "effect/Either"
+import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Registry from "../../../src/config/Registry.js"
 import type * as Tool from "../../../src/tools/Tool.js"
@@ -106,5 +107,18 @@ describe("the builtin tools in the registry", () => {
     const { call, refusal } = await import("./support.js")
     const message = refusal(await Effect.runPromise(call(tool, { path: "../x" })))
     assert.include(message, `the root is "${path.resolve("/cfg", "data")}"`)
+  })
+
+  it("openagents run: a file tool's root is the config's folder, and a refusal is the tool's result", async () => {
+    const dir = harness.dir()
+    fs.mkdirSync(path.join(dir, "data"))
+    fs.writeFileSync(path.join(dir, "data", "a.txt"), "hi\n")
+    const cfg = path.join(dir, "agent.json")
+    fs.writeFileSync(cfg, JSON.stringify({ agents: [{ id: "a", tools: [{ id: "read_file", type: "read_file", config: { root: "data" } }] }] }))
+    assert.strictEqual(await cli("run", cfg, "--input", `/tool read_file {"path": "a.txt"}`), 0)
+    assert.include(harness.out.join(""), `Tool[read_file] => {"path":"a.txt","content":"hi\\n","size":3,"truncated":false}`)
+    harness.out.length = 0
+    assert.strictEqual(await cli("run", cfg, "--input", `/tool read_file {"path": "../agent.json"}`), 0)
+    assert.include(harness.out.join(""), `'..' is not allowed: paths must stay inside the root (the root is \\"${path.join(dir, "data")}\\")`)
   })
 })
