@@ -14,6 +14,7 @@ import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import { ConfigError, ConfigIssue } from "../kernel/Errors.js"
 import { NoConfig } from "./BuiltinConfigs.js"
+import type { Tool } from "../tools/Tool.js"
 import { type AnyBuiltin, type BuildContext, builtin, type Products, type Table } from "./internal/builtin.js"
 import { context } from "./internal/builtins/context.js"
 import { events } from "./internal/builtins/events.js"
@@ -300,3 +301,16 @@ export const list = (): ReadonlyArray<BuiltinEntry> =>
       configKeys: configKeys(spec.config)
     }))
   })
+
+/**
+ * Builds a builtin tool type that makes one tool (every tool type but those, like `mcp`, whose tools are
+ * known only once connected: they build a toolkit Layer, and are a ConfigError here).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const buildTool = (type: string, config: unknown, context: BuildContext): Either.Either<Tool, ConfigError> =>
+  Either.flatMap(build("tool", type, config, context), (built) =>
+    "handler" in built
+      ? Either.right(built)
+      : Either.left(ConfigError.single(`${context.where}.type`, `tool type '${type}' gives a toolkit (several tools), not one tool`)))

@@ -111,3 +111,44 @@ describe("ConfigLoader.jsonSchema: tool executors", () => {
     }
   })
 })
+
+describe("ConfigLoader.jsonSchema: the builtin tools", () => {
+  const tools = (extra: Record<string, unknown>) => ({ agents: [{ id: "a", tools: [{ id: "t", ...extra }] }] })
+
+  it("accepts each builtin tool with its config", () => {
+    const validate = validator()
+    const accepted: ReadonlyArray<Record<string, unknown>> = [
+      { type: "read_file", config: { root: "data", max_read_bytes: 1000 } },
+      { type: "write_file", config: { root: "data", max_write_bytes: 1000, exactly_once_appends: false } },
+      { type: "list_files", config: { root: "data", max_entries: 10 } },
+      { type: "delete_file", config: { root: "data" } },
+      { type: "grep_files", config: { root: "data", max_matches: 5 } },
+      { type: "http_request", config: { allowed_hosts: ["api.example.com"], allow_private: false, allowed_methods: ["GET", "POST"], max_response_bytes: 5000 } },
+      { type: "http_request" },
+      { type: "shell_exec", config: { root: ".", allowed_commands: ["ls", "git"], env_passthrough: ["HOME"], timeout_ms: 5000, capture_bytes: 1000 } },
+      { type: "get_env", config: { allowed_keys: ["HOME"] } },
+      { type: "remember_preference", config: { root: "memory", file: "prefs.md" } },
+      ...["date_parse", "date_diff", "url_parse", "url_build", "query_param", "host_lookup", "uuid", "random_int", "random_choice", "random_string", "percentage", "min_max"]
+        .map((type) => ({ type, config: { timeout_ms: 1000 } }))
+    ]
+    for (const tool of accepted) assert.isTrue(validate(tools(tool)), `${JSON.stringify(tool)}: ${JSON.stringify(validate.errors)}`)
+  })
+
+  it("rejects a file tool without root, shell_exec without allowed_commands, get_env without allowed_keys, unknown keys and methods", () => {
+    const validate = validator()
+    const rejected: ReadonlyArray<Record<string, unknown>> = [
+      { type: "read_file" },
+      { type: "read_file", config: {} },
+      { type: "write_file", config: { root: "d", mode: "a" } },
+      { type: "shell_exec", config: { root: "." } },
+      { type: "shell_exec", config: { root: ".", allowed_commands: [] } },
+      { type: "get_env", config: {} },
+      { type: "http_request", config: { allowed_methods: ["TRACE"] } },
+      { type: "http_request", config: { allow_private: "yes" } },
+      { type: "date_parse", config: { root: "." } },
+      { type: "execute_command" },
+      { type: "set_env" }
+    ]
+    for (const tool of rejected) assert.isFalse(validate(tools(tool)), JSON.stringify(tool))
+  })
+})

@@ -13,7 +13,34 @@ describe("Registry", () => {
   it("lists the builtin names of every seam", () => {
     assert.deepStrictEqual(Builtins.typeNames("memory"), ["window_buffer", "buffer"])
     assert.deepStrictEqual(Builtins.typeNames("pattern"), ["react", "plan_execute", "reflexion"])
-    assert.deepStrictEqual(Builtins.typeNames("tool"), ["calc", "current_time", "json_parse", "text_transform", "mcp"])
+    assert.deepStrictEqual(Builtins.typeNames("tool"), [
+      "calc",
+      "current_time",
+      "json_parse",
+      "text_transform",
+      "read_file",
+      "write_file",
+      "list_files",
+      "delete_file",
+      "grep_files",
+      "http_request",
+      "shell_exec",
+      "get_env",
+      "date_parse",
+      "date_diff",
+      "url_parse",
+      "url_build",
+      "query_param",
+      "host_lookup",
+      "uuid",
+      "random_int",
+      "random_choice",
+      "random_string",
+      "percentage",
+      "min_max",
+      "remember_preference",
+      "mcp"
+    ])
     assert.deepStrictEqual(Builtins.typeNames("tool_executor"), ["default", "retry", "policy", "hooks"])
     assert.deepStrictEqual(Builtins.typeNames("context_assembler"), ["passthrough"])
     assert.deepStrictEqual(Builtins.typeNames("session"), ["in_memory", "jsonl_file", "sqlite"])
@@ -69,9 +96,18 @@ describe("Registry", () => {
       try {
         for (const seam of Builtins.seams) {
           for (const type of Builtins.typeNames(seam)) {
-            const config = type === "jsonl_file" ? { root_dir: "s" } : type === "sqlite" ? { db_path: "s.db" } : type === "mcp"
-              ? { server: { command: process.execPath, args: [path.resolve("test/fixtures/mcp/server.mjs")] } }
-              : undefined
+            // the builtins with required keys
+            const required: Record<string, unknown> = {
+              jsonl_file: { root_dir: "s" },
+              sqlite: { db_path: "s.db" },
+              shell_exec: { root: ".", allowed_commands: ["echo"] },
+              get_env: { allowed_keys: ["HOME"] },
+              mcp: { server: { command: process.execPath, args: [path.resolve("test/fixtures/mcp/server.mjs")] } }
+            }
+            const config = required[type] ??
+              (["read_file", "write_file", "list_files", "delete_file", "grep_files", "remember_preference"].includes(type)
+                ? { root: "." }
+                : undefined)
             const built = Builtins.build(seam, type, config, { dir, where: seam, id: "t" })
             assert.isTrue(Either.isRight(built), `${seam} ${type}`)
             const value = Either.getOrThrow(built)
