@@ -121,7 +121,9 @@ export class RunResult extends Schema.Class<RunResult>("RunResult")({
   usage: RunUsage,
   artifacts: Schema.Array(RunArtifact),
   error: Schema.NullOr(RunErrorInfo),
-  metadata: Schema.Record({ key: Schema.String, value: Schema.Unknown })
+  metadata: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  /** The id of the run's trace (the run id), when the runtime records traces. */
+  traceId: Schema.optional(Schema.String)
 }) {}
 
 /**

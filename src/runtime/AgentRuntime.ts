@@ -20,9 +20,12 @@ import * as EventBus from "../events/EventBus.js"
 import { ConfigError, RunFailed, type SessionBusy, type UnknownAgentError } from "../kernel/Errors.js"
 import { RunRequest, type RunRequestInput, type RunResult } from "../kernel/Run.js"
 import type { RunStreamChunk } from "../kernel/RunStreamChunk.js"
+import * as ExperienceStore from "../memory/ExperienceStore.js"
 import * as InMemorySessionStore from "../sessions/InMemorySessionStore.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import * as Skills from "../skills/Skills.js"
+import * as InMemoryTraceStore from "../traces/InMemoryTraceStore.js"
+import { TraceStore } from "../traces/TraceStore.js"
 import type { AgentDefinition } from "./Agent.js"
 import * as Agents from "./internal/agents.js"
 import * as Chunks from "./internal/chunks.js"
@@ -32,7 +35,9 @@ import { Watchdog } from "./internal/budget.js"
 import { Lanes } from "./internal/lanes.js"
 import { decodeRunRequest } from "./internal/request.js"
 import { executeRun } from "./internal/run.js"
+import * as Tracing from "./internal/tracing.js"
 
+export type { CallInput, CallResult } from "./internal/tracing.js"
 
 /**
  * What `getAgentInfo` tells about an agent.
@@ -87,7 +92,7 @@ export type TypedRunResult<A> = RunResult & { readonly finalOutput: A | null }
  * @since 0.1.0
  * @category models
  */
-export interface Service {
+export interface Service extends Tracing.Operations {
   /** Runs and returns the final output; any other stop reason than `completed` fails with `RunFailed`. */
   readonly run: <I extends RunInput>(input: I) => Effect.Effect<OutputOf<I>, StartError | RunFailed>
   /** Runs and returns the whole result, whatever the stop reason. Interrupting it cancels the run. */
@@ -155,7 +160,10 @@ export const make = <R = never>(
     const store = yield* SessionStore
     const bus = yield* EventBus.EventBus
     const skills = yield* Skills.Skills
-    const agents = yield* Agents.make(options.agents, seams)
+    const traces = Option.getOrUndefined(yield* Effect.serviceOption(TraceStore))
+    const experiences = yield* Effect.flatMap(Effect.serviceOption(ExperienceStore.ExperienceStore), Option.match({ onNone: () => ExperienceStore.makeInMemory, onSome: Effect.succeed }))
+    // the agents' seams see the runtime's experience store: an `experiences` memory reads what feedback writes
+    const agents = yield* Agents.make(options.agents, seams).pipe(Effect.provideService(ExperienceStore.ExperienceStore, experiences))
     const fibers = yield* FiberMap.make<string>()
     const lanes = new Lanes()
     const sessions = new Set<string>()
@@ -171,7 +179,7 @@ export const make = <R = never>(
     }
     const watchdog = new Watchdog()
     yield* Effect.addFinalizer(() => watchdog.close)
-    const services = { store, bus, skillsInstructions: skills.instructions, watchdog }
+    const services = { store, bus, skillsInstructions: skills.instructions, watchdog, traces }
 
     /** A request as data is checked like a config: every problem at its path, unknown keys refused. */
     const normalize = (input: RunInput): Effect.Effect<RunRequest, ConfigError> =>
@@ -303,6 +311,7 @@ export const make = <R = never>(
     })
 
     return {
+      ...Tracing.make({ traces, experiences, firstAgent: () => agents.definitions()[0]?.id, agent: agents.get }),
       run: <I extends RunInput>(input: I) =>
         Effect.flatMap(runDetailed(input), (result) =>
           result.stopReason === "completed"
@@ -372,7 +381,9 @@ export const layer = <R = never>(
  */
 export const layerInMemory = <R = never>(options: Options<R>): Layer.Layer<AgentRuntime, ConfigError, R> =>
   layer(options).pipe(
-    Layer.provide(Layer.mergeAll(InMemorySessionStore.layer, EventBus.layer(), Skills.layerNone))
+    Layer.provide(Layer.mergeAll(
+      InMemorySessionStore.layer, EventBus.layer(), Skills.layerNone, InMemoryTraceStore.layer(), ExperienceStore.layerInMemory
+    ))
   )
 
 /**

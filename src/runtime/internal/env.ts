@@ -13,11 +13,13 @@ import type { Memory } from "../../memory/Memory.js"
 import type { Pattern } from "../../patterns/Pattern.js"
 import type { SessionStore } from "../../sessions/SessionStore.js"
 import type { ToolExecutor } from "../../tools/ToolExecutor.js"
+import type { TraceStore } from "../../traces/TraceStore.js"
 import type * as Toolkit from "../../tools/Toolkit.js"
 import type { Limits, RunDeadlines, Watchdog } from "./budget.js"
 import type { Emitter } from "./emitter.js"
 import type { JournalWriter } from "./journalWriter.js"
 import type { OutputValidator } from "./output.js"
+import type { Recorder } from "./recorder.js"
 import type { RunState } from "./state.js"
 
 /** Everything a run of one agent needs, built once per agent. */
@@ -48,6 +50,8 @@ export interface RunServices {
   readonly skillsInstructions: (sessionId: string) => Effect.Effect<string>
   /** The runtime's watchdog, which holds every run's deadlines. */
   readonly watchdog: Watchdog
+  /** Where runs are traced; no tracing without it. */
+  readonly traces?: TraceStore["Type"] | undefined
 }
 
 /** The parts of one run in progress. */
@@ -64,4 +68,6 @@ export interface Run {
   readonly validator: OutputValidator | undefined
   /** Whether spans are recorded (a tracer other than Effect's default is installed). */
   readonly tracing: boolean
+  /** The run's trace recorder, when the runtime records traces. */
+  readonly recorder?: Recorder | undefined
 }
