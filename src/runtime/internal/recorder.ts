@@ -7,12 +7,16 @@
  */
 import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { unsafeMake } from "../../internal/unsafeMake.js"
 import type { RuntimeEvent } from "../../kernel/EventTaxonomy.js"
 import type { RunRequest, RunResult } from "../../kernel/Run.js"
 import { type Message, responseText, responseToolCalls } from "../../kernel/Transcript.js"
+import type { SessionStore } from "../../sessions/SessionStore.js"
 import { Trace, TraceStep, type TraceStore, type StepType } from "../../traces/TraceStore.js"
+import { JournalRecord } from "./journal.js"
 import { jsonSafe } from "./json.js"
 
 export interface Recorder {
@@ -32,8 +36,65 @@ const parentsAfter = (steps: ReadonlyArray<TraceStep>): Array<string> => {
   return tools.length > 0 ? tools : [lastLlm.stepId]
 }
 
+const decodeRecord = Schema.decodeUnknownEither(JournalRecord)
+
+/**
+ * The model and tool calls a durable run journaled up to its checkpoint, as the events they were: a
+ * process killed after a journal write and before the trace write that follows it left them out of the
+ * trace, and the resumed run does not make them again.
+ */
+const journaledEvents = (
+  sessions: SessionStore["Type"],
+  request: RunRequest,
+  agentId: string,
+  checkpointId: string
+): Effect.Effect<ReadonlyArray<RuntimeEvent>, unknown> =>
+  Effect.gen(function*() {
+    const checkpoint = yield* sessions.loadCheckpoint(request.sessionId, checkpointId)
+    if (Option.isNone(checkpoint)) return []
+    const upTo = Number(checkpoint.value.state["seq"])
+    const entries = [...yield* sessions.loadJournal(request.sessionId, request.runId)].sort((a, b) => a.seq - b.seq)
+    const envelope = { runId: request.runId, sessionId: request.sessionId, agentId }
+    const out: Array<RuntimeEvent> = []
+    for (const entry of entries) {
+      if (entry.seq > upTo) break
+      const decoded = decodeRecord({ kind: entry.kind, payload: entry.payload })
+      if (Either.isLeft(decoded)) continue
+      const r = decoded.right
+      const at = { ...envelope, timestampMs: entry.timestampMs }
+      if (r.kind === "model") {
+        const p = r.payload
+        out.push({
+          ...at,
+          name: "llm.finished",
+          payload: {
+            model: "",
+            step: p.step,
+            stopReason: p.content.some((c) => c._tag === "tool_call") ? "tool_use" : "end_turn",
+            usage: p.usage,
+            ...(p.cost ? { costUsd: p.cost.costUsd } : {}),
+            content: p.content
+          }
+        })
+      } else if (r.kind === "tool_started") {
+        out.push({ ...at, name: "tool.started", payload: { toolId: r.payload.name, callId: r.payload.callId, params: r.payload.arguments } })
+      } else if (r.kind === "tool") {
+        const p = r.payload
+        out.push({
+          ...at,
+          name: "tool.finished",
+          payload: p.isError
+            ? { toolId: p.name, callId: p.callId, error: p.content, errorTag: "ToolError" }
+            : { toolId: p.name, callId: p.callId, result: p.result }
+        })
+      }
+    }
+    return out
+  })
+
 export const make = (
   store: TraceStore["Type"],
+  sessions: SessionStore["Type"],
   request: RunRequest,
   agentId: string,
   clock: Clock.Clock
@@ -55,6 +116,10 @@ export const make = (
     })
     let sequence = 0
     let parents: Array<string> = []
+    let pending: Array<TraceStep> = []
+    let llmStep: string | undefined
+    let siblings: Array<string> = []
+    let storedSteps: ReadonlyArray<TraceStep> = []
     if (request.resumeFromCheckpoint !== undefined) {
       // a resumed run continues its trace: numbering and parents go on from what was stored
       const stored = yield* Effect.all([store.getTrace(request.runId), store.getSteps(request.runId)]).pipe(
@@ -62,19 +127,23 @@ export const make = (
       )
       if (stored && Option.isSome(stored[0])) {
         trace = unsafeMake(Trace, { ...stored[0].value, status: "running", finishedAtMs: null })
-        sequence = stored[1].reduce((m, s) => Math.max(m, s.sequence + 1), 0)
-        parents = parentsAfter(stored[1])
+        storedSteps = stored[1]
+        sequence = storedSteps.reduce((m, s) => Math.max(m, s.sequence + 1), 0)
+        parents = parentsAfter(storedSteps)
+        const lastLlm = [...storedSteps].reverse().find((s) => s.type === "llm_call")
+        llmStep = lastLlm?.stepId
+        siblings = storedSteps.filter((s) => s.type === "tool_call" && lastLlm && s.parentIds.includes(lastLlm.stepId)).map((s) => s.stepId)
       }
     }
-    let pending: Array<TraceStep> = []
-    let llmStep: string | undefined
-    let siblings: Array<string> = []
     let called: { readonly system: string | undefined; readonly messages: ReadonlyArray<Message> | undefined } | undefined
     const params = new Map<string, unknown>()
 
+    /** Set while steps are rebuilt from the journal (their messages sent are not known any more). */
+    let recovering = false
     const add = (type: StepType, parentIds: ReadonlyArray<string>, data: Record<string, unknown>, at: number): string => {
       const stepId = `${request.runId}:${sequence}`
-      pending.push(unsafeMake(TraceStep, { stepId, traceId: trace.traceId, type, sequence: sequence++, parentIds, data, createdAtMs: at }))
+      const full = recovering ? { ...data, recovered: true } : data
+      pending.push(unsafeMake(TraceStep, { stepId, traceId: trace.traceId, type, sequence: sequence++, parentIds, data: full, createdAtMs: at }))
       return stepId
     }
 
@@ -148,6 +217,27 @@ export const make = (
         }
         default:
           break
+      }
+    }
+
+    if (request.resumeFromCheckpoint !== undefined) {
+      const seenSteps = new Set(storedSteps.filter((s) => s.type === "llm_call").map((s) => s.data["step"]))
+      const seenCalls = new Set(storedSteps.filter((s) => s.type === "tool_call").map((s) => s.data["callId"]))
+      const journaled = yield* journaledEvents(sessions, request, agentId, request.resumeFromCheckpoint).pipe(
+        Effect.catchAll(() => Effect.succeed([] as ReadonlyArray<RuntimeEvent>))
+      )
+      for (const event of journaled) {
+        if (event.name === "llm.finished" && !seenSteps.has(event.payload.step)) {
+          seenSteps.add(event.payload.step)
+          recovering = true
+          observe(event)
+          recovering = false
+        } else if (event.name === "tool.started" && !seenCalls.has(event.payload.callId)) {
+          observe(event)
+        } else if (event.name === "tool.finished" && !seenCalls.has(event.payload.callId)) {
+          seenCalls.add(event.payload.callId)
+          observe(event)
+        }
       }
     }
 

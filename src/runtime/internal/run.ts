@@ -100,7 +100,7 @@ export const executeRun = (
       const self = yield* Effect.withFiberRuntime<Fiber.RuntimeFiber<unknown, unknown>>((fiber) => Effect.succeed(fiber))
       const ids = { runId: request.runId, sessionId: request.sessionId, agentId: agent.id }
       const state = new RunState()
-      const recorder = services.traces ? yield* Recorder.make(services.traces, request, agent.id, clock) : undefined
+      const recorder = services.traces ? yield* Recorder.make(services.traces, services.store, request, agent.id, clock) : undefined
       const emitter = Emitter.make(ids, services.bus, clock, options.sink, recorder?.observe)
       const limits = Budget.limitsOf(request, agent)
       const validator = Output.validatorOf(request, agent)
