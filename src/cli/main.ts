@@ -11,12 +11,15 @@ import * as Layer from "effect/Layer"
 import { CliExit, EXIT } from "./internal/exit.js"
 import { examplesFor } from "./internal/help.js"
 import { checkArgs, commandPathOf, installPipeGuard, loggerLayer, packageVersion, withPlainConsole } from "./internal/terminal.js"
+import * as Experiences from "./experiences.js"
+import * as Feedback from "./feedback.js"
 import * as ListPlugins from "./listPlugins.js"
 import * as Replay from "./replay.js"
 import * as Resume from "./resume.js"
 import * as Run from "./run.js"
 import * as SchemaCommand from "./schema.js"
 import * as Sessions from "./sessions.js"
+import * as Traces from "./traces.js"
 import * as Validate from "./validate.js"
 import * as Version from "./version.js"
 
@@ -25,6 +28,9 @@ const commands = [
   Resume.command,
   Sessions.command,
   Replay.command,
+  Traces.command,
+  Feedback.command,
+  Experiences.command,
   Validate.command,
   SchemaCommand.command,
   ListPlugins.command,
