@@ -11,7 +11,7 @@ import * as Builtins from "../../src/config/Registry.js"
 
 describe("Registry", () => {
   it("lists the builtin names of every seam", () => {
-    assert.deepStrictEqual(Builtins.typeNames("memory"), ["window_buffer", "buffer"])
+    assert.deepStrictEqual(Builtins.typeNames("memory"), ["window_buffer", "buffer", "experiences"])
     assert.deepStrictEqual(Builtins.typeNames("pattern"), ["react"])
     assert.deepStrictEqual(Builtins.typeNames("tool"), ["calc", "current_time", "json_parse", "text_transform"])
     assert.deepStrictEqual(Builtins.typeNames("tool_executor"), ["default"])
@@ -25,7 +25,7 @@ describe("Registry", () => {
 
   it("gives every entry a one-line description and its config keys", () => {
     const rows = Builtins.list()
-    assert.strictEqual(rows.length, 15)
+    assert.strictEqual(rows.length, 16)
     for (const row of rows) {
       assert.isAbove(row.description.length, 0)
       assert.notInclude(row.description, "\n")
