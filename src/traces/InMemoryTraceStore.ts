@@ -9,7 +9,7 @@ import * as Option from "effect/Option"
 import { type Trace, TraceStore, type TraceStep } from "./TraceStore.js"
 
 /**
- * Builds an in-memory trace store. `maxTraces` (default 10 000) bounds what a long-lived process keeps:
+ * Builds an in-memory trace store. `maxTraces` (default 1000) bounds what a long-lived process keeps:
  * the oldest traces go first.
  *
  * @since 0.3.0
@@ -17,7 +17,7 @@ import { type Trace, TraceStore, type TraceStep } from "./TraceStore.js"
  */
 export const make = (options?: { readonly maxTraces?: number }): Effect.Effect<TraceStore["Type"]> =>
   Effect.sync(() => {
-    const maxTraces = options?.maxTraces ?? 10_000
+    const maxTraces = options?.maxTraces ?? 1000
     const traces = new Map<string, { trace: Trace; readonly steps: Array<TraceStep> }>()
     return TraceStore.of({
       record: (trace, steps) =>

@@ -206,8 +206,9 @@ export const make = (
           const id = add("tool_call", llmStep !== undefined ? [llmStep] : parents, {
             tool: p.toolId,
             callId: p.callId,
-            arguments: jsonSafe(params.get(p.callId) ?? null),
-            ...(p.error !== undefined ? { error: p.error, errorTag: p.errorTag ?? null } : { result: jsonSafe(p.result ?? null) })
+            // kept as they are (the model's parsed JSON, the tool's result): a store encodes them when it writes
+            arguments: params.get(p.callId) ?? null,
+            ...(p.error !== undefined ? { error: p.error, errorTag: p.errorTag ?? null } : { result: p.result ?? null })
           }, event.timestampMs)
           params.delete(p.callId)
           // parallel calls of one answer are siblings; the next model call has all of them as parents
