@@ -37,7 +37,7 @@ import { decodeRunRequest } from "./internal/request.js"
 import { executeRun } from "./internal/run.js"
 import * as Tracing from "./internal/tracing.js"
 
-export type { CallInput, CallResult } from "./internal/tracing.js"
+export type { CallInput, CallResult, ChatMessage } from "./internal/tracing.js"
 
 /**
  * What `getAgentInfo` tells about an agent.

@@ -45,7 +45,8 @@ describe("call", () => {
       // feedback works on a call trace too
       const made = yield* rt.addFeedback({ traceId: result.traceId!, stepId: result.stepId!, type: "correction", content: "answer 3" })
       assert.isString(made.experienceId)
-      const untraced = yield* rt.call({ messages: [{ _tag: "user", content: "hi" }], trace: false })
+      const untraced = yield* rt.call({ messages: [{ role: "user", content: "hi" }], trace: false })
+      assert.strictEqual(untraced.reply, "let me add")
       assert.isUndefined(untraced.traceId)
       const badTool = yield* Effect.flip(rt.call({ messages: [{ _tag: "user", content: "hi" }], tools: ["nope"] }))
       assert.strictEqual(badTool._tag, "ConfigError")

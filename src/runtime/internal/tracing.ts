@@ -43,7 +43,8 @@ import type { AgentEnv } from "./env.js"
 export interface CallInput {
   /** The agent whose model and tools are used (default: the first agent). */
   readonly agentId?: string | undefined
-  readonly messages: ReadonlyArray<Message>
+  /** The conversation, as transcript messages or as `{ role, content }` (the agent runner's form). */
+  readonly messages: ReadonlyArray<Message | ChatMessage>
   /** Another model than the agent's. */
   readonly model?: LanguageModel["Type"] | undefined
   /** Names of the agent's tools offered to the model (default none). */
@@ -52,6 +53,24 @@ export interface CallInput {
   /** Record a `call` trace (default true, when the runtime records traces). */
   readonly trace?: boolean | undefined
 }
+
+/**
+ * A message as the agent runner writes one.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ChatMessage {
+  readonly role: "system" | "user" | "assistant"
+  readonly content: string
+}
+
+const toMessage = (m: Message | ChatMessage): Message =>
+  "_tag" in m
+    ? m
+    : m.role === "assistant"
+    ? { _tag: "assistant", content: [{ _tag: "text", text: m.content }] }
+    : { _tag: m.role, content: m.content }
 
 /**
  * What a single call returns.
@@ -108,6 +127,8 @@ export const make = (deps: {
   readonly agent: (agentId: string) => Effect.Effect<AgentEnv, ConfigError | UnknownAgentError>
 }): Operations => {
   const { experiences, traces } = deps
+  // feedback numbers its steps after the trace's last: one at a time in this process
+  const feedbackLock = Effect.unsafeMakeSemaphore(1)
 
   const getTrace = (traceId: string): Effect.Effect<TraceWithSteps, TraceNotFound | TraceStoreError> =>
     traces === undefined
@@ -118,7 +139,7 @@ export const make = (deps: {
           : Effect.map(traces.getSteps(traceId), (steps) => ({ trace: found.value, steps })))
 
   const addFeedback = (input: FeedbackInput) =>
-    Effect.gen(function*() {
+    feedbackLock.withPermits(1)(Effect.gen(function*() {
       const { steps, trace } = yield* getTrace(input.traceId)
       if (!steps.some((s) => s.stepId === input.stepId)) {
         return yield* new StepNotFound({ traceId: input.traceId, stepId: input.stepId, available: steps.map((s) => s.stepId) })
@@ -156,7 +177,7 @@ export const make = (deps: {
       })
       yield* traces!.record(trace, [feedback, written])
       return { feedbackStepId: feedback.stepId, experienceId: experience.experienceId, memoryWriteStepId: written.stepId }
-    })
+    }))
 
   const call = (input: CallInput) =>
     Effect.gen(function*() {
@@ -170,8 +191,9 @@ export const make = (deps: {
           hint: `its tools: ${env.toolkit.specs.map((s) => s.name).join(", ") || "none"}`
         }))
       })
+      const messages = input.messages.map(toMessage)
       const startedAtMs = yield* Clock.currentTimeMillis
-      const response = yield* model.generate({ messages: input.messages, tools })
+      const response = yield* model.generate({ messages, tools })
       const finishedAtMs = yield* Clock.currentTimeMillis
       const cost = model.pricing ? Pricing.cost(response.usage, model.pricing).costUsd : null
       const { inputTokens, outputTokens } = response.usage
@@ -185,7 +207,7 @@ export const make = (deps: {
       }
       if (traces === undefined || input.trace === false) return { ...result, traceId: undefined, stepId: undefined }
       const traceId = crypto.randomUUID()
-      const lastUser = [...input.messages].reverse().find((m) => m._tag === "user")
+      const lastUser = [...messages].reverse().find((m) => m._tag === "user")
       const trace = unsafeMake(Trace, {
         traceId,
         mode: "call",
@@ -208,7 +230,7 @@ export const make = (deps: {
         data: {
           model: response.model,
           system: null,
-          messages: input.messages,
+          messages,
           response: reply,
           toolCalls: toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments })),
           stopReason: response.stopReason,
