@@ -96,6 +96,24 @@ describe("client over a config", () => {
     await client.close()
   })
 
+  it("traces in a SQLite file of their own, beside in-memory sessions", async () => {
+    const dir = tmp()
+    try {
+      const config = { agents: [{ id: "a" }], traces: { type: "sqlite", config: { db_path: path.join(dir, "traces.db") } } }
+      const client = await createRuntime(config)
+      const result = await client.runDetailed({ agentId: "a", inputText: "hello" })
+      await client.close()
+      const again = await createRuntime(config)
+      const { steps, trace } = await again.getTrace(result.runId)
+      assert.strictEqual(trace.status, "completed")
+      assert.deepStrictEqual(steps.map((s) => s.type), ["llm_call", "conclusion"])
+      await again.close()
+      assert.isTrue(fs.existsSync(path.join(dir, "traces.db")))
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it("traces: sqlite without a file is a config error", async () => {
     const error = await createRuntime({ agents: [{ id: "a" }], traces: { type: "sqlite" } }).then(() => undefined, (e: unknown) => e as Error)
     assert.include(error?.message ?? "", "traces.config.db_path")

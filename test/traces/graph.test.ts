@@ -3,11 +3,14 @@
  * without gaps, totals equal to the run's usage; on the in-memory store and on a real SQLite file.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Chunk, Effect, Layer, Schema, Stream } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as EventBus from "../../src/events/EventBus.js"
+import * as RunStreamChunk from "../../src/kernel/RunStreamChunk.js"
+import { responseToolCalls } from "../../src/kernel/Transcript.js"
+import { Pattern } from "../../src/patterns/Pattern.js"
 import * as MockModel from "../../src/llm/MockModel.js"
 import * as AgentRuntime from "../../src/runtime/AgentRuntime.js"
 import * as InMemorySessionStore from "../../src/sessions/InMemorySessionStore.js"
@@ -94,6 +97,51 @@ describe("trace graph", () => {
       )
       yield* runAndCheck.pipe(Effect.provide(AgentRuntime.layer({ agents }).pipe(Layer.provide(services))))
     }))
+
+  it.scoped("a custom pattern running an answer's tool calls in parallel is traced without knowing it", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime.AgentRuntime
+      const result = yield* rt.runDetailed({ agentId: "p", inputText: "go" })
+      assert.strictEqual(result.finalOutput, "after 2 calls")
+      const { steps } = yield* rt.getTrace(result.runId)
+      assert.deepStrictEqual(steps.map((s) => s.type), ["llm_call", "tool_call", "tool_call", "llm_call", "conclusion"])
+      const [llm0, t1, t2, llm1] = steps
+      assert.deepStrictEqual(t1!.parentIds, [llm0!.stepId])
+      assert.deepStrictEqual(t2!.parentIds, [llm0!.stepId])
+      assert.sameMembers([...llm1!.parentIds], [t1!.stepId, t2!.stepId])
+    }).pipe(Effect.provide(AgentRuntime.layerInMemory({
+      agents: [{
+        id: "p",
+        tools: [Add],
+        model: MockModel.layer({
+          script: [
+            { toolCalls: [{ name: "add", arguments: { a: 1, b: 1 }, id: "x" }, { name: "add", arguments: { a: 2, b: 2 }, id: "y" }] },
+            { text: "unused" }
+          ]
+        }),
+        pattern: Layer.succeed(Pattern, {
+          name: "parallel-once",
+          execute: (run) =>
+            Effect.gen(function*() {
+              const first = yield* run.step()
+              const outcomes = yield* Effect.forEach(responseToolCalls(first), run.callTool, { concurrency: "unbounded" })
+              yield* run.step({ withTools: false })
+              return `after ${outcomes.length} calls`
+            })
+        })
+      }]
+    }))))
+
+  it.scoped("a traced run's stream: llm.finished carries the answer, and every chunk still decodes", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime.AgentRuntime
+      const chunks = Chunk.toReadonlyArray(yield* Stream.runCollect(rt.runStream({ agentId: "a", inputText: "add things" })))
+      const finished = chunks.filter((c) => c.kind === "llm.finished")
+      assert.lengthOf(finished, 10)
+      assert.deepStrictEqual(finished[9]!.payload.content, [{ _tag: "text", text: "done" }])
+      for (const c of chunks) Schema.decodeUnknownSync(RunStreamChunk.RunStreamChunk)(RunStreamChunk.toJson(c))
+      assert.strictEqual(RunStreamChunk.resultOf(chunks)?.traceId, chunks[0]!.runId)
+    }).pipe(Effect.provide(AgentRuntime.layerInMemory({ agents }))))
 
   it.scoped("no trace store, no trace", () =>
     Effect.gen(function*() {
