@@ -140,30 +140,50 @@ export const weight = (e: Pick<Experience, "confidence" | "updatedAtMs">, nowMs:
 }
 
 /**
+ * A document as BM25 reads it: its length in words and how often each word occurs.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Indexed {
+  readonly length: number
+  readonly counts: ReadonlyMap<string, number>
+}
+
+/**
+ * The BM25 view of a text.
+ *
+ * @since 0.3.0
+ * @category utils
+ */
+export const indexed = (text: string): Indexed => {
+  const ws = words(text)
+  const counts = new Map<string, number>()
+  for (const w of ws) counts.set(w, (counts.get(w) ?? 0) + 1)
+  return { length: ws.length, counts }
+}
+
+/**
  * BM25 scores of `docs` for `query` (k1 = 1.2, b = 0.75); 0 for a document that shares no word with it.
  *
  * @since 0.3.0
  * @category utils
  */
-export const bm25 = (query: string, docs: ReadonlyArray<ReadonlyArray<string>>): Array<number> => {
+export const bm25 = (query: string, docs: ReadonlyArray<Indexed>): Array<number> => {
   const terms = [...new Set(words(query))]
   const n = docs.length
   if (n === 0 || terms.length === 0) return docs.map(() => 0)
   const avg = docs.reduce((s, d) => s + d.length, 0) / n || 1
-  const df = new Map<string, number>()
-  const counts = docs.map((d) => {
-    const c = new Map<string, number>()
-    for (const w of d) c.set(w, (c.get(w) ?? 0) + 1)
-    for (const t of terms) if (c.has(t)) df.set(t, (df.get(t) ?? 0) + 1)
-    return c
+  const idf = terms.map((t) => {
+    let df = 0
+    for (const d of docs) if (d.counts.has(t)) df++
+    return Math.log(1 + (n - df + 0.5) / (df + 0.5))
   })
-  return counts.map((c, i) => {
+  return docs.map((d) => {
     let score = 0
-    for (const t of terms) {
-      const f = c.get(t)
-      if (!f) continue
-      const idf = Math.log(1 + (n - df.get(t)! + 0.5) / (df.get(t)! + 0.5))
-      score += idf * (f * 2.2) / (f + 1.2 * (0.25 + 0.75 * docs[i]!.length / avg))
+    for (let k = 0; k < terms.length; k++) {
+      const f = d.counts.get(terms[k]!)
+      if (f) score += idf[k]! * (f * 2.2) / (f + 1.2 * (0.25 + 0.75 * d.length / avg))
     }
     return score
   })
@@ -176,8 +196,8 @@ export const bm25 = (query: string, docs: ReadonlyArray<ReadonlyArray<string>>):
  * @category constructors
  */
 export const makeInMemory: Effect.Effect<Service> = Effect.sync(() => {
-  const items = new Map<string, { experience: Experience; words: Array<string> }>()
-  const index = (e: Experience) => ({ experience: e, words: words(`${e.condition} ${e.rule}`) })
+  const items = new Map<string, { experience: Experience; doc: Indexed }>()
+  const index = (e: Experience) => ({ experience: e, doc: indexed(`${e.condition} ${e.rule}`) })
   return ExperienceStore.of({
     add: (e) => Effect.sync(() => void items.set(e.experienceId, index(e))),
     get: (id) => Effect.sync(() => Option.fromNullable(items.get(id)?.experience)),
@@ -189,7 +209,7 @@ export const makeInMemory: Effect.Effect<Service> = Effect.sync(() => {
     search: (q) =>
       Effect.sync(() => {
         const scoped = [...items.values()].filter((i) => i.experience.scope === q.scope)
-        const scores = bm25(q.query, scoped.map((i) => i.words))
+        const scores = bm25(q.query, scoped.map((i) => i.doc))
         return scoped
           .map((i, k) => ({ e: i.experience, s: scores[k]! * weight(i.experience, q.nowMs) }))
           .filter((r) => r.s > 0)
