@@ -20,12 +20,9 @@ import * as EventBus from "../events/EventBus.js"
 import { ConfigError, RunFailed, type SessionBusy, type UnknownAgentError } from "../kernel/Errors.js"
 import { RunRequest, type RunRequestInput, type RunResult } from "../kernel/Run.js"
 import type { RunStreamChunk } from "../kernel/RunStreamChunk.js"
-import * as ExperienceStore from "../memory/ExperienceStore.js"
 import * as InMemorySessionStore from "../sessions/InMemorySessionStore.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import * as Skills from "../skills/Skills.js"
-import * as InMemoryTraceStore from "../traces/InMemoryTraceStore.js"
-import { TraceStore } from "../traces/TraceStore.js"
 import type { AgentDefinition } from "./Agent.js"
 import * as Agents from "./internal/agents.js"
 import * as Chunks from "./internal/chunks.js"
@@ -160,10 +157,8 @@ export const make = <R = never>(
     const store = yield* SessionStore
     const bus = yield* EventBus.EventBus
     const skills = yield* Skills.Skills
-    const traces = Option.getOrUndefined(yield* Effect.serviceOption(TraceStore))
-    const experiences = yield* Effect.flatMap(Effect.serviceOption(ExperienceStore.ExperienceStore), Option.match({ onNone: () => ExperienceStore.makeInMemory, onSome: Effect.succeed }))
-    // the agents' seams see the runtime's experience store: an `experiences` memory reads what feedback writes
-    const agents = yield* Agents.make(options.agents, seams).pipe(Effect.provideService(ExperienceStore.ExperienceStore, experiences))
+    const traced = yield* Tracing.stores
+    const agents = yield* Tracing.withStores(Agents.make(options.agents, seams), traced)
     const fibers = yield* FiberMap.make<string>()
     const lanes = new Lanes()
     const sessions = new Set<string>()
@@ -179,7 +174,7 @@ export const make = <R = never>(
     }
     const watchdog = new Watchdog()
     yield* Effect.addFinalizer(() => watchdog.close)
-    const services = { store, bus, skillsInstructions: skills.instructions, watchdog, traces }
+    const services = { store, bus, skillsInstructions: skills.instructions, watchdog, traces: traced.traces }
 
     /** A request as data is checked like a config: every problem at its path, unknown keys refused. */
     const normalize = (input: RunInput): Effect.Effect<RunRequest, ConfigError> =>
@@ -311,7 +306,7 @@ export const make = <R = never>(
     })
 
     return {
-      ...Tracing.make({ traces, experiences, firstAgent: () => agents.definitions()[0]?.id, agent: agents.get }),
+      ...Tracing.make({ ...traced, firstAgent: () => agents.definitions()[0]?.id, agent: agents.get }),
       run: <I extends RunInput>(input: I) =>
         Effect.flatMap(runDetailed(input), (result) =>
           result.stopReason === "completed"
@@ -381,9 +376,7 @@ export const layer = <R = never>(
  */
 export const layerInMemory = <R = never>(options: Options<R>): Layer.Layer<AgentRuntime, ConfigError, R> =>
   layer(options).pipe(
-    Layer.provide(Layer.mergeAll(
-      InMemorySessionStore.layer, EventBus.layer(), Skills.layerNone, InMemoryTraceStore.layer(), ExperienceStore.layerInMemory
-    ))
+    Layer.provide(Layer.mergeAll(InMemorySessionStore.layer, EventBus.layer(), Skills.layerNone, Tracing.layerInMemory))
   )
 
 /**

@@ -6,6 +6,7 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { unsafeMake } from "../../internal/unsafeMake.js"
 import { ConfigError, type LlmError, type UnknownAgentError } from "../../kernel/Errors.js"
@@ -16,10 +17,13 @@ import {
   Experience,
   type ExperienceNotFound,
   type ExperiencePatch,
-  type ExperienceStore,
-  type ExperienceStoreError
+  ExperienceStore,
+  type ExperienceStoreError,
+  layerInMemory as experiencesInMemory,
+  makeInMemory as makeExperiencesInMemory
 } from "../../memory/ExperienceStore.js"
 import { scopeOf } from "../../memory/Experiences.js"
+import * as InMemoryTraceStore from "../../traces/InMemoryTraceStore.js"
 import {
   type FeedbackInput,
   type FeedbackResult,
@@ -28,7 +32,7 @@ import {
   type TraceFilter,
   TraceNotFound,
   TraceStep,
-  type TraceStore,
+  TraceStore,
   type TraceStoreError,
   type TraceWithSteps
 } from "../../traces/TraceStore.js"
@@ -117,6 +121,26 @@ export interface Operations {
   /** One model call with the agent's model, traced as a `call` trace. */
   readonly call: (input: CallInput) => Effect.Effect<CallResult, LlmError | UnknownAgentError | ConfigError>
 }
+
+/** The stores of a runtime: its trace store (none: no tracing) and its experience store. */
+export interface Stores {
+  readonly traces: TraceStore["Type"] | undefined
+  readonly experiences: ExperienceStore["Type"]
+}
+
+/** The stores in the runtime's context; experiences in memory when it has no experience store. */
+export const stores: Effect.Effect<Stores> = Effect.gen(function*() {
+  const traces = Option.getOrUndefined(yield* Effect.serviceOption(TraceStore))
+  const found = Option.getOrUndefined(yield* Effect.serviceOption(ExperienceStore))
+  return { traces, experiences: found ?? (yield* makeExperiencesInMemory) }
+})
+
+/** The agents' seams see the runtime's experience store: an `experiences` memory reads what feedback writes. */
+export const withStores = <A, E, R>(effect: Effect.Effect<A, E, R>, s: Stores) =>
+  Effect.provideService(effect, ExperienceStore, s.experiences)
+
+/** Traces and experiences in memory (`AgentRuntime.layerInMemory`). */
+export const layerInMemory = Layer.merge(InMemoryTraceStore.layer(), experiencesInMemory)
 
 const off = "tracing is off for this runtime (traces.enabled: false, or no TraceStore in its context)"
 
