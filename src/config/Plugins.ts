@@ -296,7 +296,7 @@ export const servicesLayer = (config: AppConfig, dir: string): Built["services"]
     seamLayer("session", SessionStore, config.session as Ref, dir, "session")!,
     seamLayer("events", EventBus.EventBus, config.events as Ref, dir, "events")!,
     seamLayer("skills", Skills.Skills, config.skills as Ref, dir, "skills")!,
-    TracesConfig.layer(TracesConfig.placeOf(config.traces, config.session as Ref, dir))
+    TracesConfig.layer(TracesConfig.placeOf(config.traces, config.session, dir))
   )
 
 /**

@@ -46,7 +46,7 @@ export const openRuntime = (configPath: string) =>
     const context = yield* Layer.build(AgentRuntime.layer({ agents: built.agents }).pipe(Layer.provide(built.services))).pipe(
       Effect.mapError(configFailure)
     )
-    const place = TracesConfig.placeOf(loaded.config.traces, loaded.config.session as never, loaded.dir)
+    const place = TracesConfig.placeOf(loaded.config.traces, loaded.config.session, loaded.dir)
     const opened: Opened = {
       runtime: Context.get(context, AgentRuntime.AgentRuntime),
       where: place.dbPath !== undefined ? `the SQLite file ${place.dbPath}` : "memory",
