@@ -28,14 +28,6 @@ export interface Recorder {
   readonly end: (result: RunResult) => Effect.Effect<void>
 }
 
-/** The parents of the next model call, as a stored trace leaves them: the last model call's tool calls. */
-const parentsAfter = (steps: ReadonlyArray<TraceStep>): Array<string> => {
-  const lastLlm = [...steps].reverse().find((s) => s.type === "llm_call")
-  if (!lastLlm) return steps.length > 0 ? [steps[steps.length - 1]!.stepId] : []
-  const tools = steps.filter((s) => s.type === "tool_call" && s.parentIds.includes(lastLlm.stepId)).map((s) => s.stepId)
-  return tools.length > 0 ? tools : [lastLlm.stepId]
-}
-
 const decodeRecord = Schema.decodeUnknownEither(JournalRecord)
 
 /**
@@ -129,10 +121,12 @@ export const make = (
         trace = unsafeMake(Trace, { ...stored[0].value, status: "running", finishedAtMs: null })
         storedSteps = stored[1]
         sequence = storedSteps.reduce((m, s) => Math.max(m, s.sequence + 1), 0)
-        parents = parentsAfter(storedSteps)
+        // the next model call's parents: the last model call's tool calls (or that call, or the last step)
         const lastLlm = [...storedSteps].reverse().find((s) => s.type === "llm_call")
         llmStep = lastLlm?.stepId
-        siblings = storedSteps.filter((s) => s.type === "tool_call" && lastLlm && s.parentIds.includes(lastLlm.stepId)).map((s) => s.stepId)
+        siblings = storedSteps.filter((s) => s.type === "tool_call" && s.parentIds[0] === llmStep).map((s) => s.stepId)
+        const last = storedSteps.at(-1)
+        parents = siblings.length > 0 ? [...siblings] : llmStep ? [llmStep] : last ? [last.stepId] : []
       }
     }
     let called: { readonly system: string | undefined; readonly messages: ReadonlyArray<Message> | undefined } | undefined
