@@ -98,3 +98,14 @@ export * as ConfigLoader from "./config/ConfigLoader.js"
 export * as Plugins from "./config/Plugins.js"
 /** @since 0.2.0 */
 export * as Registry from "./config/Registry.js"
+
+/** @since 0.3.0 */
+export * as TraceStore from "./traces/TraceStore.js"
+/** @since 0.3.0 */
+export * as InMemoryTraceStore from "./traces/InMemoryTraceStore.js"
+/** @since 0.3.0 */
+export * as ExperienceStore from "./memory/ExperienceStore.js"
+/** @since 0.3.0 */
+export * as Experiences from "./memory/Experiences.js"
+/** @since 0.3.0 */
+export * as TracesConfig from "./config/TracesConfig.js"

@@ -8,3 +8,9 @@
 
 /** @since 0.1.0 */
 export * as SqliteSessionStore from "./sessions/SqliteSessionStore.js"
+
+/** @since 0.3.0 */
+export * as SqliteTraceStore from "./traces/SqliteTraceStore.js"
+
+/** @since 0.3.0 */
+export * as SqliteExperienceStore from "./memory/SqliteExperienceStore.js"

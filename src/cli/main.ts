@@ -13,6 +13,8 @@ import { examplesFor } from "./internal/help.js"
 import { checkArgs, commandPathOf, installPipeGuard, loggerLayer, packageVersion, withPlainConsole } from "./internal/terminal.js"
 import * as Approvals from "./approvals.js"
 import * as Approve from "./approve.js"
+import * as Experiences from "./experiences.js"
+import * as Feedback from "./feedback.js"
 import * as ListPlugins from "./listPlugins.js"
 import * as Reject from "./reject.js"
 import * as Replay from "./replay.js"
@@ -20,6 +22,7 @@ import * as Resume from "./resume.js"
 import * as Run from "./run.js"
 import * as SchemaCommand from "./schema.js"
 import * as Sessions from "./sessions.js"
+import * as Traces from "./traces.js"
 import * as Validate from "./validate.js"
 import * as Version from "./version.js"
 
@@ -31,6 +34,9 @@ const commands = [
   Approvals.command,
   Approve.command,
   Reject.command,
+  Traces.command,
+  Feedback.command,
+  Experiences.command,
   Validate.command,
   SchemaCommand.command,
   ListPlugins.command,

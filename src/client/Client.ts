@@ -21,7 +21,9 @@ import type { PendingApproval } from "../kernel/Approval.js"
 import type { ConfigError } from "../kernel/Errors.js"
 import type { RunResult } from "../kernel/Run.js"
 import type { RunStreamChunk } from "../kernel/RunStreamChunk.js"
+import type { Experience, ExperiencePatch } from "../memory/ExperienceStore.js"
 import * as AgentRuntime from "../runtime/AgentRuntime.js"
+import type { FeedbackInput, FeedbackResult, Trace, TraceFilter, TraceWithSteps } from "../traces/TraceStore.js"
 import { toAsyncIterable } from "./internal/asyncIterable.js"
 
 /**
@@ -73,6 +75,20 @@ export interface Client {
   readonly reload: () => Promise<void>
   /** Cancels every run and releases every resource (stores, connections). */
   readonly close: () => Promise<void>
+  /** A trace with its steps (rejects with `TraceNotFound`). @since 0.3.0 */
+  readonly getTrace: (traceId: string) => Promise<TraceWithSteps>
+  /** @since 0.3.0 */
+  readonly listTraces: (filter?: TraceFilter) => Promise<ReadonlyArray<Trace>>
+  /** Feedback on a step; positive and correction feedback become experiences. @since 0.3.0 */
+  readonly addFeedback: (input: FeedbackInput) => Promise<FeedbackResult>
+  /** @since 0.3.0 */
+  readonly listExperiences: (filter?: { readonly agentId?: string }) => Promise<ReadonlyArray<Experience>>
+  /** @since 0.3.0 */
+  readonly updateExperience: (experienceId: string, patch: ExperiencePatch) => Promise<Experience>
+  /** @since 0.3.0 */
+  readonly deleteExperience: (experienceId: string) => Promise<boolean>
+  /** One model call outside any run, traced as a `call` trace. @since 0.3.0 */
+  readonly call: (input: AgentRuntime.CallInput) => Promise<AgentRuntime.CallResult>
 }
 
 /**
@@ -108,7 +124,14 @@ export const fromLayer = async (layer: Layer.Layer<AgentRuntime.AgentRuntime, Co
     approve: (runId, callId, options) => run(runtime.approve(runId, callId, options)).then(Option.getOrUndefined),
     reject: (runId, callId, reason, options) => run(runtime.reject(runId, callId, reason, options)).then(Option.getOrUndefined),
     reload: () => run(runtime.reload),
-    close: () => run(runtime.close).then(() => managed.dispose())
+    close: () => run(runtime.close).then(() => managed.dispose()),
+    getTrace: (traceId) => run(runtime.getTrace(traceId)),
+    listTraces: (filter) => run(runtime.listTraces(filter)),
+    addFeedback: (input) => run(runtime.addFeedback(input)),
+    listExperiences: (filter) => run(runtime.listExperiences(filter)),
+    updateExperience: (id, patch) => run(runtime.updateExperience(id, patch)),
+    deleteExperience: (id) => run(runtime.deleteExperience(id)),
+    call: (input) => run(runtime.call(input))
   }
 }
 

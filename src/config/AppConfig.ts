@@ -14,6 +14,7 @@ import { type ConfigMessage, MessageAnnotationId, NounAnnotationId } from "./int
 import { JsonObject, NonEmptyString, PositiveInt } from "./internal/primitives.js"
 import { LlmConfig } from "./LlmConfig.js"
 import * as Builtins from "./Registry.js"
+import { TracesConfig } from "./TracesConfig.js"
 
 export {
   /**
@@ -440,7 +441,10 @@ export const AppConfig = Schema.Struct({
   events: Schema.optionalWith(EventsRef, { default: () => Schema.decodeSync(EventsRef)({ type: "async" }) })
     .annotations({ description: "Event bus (default async)." }),
   skills: Schema.optionalWith(SkillsRef, { default: () => Schema.decodeSync(SkillsRef)({ type: "none" }) })
-    .annotations({ description: "Skills plugin (default none)." })
+    .annotations({ description: "Skills plugin (default none)." }),
+  traces: Schema.optional(TracesConfig).annotations({
+    description: "Traces of runs (on by default; in the sessions' SQLite file when sessions are SQLite, else in memory)."
+  })
 }).annotations({ identifier: "AppConfig", title: "openagents agent.json" })
 
 /**

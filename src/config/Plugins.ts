@@ -28,6 +28,7 @@ import { Memory } from "../memory/Memory.js"
 import { Pattern } from "../patterns/Pattern.js"
 import type { AgentDefinition, ToolkitSource } from "../runtime/Agent.js"
 import * as AgentRuntime from "../runtime/AgentRuntime.js"
+import type { ExperienceStore } from "../memory/ExperienceStore.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import * as Skills from "../skills/Skills.js"
 import { checkName, type Tool } from "../tools/Tool.js"
@@ -36,6 +37,7 @@ import type { AgentConfig, AppConfig, LlmConfig, PricingConfig, ToolRef } from "
 import * as ConfigLoader from "./ConfigLoader.js"
 import { withApproval } from "./internal/approval.js"
 import * as Registry from "./Registry.js"
+import * as TracesConfig from "./TracesConfig.js"
 import type { LoadedConfig } from "./ConfigLoader.js"
 
 /**
@@ -46,8 +48,11 @@ import type { LoadedConfig } from "./ConfigLoader.js"
  */
 export interface Built {
   readonly agents: ReadonlyArray<AgentDefinition>
-  /** The runtime-wide services: session store, event bus, skills. */
-  readonly services: Layer.Layer<SessionStore | EventBus.EventBus | Skills.Skills, ConfigError>
+  /**
+   * The runtime-wide services: session store, event bus, skills, experiences, and the trace store
+   * (`TraceStore`) unless tracing is off.
+   */
+  readonly services: Layer.Layer<SessionStore | EventBus.EventBus | Skills.Skills | ExperienceStore, ConfigError>
 }
 
 interface Ref {
@@ -327,7 +332,8 @@ export const servicesLayer = (config: AppConfig, dir: string): Built["services"]
   Layer.mergeAll(
     seamLayer("session", SessionStore, config.session as Ref, dir, "session")!,
     seamLayer("events", EventBus.EventBus, config.events as Ref, dir, "events")!,
-    seamLayer("skills", Skills.Skills, config.skills as Ref, dir, "skills")!
+    seamLayer("skills", Skills.Skills, config.skills as Ref, dir, "skills")!,
+    TracesConfig.layer(TracesConfig.placeOf(config.traces, config.session, dir))
   )
 
 /**
@@ -348,7 +354,7 @@ export const fromConfig = (loaded: LoadedConfig): Effect.Effect<Built, ConfigErr
   })
 
 /** The top-level blocks a running runtime cannot swap: its store, bus, skills and runtime settings. */
-const FIXED_BLOCKS = ["version", "runtime", "session", "events", "skills"] as const
+const FIXED_BLOCKS = ["version", "runtime", "session", "events", "skills", "traces"] as const
 
 /**
  * A reload applies to agents only: a changed top-level block is refused (naming each), never ignored.

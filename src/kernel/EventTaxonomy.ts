@@ -11,7 +11,7 @@
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import { RunUsage, StopReason } from "./Run.js"
-import { ModelUsage } from "./Transcript.js"
+import { AssistantPart, Message, ModelUsage } from "./Transcript.js"
 
 const Id = Schema.String
 
@@ -35,7 +35,14 @@ export const EventPayloads = {
     error: Schema.optional(Schema.String),
     durationMs: Schema.Number
   }).annotations({ description: "A run ended; exactly one per run." }),
-  "llm.called": Schema.Struct({ model: Schema.String, step: Schema.Number, toolCount: Schema.Number }).annotations({
+  "llm.called": Schema.Struct({
+    model: Schema.String,
+    step: Schema.Number,
+    toolCount: Schema.Number,
+    /** The system prompt and messages sent: only when a trace recorder follows the run. */
+    system: Schema.optional(Schema.String),
+    messages: Schema.optional(Schema.Array(Message))
+  }).annotations({
     description: "A model call is about to be made."
   }),
   "llm.delta": Schema.Struct({ text: Schema.String }).annotations({ description: "Text from the model as it arrives." }),
@@ -47,7 +54,9 @@ export const EventPayloads = {
     step: Schema.Number,
     stopReason: Schema.String,
     usage: ModelUsage,
-    costUsd: Schema.optional(Schema.Number)
+    costUsd: Schema.optional(Schema.Number),
+    /** The answer (text and tool calls): only when a trace recorder follows the run. */
+    content: Schema.optional(Schema.Array(AssistantPart))
   }).annotations({ description: "A model call succeeded." }),
   "llm.failed": Schema.Struct({
     model: Schema.String,
@@ -133,7 +142,11 @@ export const EventPayloads = {
   "budget.cost_unknown": Schema.Struct({ limit: Schema.Number, model: Schema.String }).annotations({
     description: "A cost budget is set but a model has no known price."
   }),
-  "memory.injected": Schema.Struct({ messages: Schema.Number }).annotations({
+  "memory.injected": Schema.Struct({
+    messages: Schema.Number,
+    /** The messages injected: only when a trace recorder follows the run. */
+    injected: Schema.optional(Schema.Array(Message))
+  }).annotations({
     description: "Memory added earlier turns to the run."
   }),
   "memory.written": Schema.Struct({}).annotations({ description: "Memory state was written back to the session." }),

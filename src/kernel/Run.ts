@@ -126,7 +126,9 @@ export class RunResult extends Schema.Class<RunResult>("RunResult")({
   error: Schema.NullOr(RunErrorInfo),
   metadata: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
   /** The calls waiting for a human, for a run that stopped with `awaiting_approval` or `approval_timeout`. */
-  pendingApprovals: Schema.optional(Schema.Array(PendingApprovalInfo))
+  pendingApprovals: Schema.optional(Schema.Array(PendingApprovalInfo)),
+  /** The id of the run's trace (the run id), when the runtime records traces. */
+  traceId: Schema.optional(Schema.String)
 }) {}
 
 /**

@@ -24,14 +24,31 @@ export interface Turn {
 }
 
 /**
+ * The run a memory injects for: memories that choose what to recall by the task (experiences) read it.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface RunInfo {
+  readonly runId: string
+  readonly sessionId: string
+  readonly agentId: string
+  /** The run's input text. */
+  readonly input: string
+}
+
+/**
  * What a memory implements.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Service {
-  /** The messages injected before the new user input. */
-  readonly inject: (state: SessionState) => Effect.Effect<ReadonlyArray<Message>>
+  /**
+   * The messages injected before the new user input (a leading `system` message joins the system
+   * prompt). `run` is given by the runtime; a memory composing others passes it on.
+   */
+  readonly inject: (state: SessionState, run?: RunInfo) => Effect.Effect<ReadonlyArray<Message>>
   /** The new session state after a turn. Called again with the same `runId` when a run is resumed after it
    * wrote back: the turn must then replace the earlier one, not be added twice. */
   readonly writeback: (state: SessionState, turn: Turn) => Effect.Effect<SessionState>

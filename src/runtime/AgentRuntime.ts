@@ -34,7 +34,9 @@ import { Watchdog } from "./internal/budget.js"
 import { Lanes } from "./internal/lanes.js"
 import { decodeRunRequest } from "./internal/request.js"
 import { executeRun } from "./internal/run.js"
+import * as Tracing from "./internal/tracing.js"
 
+export type { CallInput, CallResult, ChatMessage } from "./internal/tracing.js"
 
 /**
  * What `getAgentInfo` tells about an agent.
@@ -89,7 +91,7 @@ export type TypedRunResult<A> = RunResult & { readonly finalOutput: A | null }
  * @since 0.1.0
  * @category models
  */
-export interface Service extends Approvals.Operations<StartError> {
+export interface Service extends Approvals.Operations<StartError>, Tracing.Operations {
   /** Runs and returns the final output; any other stop reason than `completed` fails with `RunFailed`. */
   readonly run: <I extends RunInput>(input: I) => Effect.Effect<OutputOf<I>, StartError | RunFailed>
   /** Runs and returns the whole result, whatever the stop reason. Interrupting it cancels the run. */
@@ -157,7 +159,8 @@ export const make = <R = never>(
     const store = yield* SessionStore
     const bus = yield* EventBus.EventBus
     const skills = yield* Skills.Skills
-    const agents = yield* Agents.make(options.agents, seams)
+    const traced = yield* Tracing.stores
+    const agents = yield* Tracing.withStores(Agents.make(options.agents, seams), traced)
     const fibers = yield* FiberMap.make<string>()
     const lanes = new Lanes()
     const sessions = new Set<string>()
@@ -173,7 +176,7 @@ export const make = <R = never>(
     }
     const watchdog = new Watchdog()
     yield* Effect.addFinalizer(() => watchdog.close)
-    const services = { store, bus, skillsInstructions: skills.instructions, watchdog, approvals: new Waiting() }
+    const services = { store, bus, skillsInstructions: skills.instructions, watchdog, approvals: new Waiting(), traces: traced.traces }
 
     /** A request as data is checked like a config: every problem at its path, unknown keys refused. */
     const normalize = (input: RunInput): Effect.Effect<RunRequest, ConfigError> =>
@@ -306,6 +309,7 @@ export const make = <R = never>(
 
     return {
       ...Approvals.make({ store, waiting: services.approvals, agent: agents.get, runDetailed }),
+      ...Tracing.make({ ...traced, firstAgent: () => agents.definitions()[0]?.id, agent: agents.get }),
       run: <I extends RunInput>(input: I) =>
         Effect.flatMap(runDetailed(input), (result) =>
           result.stopReason === "completed"
@@ -378,7 +382,7 @@ export const layer = <R = never>(
  */
 export const layerInMemory = <R = never>(options: Options<R>): Layer.Layer<AgentRuntime, ConfigError, R> =>
   layer(options).pipe(
-    Layer.provide(Layer.mergeAll(InMemorySessionStore.layer, EventBus.layer(), Skills.layerNone))
+    Layer.provide(Layer.mergeAll(InMemorySessionStore.layer, EventBus.layer(), Skills.layerNone, Tracing.layerInMemory))
   )
 
 /**

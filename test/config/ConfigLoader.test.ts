@@ -222,7 +222,7 @@ describe("ConfigLoader.decode rejects invalid configs", () => {
       const error = yield* decodeError(agent({ memory: { type: "vector" } }))
       const issue = issueAt(error, "agents[0].memory.type")
       assert.strictEqual(issue.message, "unknown memory type 'vector'")
-      assert.strictEqual(issue.hint, "available: window_buffer, buffer")
+      assert.strictEqual(issue.hint, "available: window_buffer, buffer, experiences")
     }))
 
   it.effect("an unknown key without a close match lists the allowed keys", () =>

@@ -11,7 +11,7 @@ import * as Builtins from "../../src/config/Registry.js"
 
 describe("Registry", () => {
   it("lists the builtin names of every seam", () => {
-    assert.deepStrictEqual(Builtins.typeNames("memory"), ["window_buffer", "buffer"])
+    assert.deepStrictEqual(Builtins.typeNames("memory"), ["window_buffer", "buffer", "experiences"])
     assert.deepStrictEqual(Builtins.typeNames("pattern"), ["react", "plan_execute", "reflexion"])
     assert.deepStrictEqual(Builtins.typeNames("tool"), [
       "calc",

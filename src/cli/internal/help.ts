@@ -42,7 +42,14 @@ export const EXAMPLES: Readonly<Record<string, ReadonlyArray<string>>> = {
   validate: ["openagents validate agent.json"],
   schema: ["openagents schema > agent.schema.json"],
   "list-plugins": ["openagents list-plugins --format json"],
-  version: ["openagents version"]
+  version: ["openagents version"],
+  traces: ["openagents traces list agent.json --agent assistant", "openagents traces show agent.json RUN_ID"],
+  "traces list": ["openagents traces list agent.json --session s1 --format json"],
+  "traces show": ["openagents traces show agent.json RUN_ID --format json"],
+  feedback: [`openagents feedback agent.json RUN_ID RUN_ID:1 --type correction --content "Answer in a table"`],
+  experiences: ["openagents experiences list agent.json", "openagents experiences delete agent.json EXPERIENCE_ID"],
+  "experiences list": ["openagents experiences list agent.json --agent assistant --format json"],
+  "experiences delete": ["openagents experiences delete agent.json EXPERIENCE_ID"]
 }
 
 /**

@@ -24,13 +24,16 @@ export interface Emitter {
   readonly backpressure: Effect.Effect<void>
   /** Whether a stream reads the run's chunks (only then is there backpressure). */
   readonly buffered: boolean
+  /** Whether a trace recorder follows the run: only then are the heavy payload fields built. */
+  readonly observed: boolean
 }
 
 export const make = (
   ids: { readonly runId: string; readonly sessionId: string; readonly agentId: string },
   bus: EventBus["Type"],
   clock: Clock.Clock,
-  sink: ChunkSink | undefined
+  sink: ChunkSink | undefined,
+  observer?: ((event: RuntimeEvent) => void) | undefined
 ): Emitter => {
   const { agentId, runId, sessionId } = ids
   let sequence = 0
@@ -40,13 +43,16 @@ export const make = (
       const chunk = { kind: name, runId, sessionId, agentId, sequence: sequence++, timestampMs, payload } as RunStreamChunk
       sink.offer(result === undefined ? chunk : { ...chunk, result } as RunStreamChunk)
     }
-    bus.unsafePublish({ name, runId, sessionId, agentId, timestampMs, payload } as RuntimeEvent)
+    const event = { name, runId, sessionId, agentId, timestampMs, payload } as RuntimeEvent
+    if (observer !== undefined) observer(event)
+    bus.unsafePublish(event)
   }
   return {
     emit: send,
     emitEffect: (name, payload) => Effect.sync(() => send(name, payload)),
     finish: (payload, result) => send("run.finished", payload, result),
     backpressure: sink ? sink.backpressure : Effect.void,
-    buffered: sink !== undefined
+    buffered: sink !== undefined,
+    observed: observer !== undefined
   }
 }

@@ -13,12 +13,14 @@ import type { Memory } from "../../memory/Memory.js"
 import type { Pattern } from "../../patterns/Pattern.js"
 import type { SessionStore } from "../../sessions/SessionStore.js"
 import type { ToolExecutor } from "../../tools/ToolExecutor.js"
+import type { TraceStore } from "../../traces/TraceStore.js"
 import type * as Toolkit from "../../tools/Toolkit.js"
 import type { Limits, RunDeadlines, Watchdog } from "./budget.js"
 import type { Waiting } from "./approval.js"
 import type { Emitter } from "./emitter.js"
 import type { JournalWriter } from "./journalWriter.js"
 import type { OutputValidator } from "./output.js"
+import type { Recorder } from "./recorder.js"
 import type { RunState } from "./state.js"
 
 /** Everything a run of one agent needs, built once per agent. */
@@ -54,6 +56,8 @@ export interface RunServices {
   readonly watchdog: Watchdog
   /** Calls of this process's runs waiting for a decision (see approval.ts). */
   readonly approvals: Waiting
+  /** Where runs are traced; no tracing without it. */
+  readonly traces?: TraceStore["Type"] | undefined
 }
 
 /** The parts of one run in progress. */
@@ -72,4 +76,6 @@ export interface Run {
   readonly tracing: boolean
   /** Calls of this process's runs waiting for a decision. */
   readonly approvals: Waiting
+  /** The run's trace recorder, when the runtime records traces. */
+  readonly recorder?: Recorder | undefined
 }

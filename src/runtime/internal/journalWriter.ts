@@ -22,6 +22,8 @@ export class JournalWriter {
   /** The step number of the next checkpoint. */
   checkpointStep = 0
   lastCheckpoint: string | undefined = undefined
+  /** Runs right after each durable write (the trace recorder writes its steps there). */
+  afterSync: Effect.Effect<void> = Effect.void
   private pending: Array<JournalEntry> = []
   /** Writes go out one at a time, in the order they were asked for (the calls of a batch write concurrently). */
   private lock: Effect.Semaphore | undefined = undefined
@@ -74,7 +76,7 @@ export class JournalWriter {
       const entries = this.pending
       this.pending = []
       const { checkpoint, saved } = this.nextCheckpoint()
-      return Effect.tap(this.store.appendJournal(this.ids.sessionId, entries, checkpoint), () => saved)
+      return Effect.tap(this.store.appendJournal(this.ids.sessionId, entries, checkpoint), () => Effect.zipRight(saved, this.afterSync))
     })
   }
 

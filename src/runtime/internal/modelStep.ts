@@ -55,7 +55,13 @@ export const step = (run: Run, options?: StepOptions): Effect.Effect<ModelRespon
       responseSchema: run.validator?.jsonSchema
     }
     const call = Effect.suspend(() => {
-      emitter.emit("llm.called", { model: model.model, step: stepNo, toolCount: request.tools.length })
+      emitter.emit("llm.called", {
+        model: model.model,
+        step: stepNo,
+        toolCount: request.tools.length,
+        // the request's own copies: a recorder keeps them without copying again
+        ...(emitter.observed ? { messages: request.messages, ...(request.system !== undefined ? { system: request.system } : {}) } : {})
+      })
       const arm = run.deadlines.stepStarted(stepNo)
       const streamed = Trace.span(run.tracing, "openagents.step", () => ({
         "openagents.step": stepNo,
@@ -89,7 +95,8 @@ export const step = (run: Run, options?: StepOptions): Effect.Effect<ModelRespon
           step: stepNo,
           stopReason: response.stopReason,
           usage: response.usage,
-          ...(cost ? { costUsd: cost.costUsd } : {})
+          ...(cost ? { costUsd: cost.costUsd } : {}),
+          ...(emitter.observed ? { content: response.content } : {})
         })
         emitter.emit("usage.updated", { usage: state.usage })
         return Budget.checkCost(state, limits, priced, "after", () => {}) ?? Effect.succeed(response)

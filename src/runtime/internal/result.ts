@@ -124,6 +124,8 @@ export const finish = (
       Effect.catchAllCause((cause) => Effect.succeed(defectResult(run, cause, startedAt))),
       Effect.ensuring(Scope.close(leaseScope, Exit.void))
     )
+    // the trace is written before run.finished: whoever sees the result can read its trace
+    if (run.recorder) yield* run.recorder.end(result)
     run.emitter.finish({
       stopReason: result.stopReason,
       ...(result.error ? { error: result.error.message } : {}),
@@ -161,7 +163,8 @@ const resultOf = (run: Run, exit: Exit.Exit<unknown, unknown>, startedAt: number
       usage: state.usage,
       artifacts: state.artifacts,
       error: outcome.error,
-      metadata
+      metadata,
+      ...(run.recorder ? { traceId: request.runId } : {})
     })
   })
 
@@ -175,5 +178,6 @@ const defectResult = (run: Run, cause: Cause.Cause<unknown>, startedAt: number):
     usage: run.state.usage,
     artifacts: run.state.artifacts,
     error: errorInfo(Cause.squash(cause)),
-    metadata: { steps: run.state.steps, durationMs: run.clock.unsafeCurrentTimeMillis() - startedAt }
+    metadata: { steps: run.state.steps, durationMs: run.clock.unsafeCurrentTimeMillis() - startedAt },
+    ...(run.recorder ? { traceId: run.request.runId } : {})
   }, true)

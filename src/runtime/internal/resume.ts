@@ -27,10 +27,12 @@ export const begin = (run: Run): Effect.Effect<void, RunError> =>
     }
     const sessionState = yield* store.getState(sessionId)
     const history = Option.getOrElse(
-      yield* memoryGuard(run, "inject", agent.memory.inject(sessionState)),
+      yield* memoryGuard(run, "inject", agent.memory.inject(sessionState, { runId, sessionId, agentId: agent.id, input: request.inputText })),
       (): ReadonlyArray<Message> => []
     )
-    if (history.length > 0) run.emitter.emit("memory.injected", { messages: history.length })
+    if (history.length > 0) {
+      run.emitter.emit("memory.injected", { messages: history.length, ...(run.emitter.observed ? { injected: history } : {}) })
+    }
     const assembly = yield* agent.assembler.assemble({ request, history })
     state.contextMetadata = assembly.metadata
     state.messages.push(...assembly.messages)

@@ -20,6 +20,7 @@ import * as Emitter from "./emitter.js"
 import type { AgentEnv, Run, RunServices } from "./env.js"
 import { JournalWriter } from "./journalWriter.js"
 import * as Output from "./output.js"
+import * as Recorder from "./recorder.js"
 import * as Resume from "./resume.js"
 import { finish } from "./result.js"
 import { RunState } from "./state.js"
@@ -99,7 +100,8 @@ export const executeRun = (
       const self = yield* Effect.withFiberRuntime<Fiber.RuntimeFiber<unknown, unknown>>((fiber) => Effect.succeed(fiber))
       const ids = { runId: request.runId, sessionId: request.sessionId, agentId: agent.id }
       const state = new RunState()
-      const emitter = Emitter.make(ids, services.bus, clock, options.sink)
+      const recorder = services.traces ? yield* Recorder.make(services.traces, services.store, request, agent.id, clock) : undefined
+      const emitter = Emitter.make(ids, services.bus, clock, options.sink, recorder?.observe)
       const limits = Budget.limitsOf(request, agent)
       const validator = Output.validatorOf(request, agent)
       const run: Run = {
@@ -114,8 +116,10 @@ export const executeRun = (
         deadlines: new Budget.RunDeadlines(services.watchdog, clock, limits, state, self),
         validator: Either.getOrUndefined(validator),
         tracing,
-        approvals: services.approvals
+        approvals: services.approvals,
+        recorder
       }
+      if (recorder && request.durable) run.journal.afterSync = recorder.flush
       const context = Context.make(run)
       // the session lease is held until the run's work is saved, not only while its body runs
       const leaseScope = yield* Scope.make()

@@ -1,7 +1,9 @@
 /**
  * The builtin memory types of agent.json: one row each (description, config Schema, constructor).
  */
+import * as Experiences from "../../../memory/Experiences.js"
 import * as WindowBuffer from "../../../memory/WindowBuffer.js"
+import { ExperiencesMemoryConfig } from "../../TracesConfig.js"
 import { BufferConfig, WindowBufferConfig } from "../../BuiltinConfigs.js"
 import { builtin, type Table } from "../builtin.js"
 
@@ -18,6 +20,17 @@ export const memory = {
       WindowBuffer.layer({
         windowSize: c.max_items ?? Number.MAX_SAFE_INTEGER,
         ...(c.state_key !== undefined ? { stateKey: c.state_key } : {})
+      })
+  }),
+  experiences: builtin({
+    description: "Injects the agent's experiences most relevant to the task (learnt from feedback) into the system " +
+      "prompt, and keeps the session's history in a window buffer.",
+    config: ExperiencesMemoryConfig,
+    make: (c) =>
+      Experiences.layer({
+        topK: c.top_k,
+        heading: c.heading,
+        history: c.history === "none" ? false : WindowBuffer.make({ windowSize: c.window_size ?? 20 })
       })
   })
 } as const satisfies Table<"memory">
