@@ -140,3 +140,4 @@ export const CurrentTimeConfig = Schema.Struct({
  * @category schemas
  */
 export const NoConfig = Schema.Struct({})
+export * from "./internal/memoryConfigs.js"

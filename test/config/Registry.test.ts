@@ -11,21 +11,27 @@ import * as Builtins from "../../src/config/Registry.js"
 
 describe("Registry", () => {
   it("lists the builtin names of every seam", () => {
-    assert.deepStrictEqual(Builtins.typeNames("memory"), ["window_buffer", "buffer"])
+    assert.deepStrictEqual(Builtins.typeNames("memory"), ["window_buffer", "buffer", "chain", "markdown_memory"])
     assert.deepStrictEqual(Builtins.typeNames("pattern"), ["react"])
     assert.deepStrictEqual(Builtins.typeNames("tool"), ["calc", "current_time", "json_parse", "text_transform"])
     assert.deepStrictEqual(Builtins.typeNames("tool_executor"), ["default"])
-    assert.deepStrictEqual(Builtins.typeNames("context_assembler"), ["passthrough"])
+    assert.deepStrictEqual(Builtins.typeNames("context_assembler"), [
+      "passthrough",
+      "truncating",
+      "sliding_window",
+      "head_tail",
+      "importance_weighted"
+    ])
     assert.deepStrictEqual(Builtins.typeNames("session"), ["in_memory", "jsonl_file", "sqlite"])
     assert.deepStrictEqual(Builtins.typeNames("events"), ["async"])
-    assert.deepStrictEqual(Builtins.typeNames("skills"), ["none"])
+    assert.deepStrictEqual(Builtins.typeNames("skills"), ["none", "local"])
     assert.deepStrictEqual(Builtins.typeNames("runtime"), ["default"])
     assert.deepStrictEqual(Builtins.providerNames, ["mock", "anthropic", "openai", "openai_compatible"])
   })
 
   it("gives every entry a one-line description and its config keys", () => {
     const rows = Builtins.list()
-    assert.strictEqual(rows.length, 15)
+    assert.strictEqual(rows.length, 22)
     for (const row of rows) {
       assert.isAbove(row.description.length, 0)
       assert.notInclude(row.description, "\n")
@@ -57,7 +63,18 @@ describe("Registry", () => {
       try {
         for (const seam of Builtins.seams) {
           for (const type of Builtins.typeNames(seam)) {
-            const config = type === "jsonl_file" ? { root_dir: "s" } : type === "sqlite" ? { db_path: "s.db" } : undefined
+            const config = type === "jsonl_file"
+              ? { root_dir: "s" }
+              : type === "sqlite"
+              ? { db_path: "s.db" }
+              : type === "chain"
+              ? { memories: [{ type: "window_buffer" }] }
+              : type === "markdown_memory"
+              ? { memory_dir: "memory" }
+              : type === "local"
+              ? { root: "skills" }
+              : undefined
+            if (type === "local") fs.mkdirSync(path.join(dir, "skills"))
             const built = Builtins.build(seam, type, config, { dir, where: seam, id: "t" })
             assert.isTrue(Either.isRight(built), `${seam} ${type}`)
             const value = Either.getOrThrow(built)
