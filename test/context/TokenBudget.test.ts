@@ -169,6 +169,22 @@ describe("token-budget assemblers", () => {
       assert.strictEqual(metadata["dropped_orphan_tool_results"], 1)
     }))
 
+  it.scoped("in a run, an impossible budget fails the run with the ConfigError", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime.AgentRuntime
+      const r = yield* rt.runDetailed({ agentId: "a", sessionId: "s", inputText: "hi" })
+      assert.strictEqual(r.stopReason, "failed")
+      assert.strictEqual(r.error?.tag, "ConfigError")
+      assert.include(r.error?.message ?? "", "cannot hold what every request carries")
+    }).pipe(Effect.provide(AgentRuntime.layerInMemory({
+      agents: [{
+        id: "a",
+        instructions: SYSTEM,
+        model: recordingModel([], { model: MODEL }),
+        contextAssembler: TokenBudget.layerSlidingWindow({ maxInputTokens: 100, reserveForResponse: 50 })
+      }]
+    }))))
+
   const requests: Array<ModelRequest> = []
   it.scoped("in a run, the model gets the latest user message and a conversation within the budget", () =>
     Effect.gen(function*() {
