@@ -29,11 +29,22 @@ export const keywords = (text: string): ReadonlySet<string> =>
  * keyword of its description 1.
  */
 export const score = (task: ReadonlySet<string>, skill: { readonly name: string; readonly description: string }): number => {
-  const name = keywords(skill.name.replace(/[-_]/g, " "))
+  const { description, name } = keywordsOf(skill)
   let total = 0
   for (const k of name) if (task.has(k)) total += 2
-  for (const k of keywords(skill.description)) if (!name.has(k) && task.has(k)) total += 1
+  for (const k of description) if (!name.has(k) && task.has(k)) total += 1
   return total
+}
+
+// a skill's keywords are computed once: skills are read once and scored before every run
+const cache = new WeakMap<object, { readonly name: ReadonlySet<string>; readonly description: ReadonlySet<string> }>()
+const keywordsOf = (skill: { readonly name: string; readonly description: string }) => {
+  let hit = cache.get(skill)
+  if (hit === undefined) {
+    hit = { name: keywords(skill.name.replace(/[-_]/g, " ")), description: keywords(skill.description) }
+    cache.set(skill, hit)
+  }
+  return hit
 }
 
 /** The skills scoring at least `minScore`, best first (then by name), at most `max`. */

@@ -103,12 +103,12 @@ export const discover = (
 ): Effect.Effect<ReadonlyArray<SkillDoc>, ConfigError> =>
   Effect.gen(function*() {
     const found: Array<SkillDoc> = []
-    for (const [i, root] of roots.entries()) {
+    for (const root of roots) {
       const entries = yield* Effect.tryPromise({
         try: () => fs.readdir(root, { withFileTypes: true }),
         catch: (e) =>
-          ConfigError.single(`${where}.search_paths[${i}]`, `cannot read the skills folder ${root}: ${(e as Error).message}`, {
-            hint: "a relative folder is resolved against the config file's folder"
+          ConfigError.single(where, `cannot read the skills folder ${root}: ${(e as Error).message}`, {
+            hint: "set root or search_paths to a folder of skills; a relative folder is resolved against the config file's folder"
           })
       })
       const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort()
