@@ -67,8 +67,11 @@ export * as Resumable from "./patterns/Resumable.js"
 export * as Memory from "./memory/Memory.js"
 /** @since 0.1.0 */
 export * as WindowBuffer from "./memory/WindowBuffer.js"
+export * as Chain from "./memory/Chain.js"
+export * as MarkdownMemory from "./memory/MarkdownMemory.js"
 /** @since 0.1.0 */
 export * as ContextAssembler from "./context/ContextAssembler.js"
+export * as TokenBudget from "./context/TokenBudget.js"
 /** @since 0.1.0 */
 export * as SessionStore from "./sessions/SessionStore.js"
 /** @since 0.1.0 */
@@ -80,6 +83,7 @@ export * as JsonlSessionStore from "./sessions/JsonlSessionStore.js"
 export * as EventBus from "./events/EventBus.js"
 /** @since 0.1.0 */
 export * as Skills from "./skills/Skills.js"
+export * as LocalSkills from "./skills/LocalSkills.js"
 
 /** @since 0.1.0 */
 export * as Agent from "./runtime/Agent.js"

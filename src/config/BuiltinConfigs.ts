@@ -225,3 +225,4 @@ export const McpToolConfig = Schema.Struct({
 })
 export * from "./internal/executorConfigs.js"
 export * from "./internal/patternConfigs.js"
+export * from "./internal/memoryConfigs.js"

@@ -6,8 +6,9 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type { ConfigError } from "../kernel/Errors.js"
 import type { RunRequest } from "../kernel/Run.js"
-import type { Message } from "../kernel/Transcript.js"
+import type { Message, ToolSpec } from "../kernel/Transcript.js"
 
 /**
  * What an assembler returns: the messages to start from and notes for the run's metadata.
@@ -27,10 +28,28 @@ export interface Assembly {
  * @category models
  */
 export interface Service {
-  readonly assemble: (input: {
-    readonly request: RunRequest
-    readonly history: ReadonlyArray<Message>
-  }) => Effect.Effect<Assembly>
+  readonly assemble: (input: AssembleInput) => Effect.Effect<Assembly, ConfigError>
+}
+
+/**
+ * What an assembler is given: the request (its `inputText` is the latest user message, which the run
+ * appends after the assembled messages and which is always kept) and the history memory injected. The
+ * runtime also passes what is sent beside the messages, so that a token budget can count it: the system
+ * prompt (the agent's instructions with the skills' text), the model id (which tokenizer counts) and the
+ * tools' specs. A failure (a budget the system prompt alone exceeds) fails the run.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface AssembleInput {
+  readonly request: RunRequest
+  readonly history: ReadonlyArray<Message>
+  /** @since 0.2.0 */
+  readonly system?: string | undefined
+  /** @since 0.2.0 */
+  readonly model?: string | undefined
+  /** @since 0.2.0 */
+  readonly tools?: ReadonlyArray<ToolSpec> | undefined
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The skills seam: packaged know-how an agent can draw on. Only `none` exists for now.
+ * The skills seam: packaged know-how an agent can draw on (`none` here; `local` in `LocalSkills.ts`).
  *
  * @since 0.1.0
  */
@@ -26,8 +26,11 @@ export interface SkillSummary {
  */
 export interface Service {
   readonly list: (sessionId: string) => Effect.Effect<ReadonlyArray<SkillSummary>>
-  /** Text added to the agent's instructions for this session (empty when none). */
-  readonly instructions: (sessionId: string) => Effect.Effect<string>
+  /**
+   * Text added to the agent's instructions for this session (empty when none). `task` is the run's input
+   * text (since 0.2.0), which a provider may match its skills against.
+   */
+  readonly instructions: (sessionId: string, task?: string) => Effect.Effect<string>
 }
 
 /**

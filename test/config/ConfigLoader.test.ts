@@ -193,7 +193,11 @@ const invalid: ReadonlyArray<readonly [string, unknown, string, string]> = [
   ["tool executor list: empty", agent({ tool_executor: [] }), "agents[0].tool_executor", "must list at least one tool executor"],
   ["tool executor list: type and impl", agent({ tool_executor: [{ type: "retry", impl: "./x.js#y" }] }), "agents[0].tool_executor[0]", "sets both 'type' and 'impl'"],
   ["policy evaluate not a module reference", agent({ tool_executor: { type: "policy", config: { evaluate: "evaluate" } } }), "agents[0].tool_executor.config.evaluate", "must be a module reference"],
-  ["unknown context assembler", agent({ context_assembler: { type: "truncating" } }), "agents[0].context_assembler.type", "unknown context assembler type 'truncating'"],
+  ["unknown context assembler", agent({ context_assembler: { type: "summarizing" } }), "agents[0].context_assembler.type", "unknown context assembler type 'summarizing'"],
+  ["sliding_window max_input_tokens not positive", agent({ context_assembler: { type: "sliding_window", config: { max_input_tokens: 0 } } }), "agents[0].context_assembler.config.max_input_tokens", "must be a positive integer"],
+  ["chain without memories", agent({ memory: { type: "chain", config: {} } }), "agents[0].memory.config.memories", "required key is missing"],
+  ["markdown_memory with a bad section name", agent({ memory: { type: "markdown_memory", config: { sections: ["../x"] } } }), "agents[0].memory.config.sections[0]", "section name"],
+  ["local skills with an unknown key", { agents: [{ id: "a" }], skills: { type: "local", config: { roots: "s" } } }, "skills.config.roots", "unknown key (did you mean 'root'?)"],
   ["output_schema that Ajv rejects", agent({ output_schema: { type: "strin" } }), "agents[0].output_schema", "is not a valid JSON Schema: schema is invalid"],
   ["output_schema with a dangling $ref", agent({ output_schema: { $ref: "#/definitions/nope" } }), "agents[0].output_schema", "can't resolve reference"],
   ["output_schema not an object", agent({ output_schema: "object" }), "agents[0].output_schema", "must be an object (got \"object\")"],
@@ -222,7 +226,7 @@ describe("ConfigLoader.decode rejects invalid configs", () => {
       const error = yield* decodeError(agent({ memory: { type: "vector" } }))
       const issue = issueAt(error, "agents[0].memory.type")
       assert.strictEqual(issue.message, "unknown memory type 'vector'")
-      assert.strictEqual(issue.hint, "available: window_buffer, buffer, experiences")
+      assert.strictEqual(issue.hint, "available: window_buffer, buffer, experiences, chain, markdown_memory")
     }))
 
   it.effect("an unknown key without a close match lists the allowed keys", () =>

@@ -40,7 +40,13 @@ describe("ConfigLoader.jsonSchema", () => {
     ["openai_compatible without api_base", { agents: [{ id: "a", llm: { provider: "openai_compatible" } }] }],
     ["a script for a real provider", { agents: [{ id: "a", llm: { provider: "openai", script: [] } }] }],
     ["temperature out of range", { agents: [{ id: "a", llm: { temperature: 3 } }] }],
-    ["a fractional max_steps", { agents: [{ id: "a", runtime: { max_steps: 1.5 } }] }]
+    ["a fractional max_steps", { agents: [{ id: "a", runtime: { max_steps: 1.5 } }] }],
+    ["a chain without memories", { agents: [{ id: "a", memory: { type: "chain", config: {} } }] }],
+    ["a chain with an empty list", { agents: [{ id: "a", memory: { type: "chain", config: { memories: [] } } }] }],
+    ["an unknown markdown_memory key", { agents: [{ id: "a", memory: { type: "markdown_memory", config: { dir: "m" } } }] }],
+    ["an unknown token counter", { agents: [{ id: "a", context_assembler: { type: "sliding_window", config: { token_counter: "exact" } } }] }],
+    ["a head_tail with negative head_messages", { agents: [{ id: "a", context_assembler: { type: "head_tail", config: { head_messages: -1 } } }] }],
+    ["local skills with an unknown key", { agents: [{ id: "a" }], skills: { type: "local", config: { folder: "s" } } }]
   ]
   for (const [name, config] of rejected) {
     it(`rejects ${name}`, () => {
@@ -57,6 +63,37 @@ describe("ConfigLoader.jsonSchema", () => {
         e.instancePath === "/agents/0/llm" && (e.params as { additionalProperty?: string }).additionalProperty === "temprature"
       )
     )
+  })
+
+  it("accepts the memory, context assembler and skills builtins of 0.2.0", () => {
+    const validate = validator()
+    const config = {
+      agents: [{
+        id: "a",
+        memory: {
+          type: "chain",
+          config: {
+            memories: [
+              { type: "window_buffer", config: { window_size: 5 } },
+              { type: "markdown_memory", config: { memory_dir: "memory", sections: ["user_feedback"] } },
+              { impl: "./memory.js#recall" }
+            ]
+          }
+        },
+        context_assembler: { type: "head_tail", config: { max_input_tokens: 4000, head_messages: 2, token_counter: "tokenizer" } }
+      }, {
+        id: "b",
+        context_assembler: { type: "truncating", config: { max_messages: 10, include_summary_message: false } }
+      }, {
+        id: "c",
+        context_assembler: { type: "importance_weighted", config: { reserve_for_response: 500 } }
+      }, {
+        id: "d",
+        context_assembler: { type: "sliding_window" }
+      }],
+      skills: { type: "local", config: { root: "skills", enabled: ["pdf"], max_matches: 2, min_score: 1, list_available: false } }
+    }
+    assert.isTrue(validate(config), JSON.stringify(validate.errors))
   })
 
   it("carries descriptions for editors", () => {

@@ -11,7 +11,7 @@ import * as Builtins from "../../src/config/Registry.js"
 
 describe("Registry", () => {
   it("lists the builtin names of every seam", () => {
-    assert.deepStrictEqual(Builtins.typeNames("memory"), ["window_buffer", "buffer", "experiences"])
+    assert.deepStrictEqual(Builtins.typeNames("memory"), ["window_buffer", "buffer", "experiences", "chain", "markdown_memory"])
     assert.deepStrictEqual(Builtins.typeNames("pattern"), ["react", "plan_execute", "reflexion"])
     assert.deepStrictEqual(Builtins.typeNames("tool"), [
       "calc",
@@ -42,10 +42,16 @@ describe("Registry", () => {
       "mcp"
     ])
     assert.deepStrictEqual(Builtins.typeNames("tool_executor"), ["default", "retry", "policy", "hooks"])
-    assert.deepStrictEqual(Builtins.typeNames("context_assembler"), ["passthrough"])
+    assert.deepStrictEqual(Builtins.typeNames("context_assembler"), [
+      "passthrough",
+      "truncating",
+      "sliding_window",
+      "head_tail",
+      "importance_weighted"
+    ])
     assert.deepStrictEqual(Builtins.typeNames("session"), ["in_memory", "jsonl_file", "sqlite"])
     assert.deepStrictEqual(Builtins.typeNames("events"), ["async"])
-    assert.deepStrictEqual(Builtins.typeNames("skills"), ["none"])
+    assert.deepStrictEqual(Builtins.typeNames("skills"), ["none", "local"])
     assert.deepStrictEqual(Builtins.typeNames("runtime"), ["default"])
     assert.deepStrictEqual(Builtins.providerNames, ["mock", "anthropic", "openai", "openai_compatible"])
   })
@@ -102,12 +108,16 @@ describe("Registry", () => {
               sqlite: { db_path: "s.db" },
               shell_exec: { root: ".", allowed_commands: ["echo"] },
               get_env: { allowed_keys: ["HOME"] },
-              mcp: { server: { command: process.execPath, args: [path.resolve("test/fixtures/mcp/server.mjs")] } }
+              mcp: { server: { command: process.execPath, args: [path.resolve("test/fixtures/mcp/server.mjs")] } },
+              chain: { memories: [{ type: "window_buffer" }] },
+              markdown_memory: { memory_dir: "memory" },
+              local: { root: "skills" }
             }
             const config = required[type] ??
               (["read_file", "write_file", "list_files", "delete_file", "grep_files", "remember_preference"].includes(type)
                 ? { root: "." }
                 : undefined)
+            if (type === "local") fs.mkdirSync(path.join(dir, "skills"))
             const built = Builtins.build(seam, type, config, { dir, where: seam, id: "t" })
             assert.isTrue(Either.isRight(built), `${seam} ${type}`)
             const value = Either.getOrThrow(built)

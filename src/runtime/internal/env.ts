@@ -51,7 +51,8 @@ export interface AgentEnv {
 export interface RunServices {
   readonly store: SessionStore["Type"]
   readonly bus: EventBus["Type"]
-  readonly skillsInstructions: (sessionId: string) => Effect.Effect<string>
+  /** The skills' text for a session, given the run's input text to match skills against. */
+  readonly skillsInstructions: (sessionId: string, task?: string) => Effect.Effect<string>
   /** The runtime's watchdog, which holds every run's deadlines. */
   readonly watchdog: Watchdog
   /** Calls of this process's runs waiting for a decision (see approval.ts). */

@@ -33,7 +33,14 @@ export const begin = (run: Run): Effect.Effect<void, RunError> =>
     if (history.length > 0) {
       run.emitter.emit("memory.injected", { messages: history.length, ...(run.emitter.observed ? { injected: history } : {}) })
     }
-    const assembly = yield* agent.assembler.assemble({ request, history })
+    // the system prompt, model id and tool specs let a token-budget assembler count all that is sent
+    const assembly = yield* agent.assembler.assemble({
+      request,
+      history,
+      system: state.instructions,
+      model: agent.model.model,
+      tools: agent.toolkit.specs
+    })
     state.contextMetadata = assembly.metadata
     state.messages.push(...assembly.messages)
     state.runStart = state.messages.length

@@ -35,7 +35,8 @@ const body = (run: Run, context: RunContext.Service, services: RunServices, leas
     const watching = run.deadlines.start()
     if (watching) yield* watching
     yield* Scope.extend(store.acquire(request.sessionId), leaseScope)
-    const skills = yield* services.skillsInstructions(request.sessionId)
+    // the input text lets a skills provider pick the skills that match the task
+    const skills = yield* services.skillsInstructions(request.sessionId, request.inputText)
     state.instructions = [agent.instructions, skills].filter((s) => s !== undefined && s !== "").join("\n\n") || undefined
     if (request.resumeFromCheckpoint) {
       // a new process goes on from where the journal says the run was

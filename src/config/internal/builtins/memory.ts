@@ -1,10 +1,14 @@
 /**
  * The builtin memory types of agent.json: one row each (description, config Schema, constructor).
  */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as path from "node:path"
 import * as Experiences from "../../../memory/Experiences.js"
+import * as MarkdownMemory from "../../../memory/MarkdownMemory.js"
 import * as WindowBuffer from "../../../memory/WindowBuffer.js"
+import { BufferConfig, ChainMemoryConfig, MarkdownMemoryConfig, WindowBufferConfig } from "../../BuiltinConfigs.js"
 import { ExperiencesMemoryConfig } from "../../TracesConfig.js"
-import { BufferConfig, WindowBufferConfig } from "../../BuiltinConfigs.js"
 import { builtin, type Table } from "../builtin.js"
 
 export const memory = {
@@ -31,6 +35,23 @@ export const memory = {
         topK: c.top_k,
         heading: c.heading,
         history: c.history === "none" ? false : WindowBuffer.make({ windowSize: c.window_size ?? 20 })
+      })
+  }),
+  chain: builtin({
+    description: "Several memories in order (`memories`: memory refs); each injects in turn, write-backs run in reverse.",
+    config: ChainMemoryConfig,
+    // the nested refs are built through the registry, which imports this table: loaded on first use
+    make: (c, context) =>
+      Layer.unwrapEffect(Effect.map(Effect.promise(() => import("../memoryRefs.js")), (m) => m.chainLayer(c, context)))
+  }),
+  markdown_memory: builtin({
+    description: "Markdown files in `memory_dir` read into the context; `remember_preference` appends to them.",
+    config: MarkdownMemoryConfig,
+    make: (c, { dir }) =>
+      MarkdownMemory.layer({
+        memoryDir: c.memory_dir.startsWith("~") ? c.memory_dir : path.resolve(dir, c.memory_dir),
+        maxCharsPerSection: c.max_chars_per_section,
+        sections: c.sections
       })
   })
 } as const satisfies Table<"memory">
