@@ -20,7 +20,7 @@ import { Memory } from "./Memory.js"
 export const make = (memories: ReadonlyArray<Memory["Type"]>): Memory["Type"] => {
   const reversed = [...memories].reverse()
   return Memory.of({
-    inject: (state) => Effect.map(Effect.forEach(memories, (m) => m.inject(state)), (views) => views.flat()),
+    inject: (state, run) => Effect.map(Effect.forEach(memories, (m) => m.inject(state, run)), (views) => views.flat()),
     writeback: (state, turn) => Effect.reduce(reversed, state, (s, m) => m.writeback(s, turn))
   })
 }
