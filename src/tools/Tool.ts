@@ -222,9 +222,33 @@ const normalizePath = (value: string): string => {
 }
 
 /**
+ * The conflict key of a file path (normalized: `./a/../b.txt` and `b.txt` are one key). Two path keys
+ * conflict when they name one path or one is a folder holding the other (`.` holds every path).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const pathKey = (value: string): string => `path:${normalizePath(value)}`
+
+/**
+ * Whether two conflict keys conflict: equal, or path keys of which one holds the other.
+ *
+ * @since 0.2.0
+ * @category accessors
+ */
+export const keysConflict = (a: string, b: string): boolean => {
+  if (a === b) return true
+  if (!a.startsWith("path:") || !b.startsWith("path:")) return false
+  const x = a.slice(5)
+  const y = b.slice(5)
+  const holds = (outer: string, inner: string) => outer === "" || inner.startsWith(outer.endsWith("/") ? outer : `${outer}/`)
+  return holds(x, y) || holds(y, x)
+}
+
+/**
  * The resources one call of `tool` touches, for ordering the calls of one model answer: the tool's own
  * `conflictKeys`, or else the values of its path arguments (`path`, `file_path`, `directory`, `cwd`,
- * `root`, ... normalized, so `./a/../b.txt` and `b.txt` are one key). Calls sharing a key run in order.
+ * `root`, ... see {@link pathKey}). Calls with conflicting keys ({@link keysConflict}) run in order.
  *
  * @since 0.2.0
  * @category accessors
@@ -235,9 +259,9 @@ export const conflictKeysOf = (tool: Tool<any, any>, params: unknown): ReadonlyA
   const keys: Array<string> = []
   for (const name of PATH_KEYS) {
     const value = (params as Record<string, unknown>)[name]
-    if (typeof value === "string") keys.push(`path:${normalizePath(value)}`)
+    if (typeof value === "string") keys.push(pathKey(value))
     else if (Array.isArray(value)) {
-      for (const v of value) if (typeof v === "string") keys.push(`path:${normalizePath(v)}`)
+      for (const v of value) if (typeof v === "string") keys.push(pathKey(v))
     }
   }
   return keys

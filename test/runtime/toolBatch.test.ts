@@ -166,6 +166,33 @@ describe("parallel tool calls", () => {
     }).pipe(Effect.provide(runtimeLayer([agentWith(spans, [{ toolCalls: calls }, { text: "ok" }])])))
   })
 
+  it.effect("a folder and a path in it conflict: the later call waits", () => {
+    const spans: Array<Span> = []
+    const calls = [
+      call("write_path", "w", 100, { path: "data/a/x.txt" }),
+      call("write_path", "del", 100, { path: "./data/a" }),
+      call("write_path", "other", 100, { path: "data/ab.txt" }),
+      call("write_path", "all", 100, { path: "." })
+    ]
+    return Effect.gen(function*() {
+      const result = yield* runOnTestClock({})
+      // 'data/ab.txt' is not in 'data/a'; '.' holds every path
+      assert.deepStrictEqual(spans.map((s) => [s.label, s.start]), [["w", 0], ["other", 0], ["del", 100], ["all", 200]])
+      assert.strictEqual(result.durationMs, 300)
+    }).pipe(Effect.provide(runtimeLayer([agentWith(spans, [{ toolCalls: calls }, { text: "ok" }])])))
+  })
+
+  it("conflict keys: equal keys, and path keys of which one holds the other", () => {
+    assert.isTrue(Tool.keysConflict("account:x", "account:x"))
+    assert.isFalse(Tool.keysConflict("account:x", "account:y"))
+    assert.isTrue(Tool.keysConflict(Tool.pathKey("a/b/../c.txt"), Tool.pathKey("./a/c.txt")))
+    assert.isTrue(Tool.keysConflict(Tool.pathKey("a"), Tool.pathKey("a/c.txt")))
+    assert.isTrue(Tool.keysConflict(Tool.pathKey("a/c.txt"), Tool.pathKey("a/")))
+    assert.isFalse(Tool.keysConflict(Tool.pathKey("a"), Tool.pathKey("ab")))
+    assert.isTrue(Tool.keysConflict(Tool.pathKey("."), Tool.pathKey("z/y")))
+    assert.isFalse(Tool.keysConflict("path-ish:a", Tool.pathKey("a")))
+  })
+
   it.effect("a tool's own conflict keys order the calls that share one", () => {
     const order: Array<string> = []
     const Account = Tool.make("debit", {

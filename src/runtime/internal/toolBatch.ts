@@ -1,8 +1,8 @@
 /**
  * The tool calls of one model answer as a batch. Calls of concurrency-safe tools run at the same time, up
  * to the agent's `maxConcurrentTools`; a call of any other tool runs alone (it waits for the calls before
- * it, and the calls after it wait for it); two safe calls that share a conflict key (the same file path)
- * run in the model's order. However they run, their outcomes go into the conversation, the journal and the
+ * it, and the calls after it wait for it); two safe calls whose conflict keys conflict (one file path,
+ * or a folder and a path in it) run in the model's order. However they run, their outcomes go into the conversation, the journal and the
  * `tool.finished` events in the model's order, each as soon as it and every call before it have ended, so a
  * durable run resumed halfway through a batch replays the calls that ended and settles the rest as single
  * calls do. Private to the runtime.
@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import type { RunError } from "../../kernel/Errors.js"
 import type * as RunContext from "../../kernel/RunContext.js"
 import type { ToolCallPart } from "../../kernel/Transcript.js"
-import { conflictKeysOf } from "../../tools/Tool.js"
+import { conflictKeysOf, keysConflict } from "../../tools/Tool.js"
 import type { Run } from "./env.js"
 import { callTool, settle, type Started, startCall } from "./toolCall.js"
 
@@ -51,7 +51,7 @@ const dependenciesOf = (slots: ReadonlyArray<Slot>): ReadonlyArray<ReadonlyArray
     if (lastAlone >= 0) deps.push(lastAlone)
     if (slot.keys.length > 0) {
       for (let j = lastAlone + 1; j < i; j++) {
-        if (slots[j]!.keys.some((k) => slot.keys.includes(k))) deps.push(j)
+        if (slots[j]!.keys.some((k) => slot.keys.some((mine) => keysConflict(k, mine)))) deps.push(j)
       }
     }
     return deps

@@ -68,6 +68,8 @@ export const ParseParameters = Schema.Struct({
 export const makeParse = (options?: { readonly name?: string; readonly timeoutMs?: number }) => {
   const name = options?.name ?? "date_parse"
   return Tool.make(name, {
+    // pure
+    concurrencySafe: true,
     description: "Parses a date (ISO 8601, RFC 2822 or a Unix timestamp) and gives its UTC ISO form, epoch " +
       "milliseconds, year, month, day, weekday, day of the year and ISO week.",
     parameters: ParseParameters,
@@ -136,6 +138,8 @@ export const DiffParameters = Schema.Struct({
 export const makeDiff = (options?: { readonly name?: string; readonly timeoutMs?: number }) => {
   const name = options?.name ?? "date_diff"
   return Tool.make(name, {
+    // pure
+    concurrencySafe: true,
     description: "Computes date2 minus date1 in a unit (milliseconds, seconds, minutes, hours, days or weeks; " +
       "fractional), negative when date2 is earlier.",
     parameters: DiffParameters,

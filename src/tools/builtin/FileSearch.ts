@@ -172,6 +172,9 @@ export const makeList = (options: FileOptions & { readonly maxEntries?: number }
   const name = options.name ?? "list_files"
   const max = options.maxEntries ?? DEFAULT_MAX_ENTRIES
   return Tool.make(name, {
+    // reads; calls on one path (or under it) run in order
+    concurrencySafe: true,
+    conflictKeys: ({ path }: { readonly path?: string | undefined }) => [Tool.pathKey(path ?? ".")],
     description: "Lists the files and folders under the folder the tool is confined to, optionally recursively and " +
       `filtered by a glob on the names. Paths are relative to that folder; folders end with '/'. At most ${max} entries.`,
     parameters: ListParameters,
@@ -231,6 +234,9 @@ export const makeGrep = (
   const max = options.maxMatches ?? DEFAULT_MAX_MATCHES
   const maxRead = options.maxReadBytes ?? 1_048_576
   return Tool.make(name, {
+    // reads; calls on one path (or under it) run in order
+    concurrencySafe: true,
+    conflictKeys: ({ path }: { readonly path?: string | undefined }) => [Tool.pathKey(path ?? ".")],
     description: "Searches the text files under the folder the tool is confined to for lines matching a regular " +
       `expression. Returns each match's file (relative path), line number and text; at most ${max} matches.`,
     parameters: GrepParameters,

@@ -72,6 +72,8 @@ export const makeRead = (options: FileOptions & { readonly maxReadBytes?: number
   const name = options.name ?? "read_file"
   const max = options.maxReadBytes ?? DEFAULT_MAX_READ_BYTES
   return Tool.make(name, {
+    // calls on one path (or under it) run in order: the default conflict keys are the path arguments
+    concurrencySafe: true,
     description: `Reads a text file under the folder the tool is confined to. Returns its content (the first ${max} ` +
       "bytes at most; `truncated` is true when the file is longer) and its size in bytes.",
     parameters: ReadParameters,
@@ -123,6 +125,8 @@ export const makeWrite = (
   // appends of one tool instance go one at a time, so a recorded offset is the one the bytes land at
   const lock = Effect.unsafeMakeSemaphore(1)
   return Tool.make(name, {
+    // calls on one path (or under it) run in order: the default conflict keys are the path arguments
+    concurrencySafe: true,
     description: "Writes a text file under the folder the tool is confined to: mode \"w\" replaces it, \"a\" appends. " +
       `Creates missing folders. At most ${max} bytes per call.`,
     parameters: WriteParameters,
@@ -175,6 +179,8 @@ export const makeDelete = (options: FileOptions): Tool.Tool<typeof DeleteParamet
   const root = rootOf(options)
   const name = options.name ?? "delete_file"
   return Tool.make(name, {
+    // calls on one path (or under it) run in order: the default conflict keys are the path arguments
+    concurrencySafe: true,
     description: "Deletes a file or a folder under the folder the tool is confined to (a folder that is not empty " +
       "only with recursive: true).",
     parameters: DeleteParameters,

@@ -47,6 +47,8 @@ export const make = (options: Options): Tool.Tool<typeof Parameters.Type> => {
   const allowed = new Set(options.allowedKeys)
   const env = options.env ?? process.env
   return Tool.make(name, {
+    // reads the environment only
+    concurrencySafe: true,
     description: `Reads an environment variable (allowed: ${options.allowedKeys.join(", ")}). Returns its value, ` +
       "or the default (or null) when it is not set.",
     parameters: Parameters,

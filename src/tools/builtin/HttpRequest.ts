@@ -128,6 +128,16 @@ export const make = (options?: Options): Tool.Tool<typeof Parameters.Type> => {
   // the Node client with an agent whose sockets check the addresses they connect to
   const lookup = guardedLookup(privateAllowed)
   return Tool.make(name, {
+    // reads run together; requests that change something on a host run in the model's order
+    concurrencySafe: true,
+    conflictKeys: ({ method, url }: { readonly method?: string | undefined; readonly url: string }) => {
+      if (method === undefined || method === "GET" || method === "HEAD") return []
+      try {
+        return [`http-write:${new URL(url).host}`]
+      } catch {
+        return []
+      }
+    },
     description: `Makes an HTTP request (methods: ${[...methods].join(", ")}) and returns the status, headers and ` +
       `body (the first ${maxResponse} bytes). Redirects are returned, not followed.` +
       (allowedHosts ? ` Allowed hosts: ${allowedHosts.join(", ")}.` : ""),

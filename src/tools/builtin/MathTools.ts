@@ -43,6 +43,8 @@ export const PercentageParameters = Schema.Struct({
 export const makePercentage = (options?: Common) => {
   const name = options?.name ?? "percentage"
   return Tool.make(name, {
+    // pure
+    concurrencySafe: true,
     description: "Percentages: percent% of a value, a value increased or decreased by a percentage, one value as a " +
       "percentage of another, or the percent change between two values.",
     parameters: PercentageParameters,
@@ -89,6 +91,8 @@ export const MinMaxParameters = Schema.Struct({
 export const makeMinMax = (options?: Common) => {
   const name = options?.name ?? "min_max"
   return Tool.make(name, {
+    // pure
+    concurrencySafe: true,
     description: "Finds the smallest and/or largest of a list of numbers, with the position of each.",
     parameters: MinMaxParameters,
     ...timeout(options),

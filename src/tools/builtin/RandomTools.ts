@@ -62,6 +62,8 @@ export const IntParameters = Schema.Struct({
 export const makeInt = (options?: Common) => {
   const name = options?.name ?? "random_int"
   return Tool.make(name, {
+    // no shared state
+    concurrencySafe: true,
     description: "Draws random whole numbers between min and max, both included (uniform).",
     parameters: IntParameters,
     ...timeout(options),
@@ -99,6 +101,8 @@ export const ChoiceParameters = Schema.Struct({
 export const makeChoice = (options?: Common) => {
   const name = options?.name ?? "random_choice"
   return Tool.make(name, {
+    // no shared state
+    concurrencySafe: true,
     description: "Picks items at random from a list (with unique: true, without picking one twice).",
     parameters: ChoiceParameters,
     ...timeout(options),
@@ -154,6 +158,8 @@ export const StringParameters = Schema.Struct({
 export const makeString = (options?: Common) => {
   const name = options?.name ?? "random_string"
   return Tool.make(name, {
+    // no shared state
+    concurrencySafe: true,
     description: "Makes a random string of a length from a character set (alphanumeric, alpha, numeric, hex, lower, " +
       "upper, symbols), from a cryptographic generator.",
     parameters: StringParameters,
@@ -191,6 +197,8 @@ export const UuidParameters = Schema.Struct({
 export const makeUuid = (options?: Common) => {
   const name = options?.name ?? "uuid"
   return Tool.make(name, {
+    // no shared state
+    concurrencySafe: true,
     description: "Makes random (version 4) UUIDs.",
     parameters: UuidParameters,
     ...timeout(options),

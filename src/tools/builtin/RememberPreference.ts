@@ -60,6 +60,9 @@ export const make = (options: Options): Tool.Tool<typeof Parameters.Type> => {
   const file = options.file ?? "preferences.md"
   const lock = Effect.unsafeMakeSemaphore(1)
   return Tool.make(name, {
+    // its calls share one file: one conflict key orders them
+    concurrencySafe: true,
+    conflictKeys: () => ["remember_preference"],
     description: "Remembers a preference or rule the user stated, for later conversations: call it when the user " +
       "says how they want things done. Returns whether it was new.",
     parameters: Parameters,

@@ -52,6 +52,8 @@ export const ParseParameters = Schema.Struct({ url: UrlParam })
 export const makeParse = (options?: Common) => {
   const name = options?.name ?? "url_parse"
   return Tool.make(name, {
+    // pure
+    concurrencySafe: true,
     description: "Splits a URL into scheme, host, port, path, query (decoded, as an object) and fragment.",
     parameters: ParseParameters,
     ...timeout(options),
@@ -92,6 +94,8 @@ export const BuildParameters = Schema.Struct({
 export const makeBuild = (options?: Common) => {
   const name = options?.name ?? "url_build"
   return Tool.make(name, {
+    // pure
+    concurrencySafe: true,
     description: "Builds a URL from scheme, host, path, query parameters and fragment, encoding each part correctly.",
     parameters: BuildParameters,
     ...timeout(options),
@@ -132,6 +136,8 @@ export const QueryParameters = Schema.Struct({
 export const makeQueryParam = (options?: Common) => {
   const name = options?.name ?? "query_param"
   return Tool.make(name, {
+    // pure
+    concurrencySafe: true,
     description: "Gets, sets or deletes one query parameter of a URL (get returns its value(s); set and delete return the new URL).",
     parameters: QueryParameters,
     ...timeout(options),
@@ -162,6 +168,8 @@ export const makeHostLookup = (options?: Common) => {
   const name = options?.name ?? "host_lookup"
   const defaults: Record<string, number> = { "http:": 80, "https:": 443, "ftp:": 21, "ws:": 80, "wss:": 443 }
   return Tool.make(name, {
+    // pure
+    concurrencySafe: true,
     description: "Reads the host of a URL: host name, port (the scheme's default when absent), whether it uses " +
       "HTTPS, and the top-level domain. Parses only; does no DNS lookup.",
     parameters: ParseParameters,
