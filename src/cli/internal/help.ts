@@ -35,7 +35,13 @@ export const EXAMPLES: Readonly<Record<string, ReadonlyArray<string>>> = {
   validate: ["openagents validate agent.json"],
   schema: ["openagents schema > agent.schema.json"],
   "list-plugins": ["openagents list-plugins --format json"],
-  version: ["openagents version"]
+  version: ["openagents version"],
+  chat: ["openagents chat agent.json", "openagents chat agent.json --agent researcher --session notes", "printf 'hi\\nagain\\n' | openagents chat agent.json"],
+  dev: ["openagents dev agent.json", "openagents dev agent.json --poll-ms 1000"],
+  init: ["openagents init my-agent", "openagents init my-agent --template tools --provider anthropic"],
+  doctor: ["openagents doctor", "openagents doctor --config agent.json --format json"],
+  config: ["openagents config show agent.json --redact"],
+  "config show": ["openagents config show agent.json", "openagents config show agent.json --redact | jq .agents[0].llm"]
 }
 
 /**
