@@ -2,7 +2,8 @@
  * `npm run bench:startup`: how long the CLI takes to start, as a user runs it (the compiled dist/, never
  * the TypeScript sources through tsx), against `node -e 0` measured in the same run:
  *
- *   - `openagents --version` (answered before the runtime loads),
+ *   - `openagents --version` (answered by the bin before the CLI loads),
+ *   - `openagents version` (the CLI with one light command: what lazy loading saves),
  *   - `openagents validate examples/assistant.json`,
  *   - `openagents run examples/assistant.json --input hi` on the mock model, to its first byte on stdout.
  *
@@ -55,6 +56,7 @@ const bin = process.env["BIN"] ?? buildCopy()
 const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, boolean]> = [
   ["node -e 0", ["-e", "0"], true],
   ["openagents --version", [bin, "--version"], true],
+  ["openagents version (exit)", [bin, "version"], true],
   ["openagents validate (exit)", [bin, "validate", "examples/assistant.json"], true],
   ["openagents run, mock (first chunk)", [bin, "run", "examples/assistant.json", "--input", "hi"], false]
 ]
