@@ -158,6 +158,8 @@ describe("import direction", () => {
       ["memory/Redis.ts", `import type { S } from "../sessions/SqliteSessionStore.js"`],
       ["runtime/Agent.ts", `export { load } from "../config/ConfigLoader.js"`],
       ["tools/Lazy.ts", `const m = () => import("../runtime/AgentRuntime.js")`],
+      ["llm/Wire.ts", `import { Wire } from "../testing/WireServer.js"`],
+      ["testing/Kit.ts", `import { main } from "../cli/main.js"\nimport * as Mock from "../llm/MockModel.js"`],
       ["cli/run.ts", `import { x } from "./sessions.js"\nimport { y } from "./internal/exit.js"`],
       ["cli/main.ts", `import * as Run from "./run.js"`],
       ["internal/suggest.ts", `import { closest } from "./other.js"`],
@@ -171,6 +173,7 @@ describe("import direction", () => {
       /^src\/memory\/Redis\.ts:1: seam memory imports seam sessions \(src\/sessions\/SqliteSessionStore\.ts\)/,
       /^src\/runtime\/Agent\.ts:1: upward import of src\/config\/ConfigLoader\.ts/,
       /^src\/tools\/Lazy\.ts:1: upward import of src\/runtime\/AgentRuntime\.ts/,
+      /^src\/llm\/Wire\.ts:1: upward import of src\/testing\/WireServer\.ts \(seam llm -> edge testing\)$/,
       /^src\/cli\/run\.ts:1: CLI command imports another command/,
       /^widgets\/W\.ts: the folder src\/widgets\/ has no layer/
     ]
