@@ -6,7 +6,9 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
+import * as path from "node:path"
 import { agentOption, configArg } from "./internal/args.js"
+import { CliExit, EXIT } from "./internal/exit.js"
 
 /**
  * The options of `openagents dev`.
@@ -35,14 +37,24 @@ export const options = {
  */
 export const command = Command.make("dev", options, (opts) =>
   Effect.gen(function*() {
-    const [{ repl }, { watchAndReload }] = yield* Effect.promise(() =>
+    const [{ repl }, { waitForChange, watchAndReload }] = yield* Effect.promise(() =>
       Promise.all([import("./internal/repl.js"), import("./internal/watch.js")])
     )
-    yield* repl({
+    const pollMs = Math.max(20, opts.pollMs)
+    const session: Effect.Effect<void, CliExit> = repl({
       ...opts,
       title: `openagents dev ${opts.config}: edits reload the agents (restart for session, events, skills or impl modules)`,
-      beside: watchAndReload(opts.config, Math.max(20, opts.pollMs))
-    })
+      beside: watchAndReload(opts.config, pollMs)
+    }).pipe(
+      // a config that cannot start (invalid, or without the agent asked for) is waited on, not fatal
+      Effect.catchIf((e): e is CliExit => e instanceof CliExit && e.code === EXIT.usage, (e) =>
+        Effect.gen(function*() {
+          process.stderr.write(`${e.message}\n[dev] waiting for ${path.basename(opts.config)} to change\n`)
+          yield* waitForChange(opts.config, pollMs)
+          return yield* session
+        }))
+    )
+    yield* session
   })).pipe(
     Command.withDescription("Chat with an agent while editing its config: each saved change reloads the agents")
   )

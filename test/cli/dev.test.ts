@@ -60,4 +60,29 @@ describe("openagents dev", () => {
     assert.strictEqual(await exit, 0, stderr)
     assert.notInclude(stdout + stderr, "\u001b[")
   })
+
+  it("a config that cannot start is reported, and dev waits for a fix instead of exiting", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oa-dev-"))
+    const file = path.join(dir, "agent.json")
+    fs.writeFileSync(file, `{"agents": [`)
+    const child = spawn(process.execPath, [BIN, "dev", file, "--poll-ms", "50"], { stdio: ["pipe", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    const exit = new Promise<number | null>((resolve) => child.on("close", resolve))
+    const until = async (read: () => string, re: RegExp) => {
+      const deadline = Date.now() + 30_000
+      while (!re.test(read())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(re)}\nstdout: ${stdout}\nstderr: ${stderr}`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    }
+    await until(() => stderr, /Invalid config .*agent\.json[\s\S]*\[dev\] waiting for agent\.json to change/)
+    fs.writeFileSync(file, JSON.stringify({ agents: [agent("a", "fixed")] }))
+    await until(() => stderr, /\[dev\] watching agent\.json/)
+    child.stdin.end("hi\n")
+    assert.strictEqual(await exit, 0, stderr)
+    assert.strictEqual(stdout, "fixed\n")
+  })
 })

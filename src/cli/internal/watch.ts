@@ -65,3 +65,19 @@ export const watchAndReload = (file: string, intervalMs: number) => (ctx: ReplCo
       )
     }
   }).pipe(Effect.scoped)
+
+/**
+ * Waits until `file` changes (its modification time or size), polling every `intervalMs`.
+ *
+ * @since 0.2.0
+ * @category watching
+ */
+export const waitForChange = (file: string, intervalMs: number): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    const absolute = path.resolve(file)
+    const listener = (now: fs.Stats, before: fs.Stats) => {
+      if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) resume(Effect.void)
+    }
+    fs.watchFile(absolute, { interval: intervalMs }, listener)
+    return Effect.sync(() => fs.unwatchFile(absolute, listener))
+  })
