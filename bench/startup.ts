@@ -2,7 +2,8 @@
  * `npm run bench:startup`: how long the CLI takes to start, as a user runs it (the compiled dist/, never
  * the TypeScript sources through tsx), against `node -e 0` measured in the same run:
  *
- *   - `openagents --version` (answered before the runtime loads),
+ *   - `openagents --version` (answered by the bin before the CLI loads),
+ *   - `openagents version` (the CLI with one light command: what lazy loading saves),
  *   - `openagents validate examples/assistant.json`,
  *   - `openagents run examples/assistant.json --input hi` on the mock model, to its first byte on stdout.
  *
@@ -55,16 +56,18 @@ const bin = process.env["BIN"] ?? buildCopy()
 const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, boolean]> = [
   ["node -e 0", ["-e", "0"], true],
   ["openagents --version", [bin, "--version"], true],
+  ["openagents version (exit)", [bin, "version"], true],
   ["openagents validate (exit)", [bin, "validate", "examples/assistant.json"], true],
   ["openagents run, mock (first chunk)", [bin, "run", "examples/assistant.json", "--input", "hi"], false]
 ]
-const results: Array<readonly [string, number]> = []
-for (const [name, args, untilExit] of cases) {
-  await time(args, untilExit) // warm the file cache
-  const samples: Array<number> = []
-  for (let i = 0; i < ROUNDS; i++) samples.push(await time(args, untilExit))
-  results.push([name, median(samples)])
+// Rounds interleave the cases (each round runs every case once), so that a machine shared with other
+// work loads the baseline and the CLI alike, and the ratios hold even when the absolute times move
+for (const [, args, untilExit] of cases) await time(args, untilExit) // warm the file cache
+const samples: Array<Array<number>> = cases.map(() => [])
+for (let i = 0; i < ROUNDS; i++) {
+  for (const [c, [, args, untilExit]] of cases.entries()) samples[c]!.push(await time(args, untilExit))
 }
+const results = cases.map(([name], c) => [name, median(samples[c]!)] as const)
 const baseline = results[0]![1]
 console.log(`start-up, median of ${ROUNDS} (bin: ${bin})`)
 for (const [name, ms] of results) console.log(`  ${name.padEnd(36)} ${ms.toFixed(0).padStart(5)} ms  ${(ms / baseline).toFixed(1)}x node -e 0`)

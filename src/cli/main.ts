@@ -1,54 +1,43 @@
 /**
  * The `openagents` command line.
+ *
+ * Start-up is lazy: this module imports nothing but the table below. The command named on the command
+ * line is imported with the CLI machinery, in parallel, and no other: `openagents version` never loads
+ * the runtime, `openagents run` never loads the session browser. Help, a mistyped command and no
+ * command at all load every command (to list them). Adding a command is one line in `COMMANDS`.
  */
-import * as Command from "@effect/cli/Command"
-import * as ValidationError from "@effect/cli/ValidationError"
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as Cause from "effect/Cause"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Layer from "effect/Layer"
-import { CliExit, EXIT } from "./internal/exit.js"
-import { examplesFor } from "./internal/help.js"
-import { checkArgs, commandPathOf, installPipeGuard, loggerLayer, packageVersion, withPlainConsole } from "./internal/terminal.js"
-import * as Approvals from "./approvals.js"
-import * as Approve from "./approve.js"
-import * as Experiences from "./experiences.js"
-import * as Feedback from "./feedback.js"
-import * as ListPlugins from "./listPlugins.js"
-import * as Reject from "./reject.js"
-import * as Replay from "./replay.js"
-import * as Resume from "./resume.js"
-import * as Run from "./run.js"
-import * as SchemaCommand from "./schema.js"
-import * as Sessions from "./sessions.js"
-import * as Traces from "./traces.js"
-import * as Validate from "./validate.js"
-import * as Version from "./version.js"
+import { installPipeGuard } from "./internal/pipe.js"
 
-const commands = [
-  Run.command,
-  Resume.command,
-  Sessions.command,
-  Replay.command,
-  Approvals.command,
-  Approve.command,
-  Reject.command,
-  Traces.command,
-  Feedback.command,
-  Experiences.command,
-  Validate.command,
-  SchemaCommand.command,
-  ListPlugins.command,
-  Version.command
-] as const
+/** A command module: its `command` (an @effect/cli Command). */
+type CommandModule = { readonly command: import("./internal/app.js").AnyCommand }
 
-const root = Command.make("openagents").pipe(
-  Command.withDescription("An agent runtime on Effect: run, validate and inspect agent.json configs"),
-  Command.withSubcommands(commands)
-)
-
-const cli = Command.run(root, { name: "openagents", version: packageVersion() })
+/**
+ * The commands, by name, each with the import of its module.
+ *
+ * @since 0.2.0
+ * @category commands
+ */
+export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () => Promise<CommandModule> }> = [
+  { name: "run", load: () => import("./run.js") },
+  { name: "chat", load: () => import("./chat.js") },
+  { name: "dev", load: () => import("./dev.js") },
+  { name: "resume", load: () => import("./resume.js") },
+  { name: "sessions", load: () => import("./sessions.js") },
+  { name: "replay", load: () => import("./replay.js") },
+  { name: "approvals", load: () => import("./approvals.js") },
+  { name: "approve", load: () => import("./approve.js") },
+  { name: "reject", load: () => import("./reject.js") },
+  { name: "traces", load: () => import("./traces.js") },
+  { name: "feedback", load: () => import("./feedback.js") },
+  { name: "experiences", load: () => import("./experiences.js") },
+  { name: "validate", load: () => import("./validate.js") },
+  { name: "config", load: () => import("./config.js") },
+  { name: "schema", load: () => import("./schema.js") },
+  { name: "list-plugins", load: () => import("./listPlugins.js") },
+  { name: "init", load: () => import("./init.js") },
+  { name: "doctor", load: () => import("./doctor.js") },
+  { name: "version", load: () => import("./version.js") }
+]
 
 /**
  * Runs the CLI on `argv` and resolves with the exit code.
@@ -56,32 +45,12 @@ const cli = Command.run(root, { name: "openagents", version: packageVersion() })
  * @since 0.1.0
  * @category entry points
  */
-export const main = (argv: ReadonlyArray<string>): Promise<number> => {
-  const mistake = checkArgs(commands, "openagents", argv.slice(2))
-  if (mistake !== undefined) {
-    process.stderr.write(mistake + "\n")
-    return Promise.resolve(EXIT.usage)
-  }
-  return Effect.runPromiseExit(
-    withPlainConsole(cli(argv), commandPathOf(commands, "openagents", argv.slice(2))).pipe(Effect.provide(Layer.merge(NodeContext.layer, loggerLayer)))
-  ).then((exit) => {
-    if (Exit.isSuccess(exit)) {
-      const examples = examplesFor(argv.slice(2))
-      if (examples !== undefined) process.stdout.write(examples)
-      return EXIT.ok
-    }
-    const error = Cause.squash(exit.cause)
-    if (error instanceof CliExit) {
-      if (error.message) process.stderr.write(error.message + "\n")
-      return error.code
-    }
-    if (ValidationError.isValidationError(error)) {
-      // @effect/cli has printed the problem (or the help that was asked for) already
-      return ValidationError.isHelpRequested(error) ? EXIT.ok : EXIT.usage
-    }
-    process.stderr.write(`openagents: unexpected error: ${Cause.pretty(exit.cause)}\n`)
-    return EXIT.failed
-  })
+export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
+  const word = argv[2]
+  const named = COMMANDS.filter((c) => c.name === word)
+  const wanted = named.length === 1 ? named : COMMANDS
+  const [app, ...modules] = await Promise.all([import("./internal/app.js"), ...wanted.map((c) => c.load())])
+  return app.runCli(modules.map((m) => m.command), argv)
 }
 
 /**

@@ -2,7 +2,7 @@
  * Import direction, checked on every import of src/ (static, `export ... from` and dynamic `import()`).
  *
  * Layers, low to high: src/internal (shared utilities) < kernel < seams (llm, tools, patterns, memory,
- * context, sessions, events, skills, traces) < runtime < edges (config, client, cli, server, and the
+ * context, sessions, events, skills, traces) < runtime < edges (config, client, cli, server, testing, and the
  * src/index.ts barrel). A file imports its own layer or lower ones. Seams are independent: a seam may
  * name another seam only through `import type` of that seam's Tag module. No file of src/ imports from
  * test/ or bench/, and no CLI command file imports another (shared code lives in src/cli/internal/).
@@ -30,6 +30,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   config: 4,
   client: 4,
   cli: 4,
+  testing: 4,
   server: 4
 }
 const LAYER_NAMES = ["internal", "kernel", "seam", "runtime", "edge"]
@@ -157,6 +158,8 @@ describe("import direction", () => {
       ["memory/Redis.ts", `import type { S } from "../sessions/SqliteSessionStore.js"`],
       ["runtime/Agent.ts", `export { load } from "../config/ConfigLoader.js"`],
       ["tools/Lazy.ts", `const m = () => import("../runtime/AgentRuntime.js")`],
+      ["llm/Wire.ts", `import { Wire } from "../testing/WireServer.js"`],
+      ["testing/Kit.ts", `import { main } from "../cli/main.js"\nimport * as Mock from "../llm/MockModel.js"`],
       ["cli/run.ts", `import { x } from "./sessions.js"\nimport { y } from "./internal/exit.js"`],
       ["cli/main.ts", `import * as Run from "./run.js"`],
       ["internal/suggest.ts", `import { closest } from "./other.js"`],
@@ -170,6 +173,7 @@ describe("import direction", () => {
       /^src\/memory\/Redis\.ts:1: seam memory imports seam sessions \(src\/sessions\/SqliteSessionStore\.ts\)/,
       /^src\/runtime\/Agent\.ts:1: upward import of src\/config\/ConfigLoader\.ts/,
       /^src\/tools\/Lazy\.ts:1: upward import of src\/runtime\/AgentRuntime\.ts/,
+      /^src\/llm\/Wire\.ts:1: upward import of src\/testing\/WireServer\.ts \(seam llm -> edge testing\)$/,
       /^src\/cli\/run\.ts:1: CLI command imports another command/,
       /^widgets\/W\.ts: the folder src\/widgets\/ has no layer/
     ]

@@ -1,5 +1,6 @@
 import * as AnthropicModel from "../../src/llm/AnthropicModel.js"
-import { conformance, httpTarget } from "./conformance.js"
+import { describe, it } from "@effect/vitest"
+import { Conformance } from "../../src/testing/index.js"
 
 // Cost of COST_USAGE on claude-sonnet-4-6 ($/Mtok: input 3, output 15, cache read 0.30, cache write 3.75).
 // On the wire: input_tokens = 1000 - 600 - 100 = 300, cache_read_input_tokens = 600,
@@ -10,8 +11,9 @@ import { conformance, httpTarget } from "./conformance.js"
 //   cache write  100 * 3.75 / 1e6 = 0.000375
 //   output       200 * 15   / 1e6 = 0.003000   (reasoning not added again)
 //   total                          = 0.004455
-conformance(
-  httpTarget({
+Conformance.run(
+  { describe, it },
+  Conformance.httpTarget({
     name: "anthropic",
     protocol: "anthropic",
     provider: "anthropic",

@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Plugins from "../../src/config/Plugins.js"
 import * as AgentRuntime from "../../src/runtime/AgentRuntime.js"
-import * as WireServer from "../support/WireServer.js"
+import * as WireServer from "../../src/testing/WireServer.js"
 
 const { Wire } = WireServer
 

@@ -1,5 +1,6 @@
 import * as OpenAiChatModel from "../../src/llm/OpenAiChatModel.js"
-import { conformance, httpTarget } from "./conformance.js"
+import { describe, it } from "@effect/vitest"
+import { Conformance } from "../../src/testing/index.js"
 
 // Cost of COST_USAGE on gpt-4o ($/Mtok: input 2.50, output 10, cache read 1.25, no cache-write rate:
 // the input rate applies). On the wire: prompt_tokens = 1000 (cached included), cached_tokens = 600,
@@ -9,8 +10,9 @@ import { conformance, httpTarget } from "./conformance.js"
 //   cache write   100 * 2.50 / 1e6               = 0.000250
 //   output        200 * 10   / 1e6               = 0.002000
 //   total                                        = 0.003750
-conformance(
-  httpTarget({
+Conformance.run(
+  { describe, it },
+  Conformance.httpTarget({
     name: "openai chat completions",
     protocol: "chat",
     provider: "openai",

@@ -1,5 +1,6 @@
 import * as OpenAiChatModel from "../../src/llm/OpenAiChatModel.js"
-import { conformance, httpTarget } from "./conformance.js"
+import { describe, it } from "@effect/vitest"
+import { Conformance } from "../../src/testing/index.js"
 
 // An OpenAI-compatible server (vLLM, Ollama, LiteLLM, OpenRouter) with no API key, a model the price
 // table does not know, and a price given in the config ($/Mtok: input 0.50, output 1.50; no cache
@@ -9,8 +10,9 @@ import { conformance, httpTarget } from "./conformance.js"
 //   cache write   100 * 0.50 / 1e6               = 0.000050
 //   output        200 * 1.50 / 1e6               = 0.000300
 //   total                                        = 0.000800
-conformance(
-  httpTarget({
+Conformance.run(
+  { describe, it },
+  Conformance.httpTarget({
     name: "openai_compatible (chat, no API key)",
     protocol: "chat",
     provider: "openai_compatible",

@@ -1,5 +1,6 @@
 import * as OpenAiResponsesModel from "../../src/llm/OpenAiResponsesModel.js"
-import { conformance, httpTarget } from "./conformance.js"
+import { describe, it } from "@effect/vitest"
+import { Conformance } from "../../src/testing/index.js"
 
 // Cost of COST_USAGE on o1 ($/Mtok: input 15, output 60, cache read 7.50, no cache-write rate: the
 // input rate applies). On the wire: input_tokens = 1000 (cached included), cached_tokens = 600,
@@ -9,8 +10,9 @@ import { conformance, httpTarget } from "./conformance.js"
 //   cache write   100 * 15   / 1e6             = 0.0015
 //   output        200 * 60   / 1e6             = 0.0120
 //   total                                      = 0.0225
-conformance(
-  httpTarget({
+Conformance.run(
+  { describe, it },
+  Conformance.httpTarget({
     name: "openai responses",
     protocol: "responses",
     provider: "openai",

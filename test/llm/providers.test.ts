@@ -11,7 +11,7 @@ import * as AnthropicModel from "../../src/llm/AnthropicModel.js"
 import type { Service } from "../../src/llm/LanguageModel.js"
 import * as OpenAiChatModel from "../../src/llm/OpenAiChatModel.js"
 import * as OpenAiResponsesModel from "../../src/llm/OpenAiResponsesModel.js"
-import * as WireServer from "../support/WireServer.js"
+import * as WireServer from "../../src/testing/WireServer.js"
 
 const { Wire } = WireServer
 

@@ -13,9 +13,9 @@ import * as OpenAiChatModel from "../../src/llm/OpenAiChatModel.js"
 import * as OpenAiResponsesModel from "../../src/llm/OpenAiResponsesModel.js"
 import * as AgentRuntime from "../../src/runtime/AgentRuntime.js"
 import * as Calc from "../../src/tools/builtin/Calc.js"
-import * as WireServer from "../support/WireServer.js"
-import type { Protocol } from "../support/WireServer.js"
-import { driveClock } from "../support/wire-testing.js"
+import * as WireServer from "../../src/testing/WireServer.js"
+import type { Protocol } from "../../src/testing/WireServer.js"
+import { driveClock } from "../../src/testing/Timing.js"
 
 const { Wire } = WireServer
 

@@ -15,8 +15,8 @@ import { DEFAULT_IDLE_TIMEOUT_MS } from "../../src/llm/internal/options.js"
 import { type Service, streamTo } from "../../src/llm/LanguageModel.js"
 import * as OpenAiChatModel from "../../src/llm/OpenAiChatModel.js"
 import * as OpenAiResponsesModel from "../../src/llm/OpenAiResponsesModel.js"
-import * as WireServer from "../support/WireServer.js"
-import { eventually, realSleep } from "../support/wire-testing.js"
+import * as WireServer from "../../src/testing/WireServer.js"
+import { eventually, realSleep } from "../../src/testing/Timing.js"
 
 const { Wire } = WireServer
 

@@ -1,7 +1,9 @@
 /**
  * The package as a user gets it: `npm pack` (whose prepack builds dist/), the tarball installed into an
  * empty project, a strict TypeScript file type-checked against it, the Promise facade and the bin run
- * from it. The repo is copied first so that building dist/ never races the other tests' bin runs.
+ * from it; a user's test suite runs openagents/testing under vitest (the conformance suite against a
+ * provider Layer, an agent on the mock); `openagents init` scaffolds a project that validates and runs.
+ * The repo is copied first so that building dist/ never races the other tests' bin runs.
  * Installing needs the npm cache or registry; without either the test is skipped, saying why.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
@@ -58,6 +60,8 @@ describe("the packed package, installed into an empty project", () => {
     assert.include(files, "dist/index.d.ts")
     assert.include(files, "dist/cli/main.js")
     assert.include(files, "dist/sqlite.js")
+    assert.include(files, "dist/testing/index.js")
+    assert.include(files, "dist/testing/index.d.ts")
     assert.include(files, "bin/openagents.js")
     assert.deepStrictEqual(files.filter((f) => f.endsWith(".map")), [])
     assert.deepStrictEqual(files.filter((f) => f.startsWith("src/") || f.startsWith("test/")), [])
@@ -186,5 +190,91 @@ export const lookup = Tool.make("lookup", {
     )
     assert.strictEqual(noSdk.code, 2, noSdk.stderr)
     assert.include(noSdk.stderr, "npm install @anthropic-ai/sdk")
+  })
+
+  it("a user's conformance run: openagents/testing's suite against a provider Layer on the kit's wire server, under vitest", async (ctx) => {
+    if (skipReason) return ctx.skip(skipReason)
+    const dev = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).devDependencies as Record<string, string>
+    const pin = (name: string) => `${name}@${dev[name]!.replace(/^[\^~]/, "")}`
+    await sh(NPM, ["install", "--no-audit", "--no-fund", "--prefer-offline", pin("vitest"), pin("@effect/vitest"), pin("openai")], app)
+    fs.mkdirSync(path.join(app, "test"), { recursive: true })
+    // The user's provider: here the package's own OpenAI Chat Layer, as a user's Layer would be
+    fs.writeFileSync(
+      path.join(app, "test", "provider.test.ts"),
+      `import { describe, it } from "@effect/vitest"
+import { OpenAiChatModel } from "openagents"
+import { Conformance } from "openagents/testing"
+
+Conformance.run(
+  { describe, it },
+  Conformance.httpTarget({
+    name: "my chat provider",
+    protocol: "chat",
+    provider: "openai",
+    apiKeyEnv: "OPENAI_API_KEY",
+    reasoning: "surfaced",
+    layer: (server) => OpenAiChatModel.layer({ model: "gpt-4o", apiKey: "sk-test", baseUrl: server.openAiBaseUrl })
+  })
+)
+`
+    )
+    fs.writeFileSync(
+      path.join(app, "test", "agent.test.ts"),
+      `import { assert, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import { AgentRuntime, Tool } from "openagents"
+import { Chunks, collectChunks, expectToolCalls, MockModel, textOf, Timing } from "openagents/testing"
+
+const add = Tool.make("add", {
+  description: "Adds two numbers",
+  parameters: Schema.Struct({ a: Schema.Number, b: Schema.Number }),
+  handler: ({ a, b }) => Effect.succeed(a + b)
+})
+const agent = (script: ReadonlyArray<MockModel.MockStep>) =>
+  AgentRuntime.layerInMemory({ agents: [{ id: "a", model: MockModel.layer({ script }), tools: [add] }] })
+
+it.effect("calls add, then answers", () =>
+  Effect.gen(function*() {
+    const runtime = yield* AgentRuntime.AgentRuntime
+    const chunks = yield* collectChunks(runtime.runStream({ agentId: "a", inputText: "2+3?" }))
+    expectToolCalls(chunks, [{ name: "add", arguments: { a: 2, b: 3 }, result: 5 }])
+    assert.strictEqual(textOf(chunks), "It is 5.")
+  }).pipe(Effect.provide(agent([{ toolCalls: [{ name: "add", arguments: { a: 2, b: 3 } }] }, { text: "It is 5." }]))))
+
+it.effect("a slow model meets the deadline on the TestClock", () =>
+  Effect.gen(function*() {
+    const runtime = yield* AgentRuntime.AgentRuntime
+    const fiber = yield* Effect.fork(collectChunks(runtime.runStream({ agentId: "a", inputText: "hi", budget: { maxDurationMs: 1000 } })))
+    Chunks.expectStopReason(yield* Effect.flatten(Timing.adjustUntilDone(fiber, 500)), "timeout")
+  }).pipe(Effect.provide(agent([{ delayMs: 60_000, text: "too late" }]))))
+`
+    )
+    const vitest = path.join(app, "node_modules", "vitest", "vitest.mjs")
+    const report = path.join(work, "vitest.json")
+    const ran = await sh(process.execPath, [vitest, "run", "--reporter=json", `--outputFile=${report}`], app).catch(
+      (e: { stdout?: string; stderr?: string; message: string }) => assert.fail(`vitest failed:\n${e.stdout ?? ""}\n${e.stderr ?? e.message}`)
+    )
+    const results = JSON.parse(fs.readFileSync(report, "utf8")) as {
+      numPassedTests: number
+      numFailedTests: number
+      numPendingTests: number
+      testResults: Array<{ name: string }>
+    }
+    assert.strictEqual(results.numFailedTests, 0, ran.stdout)
+    assert.deepStrictEqual(results.testResults.map((r) => path.basename(r.name)).sort(), ["agent.test.ts", "provider.test.ts"])
+    // both consumption paths of every scenario, a few skipped as n/a for the chat protocol
+    assert.isAbove(results.numPassedTests, 80)
+  })
+
+  it("openagents init scaffolds a project that validates and runs its tool module", async (ctx) => {
+    if (skipReason) return ctx.skip(skipReason)
+    const bin = path.join(app, "node_modules", ".bin", "openagents")
+    const created = await sh(bin, ["init", "scaffolded", "--template", "tools"], app)
+    assert.include(created.stdout, "created scaffolded/")
+    assert.include((await sh(bin, ["validate", "scaffolded/agent.json"], app)).stdout, "is valid (1 agent, 2 tools)")
+    const ran = await sh(bin, ["run", "scaffolded/agent.json", "--input", '/tool capital {"country": "Japan"}'], app)
+    assert.strictEqual(ran.stdout, 'Tool[capital] => "Tokyo"\n')
+    const again = await sh(bin, ["init", "scaffolded"], app).then(() => assert.fail("expected exit 2"), (e: { code?: number }) => e)
+    assert.strictEqual(again.code, 2)
   })
 })

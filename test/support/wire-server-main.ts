@@ -8,7 +8,7 @@
  * used up, every request gets an echo of its last user message (or of the tool result it carries).
  */
 import * as fs from "node:fs"
-import * as WireServer from "./WireServer.js"
+import * as WireServer from "../../src/testing/WireServer.js"
 
 const { Wire } = WireServer
 

@@ -49,7 +49,13 @@ export const EXAMPLES: Readonly<Record<string, ReadonlyArray<string>>> = {
   feedback: [`openagents feedback agent.json RUN_ID RUN_ID:1 --type correction --content "Answer in a table"`],
   experiences: ["openagents experiences list agent.json", "openagents experiences delete agent.json EXPERIENCE_ID"],
   "experiences list": ["openagents experiences list agent.json --agent assistant --format json"],
-  "experiences delete": ["openagents experiences delete agent.json EXPERIENCE_ID"]
+  "experiences delete": ["openagents experiences delete agent.json EXPERIENCE_ID"],
+  chat: ["openagents chat agent.json", "openagents chat agent.json --agent researcher --session notes", "printf 'hi\\nagain\\n' | openagents chat agent.json"],
+  dev: ["openagents dev agent.json", "openagents dev agent.json --poll-ms 1000"],
+  init: ["openagents init my-agent", "openagents init my-agent --template tools --provider anthropic"],
+  doctor: ["openagents doctor", "openagents doctor --config agent.json --format json"],
+  config: ["openagents config show agent.json --redact"],
+  "config show": ["openagents config show agent.json", "openagents config show agent.json --redact | jq .agents[0].llm"]
 }
 
 /**

@@ -95,7 +95,13 @@ export const warnCostUnknown = (bus: EventBus["Type"], runId: string) =>
     return Queue.takeAll(events).pipe(Effect.flatMap(Effect.forEach(handle, { discard: true })))
   })
 
-const describeError = (result: RunResult): string => {
+/**
+ * The error line of a run that did not complete (with the limit it hit, and its hint), or "".
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const describeError = (result: RunResult): string => {
   const e = result.error
   if (!e) return ""
   const limit = result.metadata["limit"] ? ` (limit: ${String(result.metadata["limit"])})` : ""

@@ -1,7 +1,8 @@
 /**
  * Renders provider-neutral scripted replies in each provider's wire format: Anthropic Messages,
- * OpenAI Chat Completions and OpenAI Responses, as one JSON body or as SSE frames. Shapes follow
- * /work/shared/reference/wire-protocols.md (sections 1.3-1.5, 2.2-2.4, 3.2-3.3).
+ * OpenAI Chat Completions and OpenAI Responses, as one JSON body or as SSE frames, in the shapes of the
+ * providers' API references (Anthropic Messages 2026-10-21 with its streaming events, OpenAI Chat
+ * Completions chunks, OpenAI Responses events).
  */
 
 /**
