@@ -2,23 +2,29 @@
  * JSON Schema validation with Ajv: draft-07 by default, 2019-09 or 2020-12 when the schema's `$schema`
  * says so. One place for the runtime's output schemas, tools declared by JSON Schema, and config checks.
  */
-import Ajv from "ajv"
-import Ajv2019 from "ajv/dist/2019.js"
-import Ajv2020 from "ajv/dist/2020.js"
+import type AjvType from "ajv"
 import * as Either from "effect/Either"
+import { createRequire } from "node:module"
 
 const options = { allErrors: true, strict: false, logger: false } as const
-const instances = {
-  draft7: new Ajv.default(options),
-  "2019-09": new Ajv2019.default(options),
-  "2020-12": new Ajv2020.default(options)
-}
 
-const ajvFor = (schema: Record<string, unknown>) => {
-  const dialect = typeof schema["$schema"] === "string" ? schema["$schema"] : ""
-  if (dialect.includes("2020-12")) return instances["2020-12"]
-  if (dialect.includes("2019-09")) return instances["2019-09"]
-  return instances.draft7
+// Ajv (about a hundred modules) is loaded, and each dialect's instance made, on the first schema that
+// needs it: a CLI command or a run without JSON Schemas never pays for it
+const require = createRequire(import.meta.url)
+const instances = new Map<string, AjvType.default>()
+
+const ajvFor = (schema: Record<string, unknown>): AjvType.default => {
+  const declared = typeof schema["$schema"] === "string" ? schema["$schema"] : ""
+  const dialect = declared.includes("2020-12") ? "2020-12" : declared.includes("2019-09") ? "2019-09" : "draft7"
+  let ajv = instances.get(dialect)
+  if (ajv === undefined) {
+    const module = require(dialect === "2020-12" ? "ajv/dist/2020.js" : dialect === "2019-09" ? "ajv/dist/2019.js" : "ajv") as {
+      readonly default: new(o: typeof options) => AjvType.default
+    }
+    ajv = new module.default(options)
+    instances.set(dialect, ajv)
+  }
+  return ajv
 }
 
 /** A compiled schema: `Right(value)` when valid, `Left(readable problems)` when not. */

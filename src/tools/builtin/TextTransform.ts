@@ -36,8 +36,13 @@ export const Operation = Schema.Literal(
  */
 export type Operation = typeof Operation.Type
 
-const graphemes = new Intl.Segmenter("en", { granularity: "grapheme" })
-const words = new Intl.Segmenter("en", { granularity: "word" })
+// made on first use: building a Segmenter loads ICU data, which a process that never transforms text skips
+let segmenters: { readonly graphemes: Intl.Segmenter; readonly words: Intl.Segmenter } | undefined
+const segmenter = () =>
+  (segmenters ??= {
+    graphemes: new Intl.Segmenter("en", { granularity: "grapheme" }),
+    words: new Intl.Segmenter("en", { granularity: "word" })
+  })
 
 const titleCase = (text: string) =>
   text.replace(
@@ -72,17 +77,17 @@ export const transform = (text: string, operation: Operation): string | number =
     case "title":
       return titleCase(text)
     case "reverse":
-      return Array.from(graphemes.segment(text), (s) => s.segment).reverse().join("")
+      return Array.from(segmenter().graphemes.segment(text), (s) => s.segment).reverse().join("")
     case "trim":
       return text.trim()
     case "length": {
       let n = 0
-      for (const _ of graphemes.segment(text)) n++
+      for (const _ of segmenter().graphemes.segment(text)) n++
       return n
     }
     case "word_count": {
       let n = 0
-      for (const s of words.segment(text)) if (s.isWordLike) n++
+      for (const s of segmenter().words.segment(text)) if (s.isWordLike) n++
       return n
     }
     case "slug":
