@@ -115,3 +115,21 @@ describe("Chain", () => {
       }).pipe(Effect.provide(AgentRuntime.layer({ agents }).pipe(Layer.provide(built.services))))
     }))
 })
+
+describe("Chain passes the run on", () => {
+  it.effect("each memory of a chain gets the run (its input), so a memory that recalls by task works inside one", () =>
+    Effect.gen(function*() {
+      const seen: Array<string | undefined> = []
+      const byTask = Memory.of({
+        inject: (_state, run) =>
+          Effect.sync(() => {
+            seen.push(run?.input)
+            return []
+          }),
+        writeback: (state) => Effect.succeed(state)
+      })
+      const chain = Chain.make([byTask, byTask])
+      yield* chain.inject({}, { runId: "r", sessionId: "s", agentId: "a", input: "find the invoice" })
+      assert.deepStrictEqual(seen, ["find the invoice", "find the invoice"])
+    }))
+})
