@@ -30,14 +30,16 @@ const buildCopy = (): string => {
     "--outDir",
     path.join(dir, "dist")
   ], { stdio: "inherit" })
+  // the CLI's bundle, as `npm run build` makes it
+  execFileSync(process.execPath, [path.join(repo, "scripts", "bundle-cli.mjs")], { cwd: dir, stdio: "inherit" })
   return path.join(dir, "bin", "openagents.js")
 }
 
 /** Milliseconds from spawn to the first stdout byte (or to exit when `untilExit`). */
-const time = (args: ReadonlyArray<string>, untilExit: boolean) =>
+const time = (args: ReadonlyArray<string>, untilExit: boolean, env?: Record<string, string>) =>
   new Promise<number>((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(process.execPath, args, { cwd: repo, stdio: ["ignore", "pipe", "inherit"] })
+    const child = spawn(process.execPath, args, { cwd: repo, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } })
     let first: number | undefined
     child.stdout.once("data", () => (first = performance.now() - started))
     child.on("error", reject)
@@ -53,19 +55,22 @@ const median = (xs: Array<number>) => {
 }
 
 const bin = process.env["BIN"] ?? buildCopy()
-const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, boolean]> = [
+const MODULES = { OPENAGENTS_BUNDLE: "0" }
+const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, boolean, Record<string, string>?]> = [
   ["node -e 0", ["-e", "0"], true],
   ["openagents --version", [bin, "--version"], true],
   ["openagents version (exit)", [bin, "version"], true],
   ["openagents validate (exit)", [bin, "validate", "examples/assistant.json"], true],
+  ["run, mock, as modules (first chunk)", [bin, "run", "examples/assistant.json", "--input", "hi"], false, MODULES],
+  // last: the figure of the summary
   ["openagents run, mock (first chunk)", [bin, "run", "examples/assistant.json", "--input", "hi"], false]
 ]
 // Rounds interleave the cases (each round runs every case once), so that a machine shared with other
 // work loads the baseline and the CLI alike, and the ratios hold even when the absolute times move
-for (const [, args, untilExit] of cases) await time(args, untilExit) // warm the file cache
+for (const [, args, untilExit, env] of cases) await time(args, untilExit, env) // warm the file cache
 const samples: Array<Array<number>> = cases.map(() => [])
 for (let i = 0; i < ROUNDS; i++) {
-  for (const [c, [, args, untilExit]] of cases.entries()) samples[c]!.push(await time(args, untilExit))
+  for (const [c, [, args, untilExit, env]] of cases.entries()) samples[c]!.push(await time(args, untilExit, env))
 }
 const results = cases.map(([name], c) => [name, median(samples[c]!)] as const)
 const baseline = results[0]![1]

@@ -15,7 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
+import { packageRoot } from "../internal/packageRoot.js"
 import { CliExit, EXIT, printLine } from "./internal/exit.js"
 
 /** What each package is for, in a line of doctor's output. */
@@ -42,7 +42,7 @@ const PROVIDER_SDK: Readonly<Record<string, string>> = {
 }
 const PROVIDER_KEY: Readonly<Record<string, string>> = { anthropic: "ANTHROPIC_API_KEY", openai: "OPENAI_API_KEY" }
 
-const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..")
+const PACKAGE_ROOT = packageRoot()
 
 /** Where Node.js would find `name` from `from`: the nearest node_modules/<name> upwards, with its version. */
 const findPackage = (name: string, from: string): { readonly version: string; readonly dir: string } | undefined => {

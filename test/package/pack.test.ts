@@ -30,7 +30,7 @@ beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "oa-pack-"))
   const src = path.join(work, "src-copy")
   fs.mkdirSync(src)
-  for (const entry of ["package.json", "tsconfig.json", "tsconfig.build.json", "README.md", "src", "bin", "schema"]) {
+  for (const entry of ["package.json", "tsconfig.json", "tsconfig.build.json", "README.md", "src", "bin", "schema", "scripts"]) {
     fs.cpSync(path.join(REPO, entry), path.join(src, entry), { recursive: true })
   }
   fs.symlinkSync(path.join(REPO, "node_modules"), path.join(src, "node_modules"), "dir")
@@ -59,6 +59,7 @@ describe("the packed package, installed into an empty project", () => {
     assert.include(files, "dist/index.js")
     assert.include(files, "dist/index.d.ts")
     assert.include(files, "dist/cli/main.js")
+    assert.include(files, "dist/cli/bundle/main.js")
     assert.include(files, "dist/sqlite.js")
     assert.include(files, "dist/testing/index.js")
     assert.include(files, "dist/testing/index.d.ts")
@@ -150,6 +151,12 @@ await runtime.close()
     assert.strictEqual((await sh(bin, ["--version"], app)).stdout, pkg.version + "\n")
     fs.writeFileSync(path.join(app, "agent.json"), JSON.stringify({ agents: [{ id: "a" }] }))
     assert.strictEqual((await sh(bin, ["run", "agent.json", "--input", "hi"], app)).stdout, "Echo: hi (history=0)\n")
+    // a config without user code runs on the CLI's bundle (Node's ESM debug log names the modules loaded)
+    const loaded = (await sh(bin, ["run", "agent.json", "--input", "hi"], app, { NODE_DEBUG: "esm" })).stderr
+    assert.include(loaded, "/dist/cli/bundle/main.js")
+    assert.notInclude(loaded, "/dist/cli/run.js")
+    // the same on the CLI as modules rather than as its bundle
+    assert.strictEqual((await sh(bin, ["run", "agent.json", "--input", "hi"], app, { OPENAGENTS_BUNDLE: "0" })).stdout, "Echo: hi (history=0)\n")
 
     // The README's tool module: it imports effect and openagents from the app's node_modules
     fs.writeFileSync(
@@ -169,6 +176,10 @@ export const lookup = Tool.make("lookup", {
     fs.writeFileSync(path.join(app, "tools.json"), JSON.stringify({ agents: [{ id: "a", tools: [{ id: "lookup", impl: "./tools.js#lookup" }] }] }))
     const tool = await sh(bin, ["run", "tools.json", "--input", '/tool lookup {"country": "Japan"}'], app)
     assert.strictEqual(tool.stdout, 'Tool[lookup] => "Tokyo"\n')
+    // user code shares effect with the runtime: a config with an impl runs on the CLI as modules
+    const withImpl = (await sh(bin, ["run", "tools.json", "--input", "hi"], app, { NODE_DEBUG: "esm" })).stderr
+    assert.include(withImpl, "/dist/cli/run.js")
+    assert.notInclude(withImpl, "/dist/cli/bundle/")
 
     fs.writeFileSync(
       path.join(app, "sqlite.json"),

@@ -5,7 +5,7 @@
  *
  * @since 0.2.0
  */
-import { readFileSync } from "node:fs"
+import { packageJson } from "../../internal/packageRoot.js"
 
 /**
  * The templates: `basic` (one agent with the builtin calculator), `tools` (a tool module of yours),
@@ -25,11 +25,10 @@ export type Template = "basic" | "tools" | "durable"
 export type Provider = "mock" | "openai" | "anthropic"
 
 const ownPackage = (): { version: string; peerDependencies: Record<string, string> } => {
-  try {
-    const json = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"))
-    return { version: String(json.version ?? "0.0.0"), peerDependencies: json.peerDependencies ?? {} }
-  } catch {
-    return { version: "0.0.0", peerDependencies: {} }
+  const json = packageJson()
+  return {
+    version: String(json["version"] ?? "0.0.0"),
+    peerDependencies: (json["peerDependencies"] ?? {}) as Record<string, string>
   }
 }
 

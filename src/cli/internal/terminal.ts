@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as HashMap from "effect/HashMap"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
-import { readFileSync } from "node:fs"
+import { packageJson } from "../../internal/packageRoot.js"
 import { closest } from "../../internal/suggest.js"
 
 // eslint-disable-next-line no-control-regex
@@ -115,12 +115,8 @@ export { installPipeGuard } from "./pipe.js"
  * @category metadata
  */
 export const packageVersion = (): string => {
-  try {
-    const json = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: unknown }
-    return typeof json.version === "string" ? json.version : "0.0.0"
-  } catch {
-    return "0.0.0"
-  }
+  const version = packageJson()["version"]
+  return typeof version === "string" ? version : "0.0.0"
 }
 
 /**
