@@ -40,6 +40,8 @@ export * as ProviderRetry from "./llm/ProviderRetry.js"
 export * as Tool from "./tools/Tool.js"
 /** @since 0.1.0 */
 export * as Toolkit from "./tools/Toolkit.js"
+/** @since 0.2.0 */
+export * as SubAgent from "./tools/SubAgent.js"
 /** @since 0.1.0 */
 export * as ToolExecutor from "./tools/ToolExecutor.js"
 /** @since 0.2.0 */

@@ -176,7 +176,11 @@ export const make = <R = never>(
     }
     const watchdog = new Watchdog()
     yield* Effect.addFinalizer(() => watchdog.close)
-    const services = { store, bus, skillsInstructions: skills.instructions, watchdog, approvals: new Waiting(), traces: traced.traces }
+    const services = {
+      ...{ store, bus, skillsInstructions: skills.instructions, watchdog, approvals: new Waiting(), traces: traced.traces },
+      // tools start child runs through the runtime itself (defined below; called only once a run is going)
+      runChild: (input: RunInput) => runDetailed(input)
+    }
 
     /** A request as data is checked like a config: every problem at its path, unknown keys refused. */
     const normalize = (input: RunInput): Effect.Effect<RunRequest, ConfigError> =>

@@ -12,6 +12,8 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as JsonSchema from "../internal/jsonSchema.js"
 import type { ApprovalMode } from "../kernel/Approval.js"
+import type { ToolExecutionError } from "../kernel/Errors.js"
+import type { RunResult } from "../kernel/Run.js"
 import type { ToolSpec } from "../kernel/Transcript.js"
 
 /**
@@ -29,6 +31,29 @@ export interface ToolContext {
   readonly deps: unknown
   /** Streams a piece of output as a `tool.delta` chunk. */
   readonly emit: (text: string) => Effect.Effect<void>
+  /**
+   * Runs another agent as a child of this run (see `SubAgent`): its own session, the parent's remaining
+   * budget at most, cancelled with the parent, its usage added to the parent's. Absent outside a runtime.
+   */
+  readonly runAgent?: ((request: SubAgentRequest) => Effect.Effect<RunResult, ToolExecutionError>) | undefined
+}
+
+/**
+ * What a tool asks of `ToolContext.runAgent`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface SubAgentRequest {
+  readonly agentId: string
+  readonly inputText: string
+  /** A budget of its own, capped by what the parent has left (the parent's remaining budget without it). */
+  readonly budget?: {
+    readonly maxSteps?: number | undefined
+    readonly maxToolCalls?: number | undefined
+    readonly maxCostUsd?: number | undefined
+    readonly maxDurationMs?: number | undefined
+  } | undefined
 }
 
 /**

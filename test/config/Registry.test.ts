@@ -39,7 +39,8 @@ describe("Registry", () => {
       "percentage",
       "min_max",
       "remember_preference",
-      "mcp"
+      "mcp",
+      "agent"
     ])
     assert.deepStrictEqual(Builtins.typeNames("tool_executor"), ["default", "retry", "policy", "hooks"])
     assert.deepStrictEqual(Builtins.typeNames("context_assembler"), [
@@ -111,7 +112,8 @@ describe("Registry", () => {
               mcp: { server: { command: process.execPath, args: [path.resolve("test/fixtures/mcp/server.mjs")] } },
               chain: { memories: [{ type: "window_buffer" }] },
               markdown_memory: { memory_dir: "memory" },
-              local: { root: "skills" }
+              local: { root: "skills" },
+              agent: { agent: "other" }
             }
             const config = required[type] ??
               (["read_file", "write_file", "list_files", "delete_file", "grep_files", "remember_preference"].includes(type)

@@ -8,6 +8,7 @@
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as JsonSchema from "../../internal/jsonSchema.js"
+import { closest } from "../../internal/suggest.js"
 import type { AppConfig } from "../AppConfig.js"
 import * as Builtins from "../Registry.js"
 import { formatPath, isRecord, type Problem, type Segment } from "./issues.js"
@@ -102,6 +103,24 @@ const checkTools = (tools: unknown, path: ReadonlyArray<Segment>, out: Array<Pro
   })
 }
 
+// a tool of type `agent` names another agent of the config
+const checkSubAgents = (tools: unknown, path: ReadonlyArray<Segment>, agents: ReadonlyArray<unknown>, out: Array<Problem>): void => {
+  if (!Array.isArray(tools)) return
+  const ids = agents.flatMap((a) => (isRecord(a) && typeof a.id === "string" ? [a.id] : []))
+  tools.forEach((tool: unknown, i) => {
+    if (!isRecord(tool) || tool.type !== "agent" || !isRecord(tool.config) || typeof tool.config.agent !== "string") return
+    const name = tool.config.agent
+    if (name !== "" && !ids.includes(name)) {
+      const suggestion = closest(name, ids)
+      out.push({
+        path: [...path, i, "config", "agent"],
+        message: `no agent '${name}' in this config${suggestion ? ` (did you mean '${suggestion}'?)` : ""}`,
+        hint: `agents: ${ids.join(", ")}`
+      })
+    }
+  })
+}
+
 // `tool_executor` is one ref or a list applied outermost-first; `default` runs the tool, so it can only be last
 const checkExecutors = (refs: unknown, path: ReadonlyArray<Segment>, out: Array<Problem>): void => {
   if (!Array.isArray(refs)) return checkRef(refs, "tool_executor", path, out)
@@ -148,6 +167,7 @@ export const crossCheck = (root: Record<string, unknown>, out: Array<Problem>): 
     checkExecutors(agent.tool_executor, [...path, "tool_executor"], out)
     checkRef(agent.context_assembler, "context_assembler", [...path, "context_assembler"], out)
     checkTools(agent.tools, [...path, "tools"], out)
+    checkSubAgents(agent.tools, [...path, "tools"], root.agents as ReadonlyArray<unknown>, out)
     checkLlm(agent.llm, [...path, "llm"], out)
     if (isRecord(agent.output_schema)) {
       const error = jsonSchemaError(agent.output_schema)

@@ -153,3 +153,28 @@ export const RememberPreferenceConfig = Schema.Struct({
   }),
   timeout_ms
 })
+
+/**
+ * Config of `agent`: another agent of the config as a tool (a child run, see `SubAgent`).
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const SubAgentToolConfig = Schema.Struct({
+  agent: Schema.propertySignature(NonEmptyString).annotations({
+    description: "The id of the agent to run (one of this config's agents)."
+  }),
+  description: Schema.optional(NonEmptyString).annotations({
+    description: "What the model reads about the tool (default: a sentence naming the agent)."
+  }),
+  session: Schema.optionalWith(Schema.Literal("isolated"), { default: () => "isolated" as const }).annotations({
+    description: "The child's session: 'isolated' (its own, '<parent session>/<call id>'; the only mode for now)."
+  }),
+  budget: Schema.optional(Schema.Struct({
+    max_steps: Schema.optional(PositiveInt),
+    max_tool_calls: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
+    max_cost_usd: Schema.optional(Schema.Number.pipe(Schema.nonNegative())),
+    max_duration_ms: Schema.optional(PositiveInt)
+  })).annotations({ description: "A budget of the child's own, capped by what the parent has left." }),
+  timeout_ms
+})

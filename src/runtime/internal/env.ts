@@ -17,6 +17,7 @@ import type { TraceStore } from "../../traces/TraceStore.js"
 import type * as Toolkit from "../../tools/Toolkit.js"
 import type { Limits, RunDeadlines, Watchdog } from "./budget.js"
 import type { Waiting } from "./approval.js"
+import type { StartChild } from "./subAgents.js"
 import type { Emitter } from "./emitter.js"
 import type { JournalWriter } from "./journalWriter.js"
 import type { OutputValidator } from "./output.js"
@@ -55,6 +56,8 @@ export interface RunServices {
   readonly skillsInstructions: (sessionId: string, task?: string) => Effect.Effect<string>
   /** The runtime's watchdog, which holds every run's deadlines. */
   readonly watchdog: Watchdog
+  /** Starts a child run (the runtime's `runDetailed`), for `ToolContext.runAgent`. */
+  readonly runChild?: StartChild | undefined
   /** Calls of this process's runs waiting for a decision (see approval.ts). */
   readonly approvals: Waiting
   /** Where runs are traced; no tracing without it. */
@@ -75,6 +78,8 @@ export interface Run {
   readonly validator: OutputValidator | undefined
   /** Whether spans are recorded (a tracer other than Effect's default is installed). */
   readonly tracing: boolean
+  /** Starts a child run, for `ToolContext.runAgent`. */
+  readonly runChild?: StartChild | undefined
   /** Calls of this process's runs waiting for a decision. */
   readonly approvals: Waiting
   /** The run's trace recorder, when the runtime records traces. */

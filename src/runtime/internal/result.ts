@@ -144,6 +144,7 @@ const resultOf = (run: Run, exit: Exit.Exit<unknown, unknown>, startedAt: number
       steps: state.steps,
       durationMs: finishedAt - startedAt,
       ...(state.contextMetadata ? { context: state.contextMetadata } : {}),
+      ...(state.children.length > 0 ? { children: state.children.map((c) => ({ ...c, usage: c.usage })) } : {}),
       ...(outcome.limit ? { limit: outcome.limit } : {})
     }
     const persisted = yield* Effect.exit(persist(run, outcome.stopReason, outcome.finalOutput, finishedAt))

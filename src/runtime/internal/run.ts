@@ -118,6 +118,7 @@ export const executeRun = (
         validator: Either.getOrUndefined(validator),
         tracing,
         approvals: services.approvals,
+        runChild: services.runChild,
         recorder
       }
       if (recorder && request.durable) run.journal.afterSync = recorder.flush

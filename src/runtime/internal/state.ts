@@ -15,6 +15,8 @@ export class RunState {
   runStart = 0
   /** Index in `messages` where the pattern's current attempt begins (after the input, or the latest feedback). */
   attemptStart = 0
+  /** The child runs that tools started (see subAgents.ts), with what each spent. */
+  readonly children: Array<{ readonly runId: string; readonly agentId: string; readonly stopReason: string; readonly usage: RunUsage }> = []
   /** What the pattern put into the result's metadata. */
   patternMetadata: Record<string, unknown> | undefined = undefined
   usage: RunUsage = RunUsage.empty

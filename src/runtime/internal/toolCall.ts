@@ -12,6 +12,7 @@ import type * as RunContext from "../../kernel/RunContext.js"
 import type { ToolCallPart } from "../../kernel/Transcript.js"
 import * as Approval from "./approval.js"
 import * as Budget from "./budget.js"
+import * as SubAgents from "./subAgents.js"
 import type { Run } from "./env.js"
 import { jsonSafe, resultText } from "./json.js"
 import * as Trace from "./trace.js"
@@ -80,7 +81,8 @@ const startGated = (run: Run, call: ToolCallPart, rejected?: string): Effect.Eff
           agentId: agent.id,
           callId: call.id,
           deps: request.deps,
-          emit: (text) => emitter.emitEffect("tool.delta", { toolId: call.name, callId: call.id, text })
+          emit: (text) => emitter.emitEffect("tool.delta", { toolId: call.name, callId: call.id, text }),
+          runAgent: run.runChild === undefined ? undefined : (asked) => SubAgents.runChild(run, call, asked, run.runChild!)
         }))),
         (exit): Started => ({ _tag: "Ran", exit })
       )

@@ -17,6 +17,7 @@ import * as ShellExec from "../../../tools/builtin/ShellExec.js"
 import * as TextTransform from "../../../tools/builtin/TextTransform.js"
 import * as UrlTools from "../../../tools/builtin/UrlTools.js"
 import * as Mcp from "../../../tools/mcp/Mcp.js"
+import * as SubAgent from "../../../tools/SubAgent.js"
 import type { Tool } from "../../../tools/Tool.js"
 import { CurrentTimeConfig, McpToolConfig, ToolConfig } from "../../BuiltinConfigs.js"
 import { builtin, type Table, timeoutOf } from "../builtin.js"
@@ -29,6 +30,7 @@ import {
   ReadFileConfig,
   RememberPreferenceConfig,
   ShellExecConfig,
+  SubAgentToolConfig,
   WriteFileConfig
 } from "../toolConfigs.js"
 
@@ -177,6 +179,22 @@ export const tools = {
         connectionMode: c.connection_mode === "pooled" ? "session" : c.connection_mode,
         idleTimeoutMs: c.idle_timeout_ms,
         timeoutMs: c.timeout_ms
+      })
+  }),
+  agent: builtin({
+    description: "Another agent of this config as a tool: a child run on its own session, within the parent's budget.",
+    config: SubAgentToolConfig,
+    make: (c, { id }): Tool =>
+      SubAgent.make(id, {
+        agent: c.agent,
+        description: c.description,
+        timeoutMs: c.timeout_ms,
+        budget: c.budget && {
+          maxSteps: c.budget.max_steps,
+          maxToolCalls: c.budget.max_tool_calls,
+          maxCostUsd: c.budget.max_cost_usd,
+          maxDurationMs: c.budget.max_duration_ms
+        }
       })
   })
 } as const satisfies Table<"tool">
