@@ -49,8 +49,9 @@ export const command = Command.make("dev", options, (opts) =>
       // a config that cannot start (invalid, or without the agent asked for) is waited on, not fatal
       Effect.catchIf((e): e is CliExit => e instanceof CliExit && e.code === EXIT.usage, (e) =>
         Effect.gen(function*() {
-          process.stderr.write(`${e.message}\n[dev] waiting for ${path.basename(opts.config)} to change\n`)
-          yield* waitForChange(opts.config, pollMs)
+          // said once the file's state is taken, so that a fix saved right after it is seen
+          yield* waitForChange(opts.config, pollMs, () =>
+            process.stderr.write(`${e.message}\n[dev] waiting for ${path.basename(opts.config)} to change\n`))
           return yield* session
         }))
     )

@@ -7,7 +7,7 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
-import * as Runtime from "effect/Runtime"
+import * as Schedule from "effect/Schedule"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import type { ReplContext } from "./repl.js"
@@ -24,17 +24,10 @@ export const watchAndReload = (file: string, intervalMs: number) => (ctx: ReplCo
   Effect.gen(function*() {
     const absolute = path.resolve(file)
     const name = path.basename(absolute)
-    const changes = yield* Queue.sliding<void>(1)
-    const rt = yield* Effect.runtime<never>()
-    // fs.watchFile polls: it survives editors that replace the file on save, where fs.watch loses it
-    yield* Effect.acquireRelease(
-      Effect.sync(() =>
-        fs.watchFile(absolute, { interval: intervalMs, persistent: false }, (now, before) => {
-          if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) Runtime.runFork(rt)(Queue.offer(changes, undefined))
-        })
-      ),
-      () => Effect.sync(() => fs.unwatchFile(absolute))
-    )
+    // polled against a stamp taken now, before "watching" is said: a change saved right after the notice
+    // is seen (fs.watchFile takes its first stat later, and would miss it); polling also survives editors
+    // that replace the file on save, where fs.watch loses it
+    let last = stampOf(absolute)
     const events = yield* ctx.bus.subscribe
     const reloaded = Queue.take(events).pipe(
       Effect.flatMap((event) =>
@@ -54,10 +47,12 @@ export const watchAndReload = (file: string, intervalMs: number) => (ctx: ReplCo
     yield* Effect.forkScoped(reloaded)
     ctx.notice(`[dev] watching ${name}; a saved change reloads its agents`)
     while (true) {
-      yield* Queue.take(changes)
+      yield* Effect.sleep(Duration.millis(intervalMs))
+      const now = stampOf(absolute)
+      if (now === last) continue
       // let an editor finish its writes
       yield* Effect.sleep(Duration.millis(50))
-      yield* Queue.takeAll(changes)
+      last = stampOf(absolute)
       yield* ctx.runtime.reload.pipe(
         Effect.catchAll((error) =>
           Effect.sync(() => ctx.notice(`[dev] not reloaded, still running the previous config:\n${formatConfigError(error)}`))
@@ -67,17 +62,31 @@ export const watchAndReload = (file: string, intervalMs: number) => (ctx: ReplCo
   }).pipe(Effect.scoped)
 
 /**
- * Waits until `file` changes (its modification time or size), polling every `intervalMs`.
+ * Waits until `file` changes (its modification time or size) from what it is when called, polling every
+ * `intervalMs`; `onWatching` runs once that state is taken (say "waiting" there, not before).
  *
  * @since 0.2.0
  * @category watching
  */
-export const waitForChange = (file: string, intervalMs: number): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
+export const waitForChange = (file: string, intervalMs: number, onWatching?: () => void): Effect.Effect<void> =>
+  Effect.suspend(() => {
     const absolute = path.resolve(file)
-    const listener = (now: fs.Stats, before: fs.Stats) => {
-      if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) resume(Effect.void)
-    }
-    fs.watchFile(absolute, { interval: intervalMs }, listener)
-    return Effect.sync(() => fs.unwatchFile(absolute, listener))
+    const baseline = stampOf(absolute)
+    onWatching?.()
+    return Effect.asVoid(
+      Effect.repeat(Effect.sync(() => stampOf(absolute)), {
+        schedule: Schedule.spaced(Duration.millis(intervalMs)),
+        until: (stamp) => stamp !== baseline
+      })
+    )
   })
+
+/** What tells a change of a file: its modification time and size (or that it is missing). */
+const stampOf = (file: string): string => {
+  try {
+    const stat = fs.statSync(file)
+    return `${stat.mtimeMs}:${stat.size}`
+  } catch {
+    return "missing"
+  }
+}
