@@ -1,0 +1,35 @@
+/**
+ * examples/team/agent.json: an editor delegating to a researcher (with a tool of its own and a budget of 3
+ * steps), a writer and a reviewer, each a child run, on the scripted mock.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as path from "node:path"
+import * as Plugins from "../../src/config/Plugins.js"
+import * as AgentRuntime from "../../src/runtime/AgentRuntime.js"
+import { SessionStore } from "../../src/sessions/SessionStore.js"
+
+const file = path.resolve("examples/team/agent.json")
+
+describe("examples/team/agent.json", () => {
+  it.scoped("the editor delegates to three agents and answers; the tree's usage is the editor's", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime.AgentRuntime
+      const result = yield* rt.runDetailed({ agentId: "editor", sessionId: "s", runId: "r", inputText: "A sentence on the Eiffel Tower's height" })
+      assert.strictEqual(result.stopReason, "completed")
+      assert.strictEqual(result.finalOutput, "The Eiffel Tower rises 330 metres above Paris.")
+      const children = result.metadata["children"] as ReadonlyArray<{ runId: string; agentId: string; usage: { llmCalls: number; toolCalls: number } }>
+      assert.deepStrictEqual(children.map((c) => [c.agentId, c.runId]), [
+        ["researcher", "r/call_0_0"],
+        ["writer", "r/call_1_0"],
+        ["reviewer", "r/call_2_0"]
+      ])
+      // 4 model calls of the editor, 2 + 1 + 1 of the team; 3 delegations and the researcher's calc
+      assert.strictEqual(result.usage.llmCalls, 8)
+      assert.strictEqual(result.usage.toolCalls, 4)
+      const store = yield* SessionStore
+      const research = yield* store.loadMessages("s/call_0_0")
+      const calc = research.find((m) => m.message._tag === "tool")
+      assert.include(calc?.message._tag === "tool" ? calc.message.content : "", "330")
+    }).pipe(Effect.provide(Plugins.runtimeLayer(file))))
+})
