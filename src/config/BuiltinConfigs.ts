@@ -8,11 +8,7 @@ import * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
 import * as CurrentTime from "../tools/builtin/CurrentTime.js"
 import { type ConfigMessage, MessageAnnotationId } from "./internal/annotations.js"
-
-// Kept local (and not imported from AppConfig.ts) because AppConfig.ts imports the registry, which imports this.
-const PositiveInt = Schema.Int.pipe(Schema.positive()).annotations({ description: "a positive integer" })
-const NonEmptyString = Schema.String.pipe(Schema.minLength(1)).annotations({ description: "a non-empty string" })
-const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative()).annotations({ description: "a non-negative integer" })
+import { NonEmptyString, NonNegativeInt, PositiveInt } from "./internal/primitives.js"
 
 const Timezone = Schema.String.pipe(Schema.filter(CurrentTime.isValidTimezone)).annotations({
   description: "an IANA timezone name such as 'UTC' or 'Europe/Paris'"

@@ -21,7 +21,6 @@
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -60,10 +59,10 @@ import {
   SCRIPT
 } from "../support/durable-child.js"
 import { captureWarnings } from "../support/sessions-fixtures.js"
+import { type ChildRun as RunOf, projectRoot, runResultChild } from "../support/resultChild.js"
 
 type StoreKind = "sqlite" | "jsonl"
 
-const projectRoot = fileURLToPath(new URL("../..", import.meta.url))
 const childSource = fileURLToPath(new URL("../support/durable-child.ts", import.meta.url))
 const SESSION = "crash session"
 const CONCURRENCY = 3
@@ -103,42 +102,11 @@ const bundleChild = async () => {
   }
 }
 
-interface ChildRun {
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly output: ChildOutput | undefined
-  readonly text: string
-}
+type ChildRun = RunOf<ChildOutput>
 
 const CHILD_TIMEOUT_MS = 30_000
 
-const runChild = (args: ChildArgs): Promise<ChildRun> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, [...command.slice(1), JSON.stringify(args)], {
-      cwd: projectRoot,
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL")
-      reject(new Error(`child timed out: ${JSON.stringify(args)}\nstdout:\n${stdout}\nstderr:\n${stderr}`))
-    }, CHILD_TIMEOUT_MS)
-    child.on("error", reject)
-    // "close": the process is gone (reaped) and its output drained
-    child.on("close", (code, signal) => {
-      clearTimeout(timer)
-      const line = stdout.split("\n").find((l) => l.startsWith("RESULT "))
-      resolve({
-        code,
-        signal,
-        output: line ? (JSON.parse(line.slice("RESULT ".length)) as ChildOutput) : undefined,
-        text: `stdout:\n${stdout}\nstderr:\n${stderr}`
-      })
-    })
-  })
+const runChild = (args: ChildArgs): Promise<ChildRun> => runResultChild<ChildOutput>(command, args, CHILD_TIMEOUT_MS)
 
 // ---------------------------------------------------------------------------------------------------------
 // looking at a store from the parent (the children are dead)

@@ -14,7 +14,6 @@
  * ToolOutcomeUnknown, and a human who answers "rerun" gets the line twice: why the ledger exists.
  */
 import { afterEach, assert, beforeEach, describe, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -22,44 +21,13 @@ import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
 import * as JsonlSessionStore from "../../src/sessions/JsonlSessionStore.js"
 import { LINE, WRITE_CALL_ID, type WriteChildArgs, type WriteChildOutput } from "../fixtures/tools/write-file-child.js"
+import { runResultChild } from "../support/resultChild.js"
 
-const projectRoot = fileURLToPath(new URL("../..", import.meta.url))
 const childSource = fileURLToPath(new URL("../fixtures/tools/write-file-child.ts", import.meta.url))
 const SESSION = "notes session"
 
-interface ChildRun {
-  readonly signal: NodeJS.Signals | null
-  readonly code: number | null
-  readonly output: WriteChildOutput | undefined
-  readonly text: string
-}
-
-const runChild = (args: WriteChildArgs): Promise<ChildRun> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", childSource, JSON.stringify(args)], {
-      cwd: projectRoot,
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL")
-      reject(new Error(`child timed out\nstdout:\n${stdout}\nstderr:\n${stderr}`))
-    }, 60_000)
-    child.on("error", reject)
-    child.on("close", (code, signal) => {
-      clearTimeout(timer)
-      const line = stdout.split("\n").find((l) => l.startsWith("RESULT "))
-      resolve({
-        code,
-        signal,
-        output: line ? (JSON.parse(line.slice("RESULT ".length)) as WriteChildOutput) : undefined,
-        text: `stdout:\n${stdout}\nstderr:\n${stderr}`
-      })
-    })
-  })
+const runChild = (args: WriteChildArgs) =>
+  runResultChild<WriteChildOutput>([process.execPath, "--import", "tsx", childSource], args)
 
 const latestCheckpoint = (store: string, runId: string) =>
   Effect.runPromise(Effect.scoped(Effect.flatMap(JsonlSessionStore.make({ rootDir: store }), (s) =>

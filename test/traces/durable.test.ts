@@ -5,7 +5,6 @@
  * gap, with totals equal to the run's usage.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -17,38 +16,13 @@ import type { TraceStep, TraceStore } from "../../src/traces/TraceStore.js"
 import type { SessionStore } from "../../src/sessions/SessionStore.js"
 import { FINAL } from "../support/durable-child.js"
 import type { TraceChildArgs } from "../support/traces-child.js"
+import { runResultChild } from "../support/resultChild.js"
 
-const projectRoot = fileURLToPath(new URL("../..", import.meta.url))
 const childSource = fileURLToPath(new URL("../support/traces-child.ts", import.meta.url))
 const SESSION = "traced"
 
-interface ChildRun {
-  readonly signal: NodeJS.Signals | null
-  readonly code: number | null
-  readonly output: { readonly result: any; readonly writes: ReadonlyArray<string> } | undefined
-  readonly text: string
-}
-
-const runChild = (args: TraceChildArgs): Promise<ChildRun> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", childSource, JSON.stringify(args)], {
-      cwd: projectRoot,
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL")
-      reject(new Error(`child timed out\n${stdout}\n${stderr}`))
-    }, 60_000)
-    child.on("close", (code, signal) => {
-      clearTimeout(timer)
-      const line = stdout.split("\n").find((l) => l.startsWith("RESULT "))
-      resolve({ code, signal, output: line ? JSON.parse(line.slice(7)) : undefined, text: `stdout:\n${stdout}\nstderr:\n${stderr}` })
-    })
-  })
+const runChild = (args: TraceChildArgs) =>
+  runResultChild<{ readonly result: any; readonly writes: ReadonlyArray<string> }>([process.execPath, "--import", "tsx", childSource], args)
 
 const withDb = <A>(
   dbPath: string,

@@ -5,11 +5,9 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
+import { NonEmptyString, NonNegativeInt, PositiveInt } from "./primitives.js"
 
 // Kept local: AppConfig.ts imports the registry, which imports this (so its ImplRef cannot be used here).
-const PositiveInt = Schema.Int.pipe(Schema.positive()).annotations({ description: "a positive integer" })
-const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative()).annotations({ description: "a non-negative integer" })
-const NonEmptyString = Schema.String.pipe(Schema.minLength(1)).annotations({ description: "a non-empty string" })
 const Names = Schema.Array(NonEmptyString).annotations({ description: "an array of non-empty strings" })
 const IMPL = /^(?:\.{1,2}\/[^#\s]+|(?:@[A-Za-z0-9][\w.-]*\/)?[A-Za-z0-9][\w.-]*(?:\/[\w.@-]+)*)#[A-Za-z_$][\w$]*$/
 const FunctionRef = Schema.String.pipe(Schema.pattern(IMPL)).annotations({

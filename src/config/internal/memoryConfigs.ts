@@ -6,11 +6,9 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
+import { NonEmptyString, NonNegativeInt, PositiveInt } from "./primitives.js"
 
 // kept local: BuiltinConfigs.ts re-exports this module, so this one cannot import from it
-const PositiveInt = Schema.Int.pipe(Schema.positive()).annotations({ description: "a positive integer" })
-const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative()).annotations({ description: "a non-negative integer" })
-const NonEmptyString = Schema.String.pipe(Schema.minLength(1)).annotations({ description: "a non-empty string" })
 const SectionName = Schema.String.pipe(Schema.pattern(/^[a-z0-9][a-z0-9_-]{0,63}$/)).annotations({
   description: "a section name: lowercase letters, digits, '_' and '-' (it is also the file name)"
 })

@@ -4,9 +4,7 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
-
-const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative()).annotations({ description: "a non-negative integer" })
-const PositiveInt = Schema.Int.pipe(Schema.positive()).annotations({ description: "a positive integer" })
+import { NonNegativeInt, PositiveInt } from "./primitives.js"
 
 /**
  * Config of the `plan_execute` pattern.

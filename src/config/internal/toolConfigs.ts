@@ -6,9 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import * as HttpRequest from "../../tools/builtin/HttpRequest.js"
-
-const PositiveInt = Schema.Int.pipe(Schema.positive()).annotations({ description: "a positive integer" })
-const NonEmptyString = Schema.String.pipe(Schema.minLength(1)).annotations({ description: "a non-empty string" })
+import { NonEmptyString, NonNegativeInt, NonNegativeNumber, PositiveInt } from "./primitives.js"
 
 const timeout_ms = Schema.optional(PositiveInt).annotations({
   description: "Timeout of one call of the tool, in milliseconds (default: the tool executor's)."
@@ -172,8 +170,8 @@ export const SubAgentToolConfig = Schema.Struct({
   }),
   budget: Schema.optional(Schema.Struct({
     max_steps: Schema.optional(PositiveInt),
-    max_tool_calls: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
-    max_cost_usd: Schema.optional(Schema.Number.pipe(Schema.nonNegative())),
+    max_tool_calls: Schema.optional(NonNegativeInt),
+    max_cost_usd: Schema.optional(NonNegativeNumber),
     max_duration_ms: Schema.optional(PositiveInt)
   })).annotations({ description: "A budget of the child's own, capped by what the parent has left." }),
   timeout_ms
