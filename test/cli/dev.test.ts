@@ -2,7 +2,7 @@
  * `openagents dev`: the config file is watched; a saved change reloads the agents and says which
  * changed, a broken edit is reported and the previous config goes on answering, a fixed one reloads.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { afterEach, assert, describe, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -12,9 +12,16 @@ const BIN = path.resolve("bin/openagents.js")
 
 const agent = (id: string, text: string) => ({ id, llm: { script: [{ text }] } })
 
+const children: Array<ReturnType<typeof spawn>> = []
+// a test that fails mid-way leaves no dev process behind
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL")
+})
+
 /** `openagents dev FILE`: its output so far, its exit, and `until` (waits for output to match, 30 s at most). */
 const dev = (file: string) => {
   const child = spawn(process.execPath, [BIN, "dev", file, "--poll-ms", "50"], { stdio: ["pipe", "pipe", "pipe"] })
+  children.push(child)
   let out = ""
   let err = ""
   child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d))
