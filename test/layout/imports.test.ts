@@ -2,8 +2,8 @@
  * Import direction, checked on every import of src/ (static, `export ... from` and dynamic `import()`).
  *
  * Layers, low to high: src/internal (shared utilities) < kernel < seams (llm, tools, patterns, memory,
- * context, sessions, events, skills, traces) < runtime < edges (config, client, cli, server, testing, and the
- * src/index.ts barrel). A file imports its own layer or lower ones. Seams are independent: a seam may
+ * context, sessions, events, skills, traces) < runtime < edges (config, client, cli, server, telemetry,
+ * cluster, testing, and the src/index.ts barrel). A file imports its own layer or lower ones. Seams are independent: a seam may
  * name another seam only through `import type` of that seam's Tag module. No file of src/ imports from
  * test/ or bench/, and no CLI command file imports another (shared code lives in src/cli/internal/).
  */
@@ -31,7 +31,9 @@ const LAYERS: Readonly<Record<string, number>> = {
   client: 4,
   cli: 4,
   testing: 4,
-  server: 4
+  server: 4,
+  telemetry: 4,
+  cluster: 4
 }
 const LAYER_NAMES = ["internal", "kernel", "seam", "runtime", "edge"]
 const SEAM = 2
