@@ -173,6 +173,10 @@ describe("openagents run", () => {
     for (const name of ["window_buffer", "react", "calc", "passthrough", "in_memory", "sqlite", "anthropic"]) {
       assert.include(out.join(""), name)
     }
+    // every description starts in one column, even after the longest names
+    const rows = out.join("").split("\n").filter((l) => /^  \S/.test(l))
+    const columns = new Set(rows.map((l) => /^  \S+\s+/.exec(l)![0].length))
+    assert.strictEqual(columns.size, 1, rows.filter((l) => /^  \S+ \S/.test(l)).join("\n"))
   })
 })
 
