@@ -33,6 +33,7 @@ import { runIdOfCheckpoint } from "./internal/journal.js"
 import { Watchdog } from "./internal/budget.js"
 import { Lanes } from "./internal/lanes.js"
 import { decodeRunRequest } from "./internal/request.js"
+import * as Resume from "./internal/resume.js"
 import { executeRun } from "./internal/run.js"
 import * as Tracing from "./internal/tracing.js"
 
@@ -196,7 +197,7 @@ export const make = <R = never>(
           ConfigError.single("request.resumeFromCheckpoint", `'${checkpoint}' is not a checkpoint id (<runId>:step:<n>)`)
         )
       }
-      return Effect.succeed(new RunRequest({ ...request, runId }))
+      return Resume.withJournaledBudget(store, new RunRequest({ ...request, runId }))
     }
 
     const prepare = (input: RunInput) =>

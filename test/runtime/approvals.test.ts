@@ -313,6 +313,28 @@ describe("tool approval", () => {
       }))
   }
 
+  it.effect("a continued run keeps the budget its request set, not the agent's defaults", () =>
+    Effect.gen(function*() {
+      const store = yield* InMemorySessionStore.make
+      const twoCalls = [{ name: "write", arguments: { path: "a.txt", size: 1 } }, { name: "write", arguments: { path: "b.txt", size: 2 } }]
+      const first = writer({ approvalMode: "policy", approvalPolicy: (args) => (args as { path: string }).path === "b.txt" })
+      const stopped = yield* Effect.flatMap(AgentRuntime.AgentRuntime, (rt) =>
+        rt.runDetailed(request({ waitForApproval: false, durable: true, budget: { maxSteps: 2 } }))).pipe(
+          Effect.provide(runtimeOn(store, agentsWith(first.tool, {}, twoCalls)))
+        )
+      assert.strictEqual(stopped.stopReason, "awaiting_approval")
+      assert.strictEqual(stopped.usage.llmCalls, 2)
+      const second = writer()
+      const continued = yield* Effect.flatMap(AgentRuntime.AgentRuntime, (rt) => rt.approve("r", "call_1")).pipe(
+        Effect.provide(runtimeOn(store, agentsWith(second.tool, {}, twoCalls)))
+      )
+      const result = Option.getOrThrow(continued)
+      // the approved call runs; the answer after it would be a third model call, beyond the run's 2
+      assert.deepStrictEqual(second.runs, [{ path: "b.txt", size: 2 }])
+      assert.strictEqual(result.stopReason, "max_steps")
+      assert.strictEqual(result.usage.llmCalls, 2)
+    }))
+
   it.effect("a stopped run rejected from another runtime goes on with the rejection", () =>
     Effect.gen(function*() {
       const store = yield* InMemorySessionStore.make

@@ -3,7 +3,8 @@
  * the runtime.
  *
  * Entries (`JournalEntry.kind` → payload):
- * - `run_started` → `{ messages, runStart }`: the conversation the run started from (history + input)
+ * - `run_started` → `{ messages, runStart, budget? }`: the conversation the run started from (history +
+ *   input), and the budget it was given (a continued or resumed run asking for none keeps it)
  * - `model` → `{ step, content, usage, cost }`: one model response
  * - `tool_started` → `{ callId, name, arguments }`, `tool` → `{ callId, name, content, isError, result }`
  * - `validation_retry` → `{ attempt, error, message }`: feedback sent to the model
@@ -17,7 +18,7 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { unsafeMake } from "../../internal/unsafeMake.js"
-import { RunArtifact, RunUsage } from "../../kernel/Run.js"
+import { RunArtifact, RunBudget, RunUsage } from "../../kernel/Run.js"
 import type { JournalEntry } from "../../kernel/Session.js"
 import { AssistantPart, Message, ModelUsage } from "../../kernel/Transcript.js"
 
@@ -49,7 +50,10 @@ const ToolPayload = Schema.Struct({
  * A journal entry's kind and payload, as a union keyed by `kind`: replay reads typed payloads.
  */
 export const JournalRecord = Schema.Union(
-  record("run_started", Schema.Struct({ messages: Schema.Array(Message), runStart: Schema.Number })),
+  record(
+    "run_started",
+    Schema.Struct({ messages: Schema.Array(Message), runStart: Schema.Number, budget: Schema.optional(RunBudget) })
+  ),
   record("model", ModelPayload),
   record("tool_started", ToolStartedPayload),
   record("tool", ToolPayload),
@@ -186,6 +190,16 @@ export const replay = (entries: ReadonlyArray<JournalEntry>, upTo: number): Eith
     output,
     lastSeq: sorted.length > 0 ? sorted[sorted.length - 1]!.seq : -1
   })
+}
+
+/** The budget the run's first `run_started` entry recorded, if any. */
+export const budgetOf = (entries: ReadonlyArray<JournalEntry>): RunBudget | undefined => {
+  for (const entry of entries) {
+    if (entry.kind !== "run_started") continue
+    const decoded = decode(entry)
+    return Either.isRight(decoded) && decoded.right.kind === "run_started" ? decoded.right.payload.budget : undefined
+  }
+  return undefined
 }
 
 /** What the whole journal knows about each tool call: whether it started and how it finished. */

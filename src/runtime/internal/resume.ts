@@ -7,7 +7,9 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { ConfigError, type RunError, SessionStoreError, ToolOutcomeUnknown } from "../../kernel/Errors.js"
+import { RunRequest } from "../../kernel/Run.js"
 import type { JournalEntry } from "../../kernel/Session.js"
+import type { SessionStore } from "../../sessions/SessionStore.js"
 import type { Message, ToolCallPart } from "../../kernel/Transcript.js"
 import type * as RunContext from "../../kernel/RunContext.js"
 import type { Run } from "./env.js"
@@ -46,9 +48,33 @@ export const begin = (run: Run): Effect.Effect<void, RunError> =>
     state.runStart = state.messages.length
     state.messages.push({ _tag: "user", content: request.inputText })
     state.attemptStart = state.messages.length
-    run.journal.append({ kind: "run_started", payload: { messages: state.messages.slice(), runStart: state.runStart } })
+    run.journal.append({
+      kind: "run_started",
+      payload: {
+        messages: state.messages.slice(),
+        runStart: state.runStart,
+        ...(request.budget !== undefined ? { budget: request.budget } : {})
+      }
+    })
     yield* run.journal.sync
   })
+
+/**
+ * A resumed or continued run that asks for no budget keeps the one it started with (recorded in its
+ * journal's `run_started`): a run paused for an approval, or resumed after a crash, is still held to the
+ * limits its caller set, not to the agent's defaults. A journal that cannot be read here is read again
+ * (and its error reported) when the run begins.
+ */
+export const withJournaledBudget = (store: SessionStore["Type"], request: RunRequest): Effect.Effect<RunRequest> =>
+  request.budget !== undefined || request.resumeFromCheckpoint === undefined
+    ? Effect.succeed(request)
+    : store.loadJournal(request.sessionId, request.runId).pipe(
+      Effect.map((entries) => {
+        const budget = Journal.budgetOf(entries)
+        return budget === undefined ? request : new RunRequest({ ...request, budget })
+      }),
+      Effect.orElseSucceed(() => request)
+    )
 
 /**
  * Rebuilds the run from its journal as of `checkpointId`, then settles the tool calls left open. Returns
