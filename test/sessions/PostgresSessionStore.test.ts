@@ -1,9 +1,15 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
+import { redact } from "../../src/cli/internal/redact.js"
+import * as Builtins from "../../src/config/Registry.js"
 import { SessionStoreError } from "../../src/kernel/Errors.js"
+import { SessionStore } from "../../src/sessions/SessionStore.js"
 import * as PostgresSessionStore from "../../src/sessions/PostgresSessionStore.js"
 import { conformance } from "../support/sessions-conformance.js"
 import { captureWarnings, journalEntry, numberedMessage, openStore, sampleCheckpoint } from "../support/sessions-fixtures.js"
@@ -122,4 +128,45 @@ describe("PostgresSessionStore", () => {
       yield* inSchema(schema, (sql) =>
         Effect.map(sql`SELECT * FROM locks`, (rows) => assert.deepStrictEqual(rows, [])))
     }))
+
+  describe("session: { type: \"postgres\" } in agent.json", () => {
+    const build = (config: unknown) => Builtins.build("session", "postgres", config, { dir: ".", where: "session", id: "t" })
+
+    it.scoped("builds the store from { url, schema }", () =>
+      Effect.gen(function*() {
+        const layer = Either.getOrThrow(build({ url: pgUrl, schema: freshSchema(), lock_timeout_ms: 100 }))
+        const store = Context.get(yield* Layer.build(layer as Layer.Layer<SessionStore>), SessionStore)
+        yield* store.appendMessages("s", [numberedMessage("r", 0)])
+        assert.strictEqual((yield* store.loadMessages("s")).length, 1)
+      }))
+
+    it("refuses a url that is not postgres:// and a bad schema name, naming the key", () => {
+      const e1 = Either.flip(build({ url: "mysql://h/db" }))
+      assert.isTrue(Either.isRight(e1))
+      assert.include(JSON.stringify(Either.getOrThrow(e1).issues), "url")
+      const e2 = Either.flip(build({ url: pgUrl, schema: "1bad" }))
+      assert.include(JSON.stringify(Either.getOrThrow(e2).issues), "schema")
+      const e3 = Either.flip(build({}))
+      assert.include(JSON.stringify(Either.getOrThrow(e3).issues), "url")
+    })
+
+    it.scoped("an unreachable server is a ConfigError at session.config.url, the password hidden", () =>
+      Effect.gen(function*() {
+        const layer = Either.getOrThrow(build({ url: "postgres://me:s3cret@127.0.0.1:1/test", connect_timeout_ms: 2000 }))
+        const error = yield* Effect.flip(Layer.build(layer as Layer.Layer<SessionStore, unknown>))
+        const text = JSON.stringify(error)
+        assert.include(text, "session.config.url")
+        assert.include(text, "127.0.0.1:1")
+        assert.notInclude(text, "s3cret")
+      }))
+
+    it("config show --redact hides the url's credentials", () => {
+      const shown = JSON.stringify(redact({
+        session: { type: "postgres", config: { url: "postgres://app:hunter2@db.internal:5432/prod?sslmode=require", schema: "oa" } }
+      }))
+      assert.notInclude(shown, "hunter2")
+      assert.include(shown, "db.internal:5432/prod")
+      assert.include(shown, "\"schema\":\"oa\"")
+    })
+  })
 })
