@@ -81,6 +81,11 @@ describe("PostgresSessionStore", () => {
       yield* store.appendJournal("s", [journalEntry("r", 0), journalEntry("r", 1)], sampleCheckpoint("c1", "one"))
       assert.deepStrictEqual((yield* store.loadJournal("s", "r")).map((e) => e.seq), [0, 1])
       assert.deepStrictEqual((yield* store.listCheckpoints("s")).map((c) => c.checkpointId), ["c1"])
+      // more entries than one statement takes: one transaction of chunks, the checkpoint in it
+      const entries = Array.from({ length: 1500 }, (_, i) => journalEntry("long", i))
+      yield* store.appendJournal("s", entries, sampleCheckpoint("c2", "two"))
+      assert.strictEqual((yield* store.loadJournal("s", "long")).length, 1500)
+      assert.deepStrictEqual((yield* store.listCheckpoints("s")).map((c) => c.checkpointId), ["c1", "c2"])
       const batch = Array.from({ length: 2500 }, (_, i) => numberedMessage("big", i))
       yield* store.appendMessages("s", batch)
       assert.deepStrictEqual((yield* store.loadMessages("s")).map((m) => m.timestampMs), batch.map((m) => m.timestampMs))
