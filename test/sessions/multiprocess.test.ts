@@ -96,6 +96,12 @@ const backends: ReadonlyArray<Backend> = [
   }
 ]
 
+/**
+ * A deadline, never a measure: child processes start slowly on a loaded machine (the suite runs files side
+ * by side), and these tests wait for several of them.
+ */
+const CHILDREN_TIMEOUT_MS = 180_000
+
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 
 // the tests spend much of their time waiting on child processes: run them side by side
@@ -145,7 +151,7 @@ describe.concurrent("session stores shared by several processes", () => {
         })).pipe(Effect.provide(warnings.layer))
         assert.deepStrictEqual(warnings.lines, [], backend.name)
       }
-    }))
+    }), CHILDREN_TIMEOUT_MS)
 
   for (const backend of backends) {
     it.scopedLive(`${backend.name}: acquire excludes other processes (wait, SessionBusy, takeover after SIGKILL)`, () =>
@@ -191,6 +197,6 @@ describe.concurrent("session stores shared by several processes", () => {
         yield* Effect.scoped(patient.acquire("kill")).pipe(Effect.provide(warnings.layer))
         assert.isTrue(warnings.lines.some((line) => line.includes("Took over") && line.includes(`pid ${child.pid}`)))
         yield* Effect.scoped(hasty.acquire("kill"))
-      }).pipe(Effect.provide(Logger.remove(Logger.defaultLogger))))
+      }).pipe(Effect.provide(Logger.remove(Logger.defaultLogger))), CHILDREN_TIMEOUT_MS)
   }
 })
