@@ -26,6 +26,7 @@ const PURPOSE: Readonly<Record<string, string>> = {
   "@effect/platform-node": "Node.js platform layers",
   "@effect/sql": "SQL session stores",
   "@effect/sql-sqlite-node": "the sqlite session store (openagents/sqlite)",
+  "@effect/sql-pg": "the postgres session store (openagents/postgres)",
   "@effect/experimental": "persistence and tracing extras",
   "@anthropic-ai/sdk": "llm.provider anthropic",
   "openai": "llm.provider openai and openai_compatible",

@@ -93,6 +93,39 @@ export const SqliteSessionConfig = Schema.Struct({
 })
 
 /**
+ * Config of the `postgres` session store.
+ *
+ * @since 0.4.0
+ * @category schemas
+ */
+export const PostgresSessionConfig = Schema.Struct({
+  url: Schema.propertySignature(
+    NonEmptyString.pipe(Schema.pattern(/^postgres(ql)?:\/\//)).annotations({
+      description: "a postgres:// or postgresql:// URL"
+    })
+  ).annotations({
+    description:
+      "postgres://user:password@host:5432/database (write the password as ${PG_PASSWORD} to keep it out of the file; config show --redact hides it)."
+  }),
+  schema: Schema.optional(
+    Schema.String.pipe(Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/)).annotations({
+      description: "a PostgreSQL schema name: letters, digits and underscores, not starting with a digit"
+    })
+  ).annotations({
+    description: "The PostgreSQL schema holding the tables, created if missing (default public)."
+  }),
+  lock_timeout_ms: Schema.optional(NonNegativeInt).annotations({
+    description: "How long to wait for a session locked by another process, in milliseconds (default 5000)."
+  }),
+  max_connections: Schema.optional(PositiveInt).annotations({
+    description: "Connections for reads and writes (default 10); leases use up to 20 more."
+  }),
+  connect_timeout_ms: Schema.optional(PositiveInt).annotations({
+    description: "How long connecting, or waiting for a free connection, may take, in milliseconds (default 5000)."
+  })
+})
+
+/**
  * Config of the `async` event bus.
  *
  * @since 0.1.0

@@ -1,4 +1,4 @@
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -8,6 +8,10 @@ import * as os from "node:os"
 import * as path from "node:path"
 import * as Plugins from "../../src/config/Plugins.js"
 import * as Builtins from "../../src/config/Registry.js"
+import { dropSchemas, freshSchema, pgUrl } from "../support/sessions-postgres.js"
+
+// the postgres session store is built on a schema of its own, dropped after the file
+afterAll(() => Effect.runPromise(dropSchemas))
 
 describe("Registry", () => {
   it("lists the builtin names of every seam", () => {
@@ -50,7 +54,7 @@ describe("Registry", () => {
       "head_tail",
       "importance_weighted"
     ])
-    assert.deepStrictEqual(Builtins.typeNames("session"), ["in_memory", "jsonl_file", "sqlite"])
+    assert.deepStrictEqual(Builtins.typeNames("session"), ["in_memory", "jsonl_file", "sqlite", "postgres"])
     assert.deepStrictEqual(Builtins.typeNames("events"), ["async"])
     assert.deepStrictEqual(Builtins.typeNames("skills"), ["none", "local"])
     assert.deepStrictEqual(Builtins.typeNames("runtime"), ["default"])
@@ -107,6 +111,7 @@ describe("Registry", () => {
             const required: Record<string, unknown> = {
               jsonl_file: { root_dir: "s" },
               sqlite: { db_path: "s.db" },
+              postgres: { url: pgUrl, schema: freshSchema() },
               shell_exec: { root: ".", allowed_commands: ["echo"] },
               get_env: { allowed_keys: ["HOME"] },
               mcp: { server: { command: process.execPath, args: [path.resolve("test/fixtures/mcp/server.mjs")] } },

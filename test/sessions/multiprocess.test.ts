@@ -1,6 +1,6 @@
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import * as Effect from "effect/Effect"
@@ -9,10 +9,16 @@ import type * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Scope from "effect/Scope"
 import * as JsonlSessionStore from "../../src/sessions/JsonlSessionStore.js"
+import * as PostgresSessionStore from "../../src/sessions/PostgresSessionStore.js"
 import type { SessionStore } from "../../src/sessions/SessionStore.js"
 import * as SqliteSessionStore from "../../src/sessions/SqliteSessionStore.js"
 import { captureWarnings, openStore, tempDir } from "../support/sessions-fixtures.js"
+import { checkReachable, dropSchemas, inSchema, pgUrl, schemaFor } from "../support/sessions-postgres.js"
 import { spawnWriter } from "../support/sessions-processes.js"
+
+// PostgreSQL is one of the backends: without it these tests fail (never skip), the first one saying why
+beforeAll(() => Effect.runPromise(checkReachable))
+afterAll(() => Effect.runPromise(dropSchemas))
 
 const WRITERS = 3
 const ROUNDS = 40
@@ -20,7 +26,7 @@ const SESSION = "shared session/1 ü"
 
 interface Backend {
   readonly name: string
-  readonly store: "jsonl" | "sqlite"
+  readonly store: "jsonl" | "sqlite" | "postgres"
   readonly path: (dir: string) => string
   readonly layer: (p: string, lockTimeoutMs?: number) => Layer.Layer<SessionStore, unknown>
   /** Checks the raw storage: every line / row is whole and parses. */
@@ -52,6 +58,23 @@ const backends: ReadonlyArray<Backend> = [
       )
   },
   {
+    name: "postgres",
+    store: "postgres",
+    path: (dir) => schemaFor(dir),
+    layer: (schema, lockTimeoutMs) => PostgresSessionStore.layer({ url: pgUrl, schema, lockTimeoutMs }),
+    checkRaw: (schema) =>
+      inSchema(schema, (sql) =>
+        Effect.gen(function*() {
+          for (const table of ["messages", "artifacts", "checkpoints", "journal", "session_state"]) {
+            const rows = yield* sql<{ body: string }>`SELECT body FROM ${sql(table)}`
+            for (const row of rows) JSON.parse(row.body)
+          }
+          const [count] = yield* sql<{ n: string }>`SELECT COUNT(*) AS n FROM messages`
+          assert.strictEqual(Number(count!.n), WRITERS * ROUNDS * 2)
+          assert.deepStrictEqual(yield* sql`SELECT * FROM locks`, [])
+        }))
+  },
+  {
     name: "jsonl_file",
     store: "jsonl",
     path: (dir) => path.join(dir, "sessions"),
@@ -72,6 +95,12 @@ const backends: ReadonlyArray<Backend> = [
       })
   }
 ]
+
+/**
+ * A deadline, never a measure: child processes start slowly on a loaded machine (the suite runs files side
+ * by side), and these tests wait for several of them.
+ */
+const CHILDREN_TIMEOUT_MS = 180_000
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 
@@ -122,7 +151,7 @@ describe.concurrent("session stores shared by several processes", () => {
         })).pipe(Effect.provide(warnings.layer))
         assert.deepStrictEqual(warnings.lines, [], backend.name)
       }
-    }))
+    }), CHILDREN_TIMEOUT_MS)
 
   for (const backend of backends) {
     it.scopedLive(`${backend.name}: acquire excludes other processes (wait, SessionBusy, takeover after SIGKILL)`, () =>
@@ -168,6 +197,6 @@ describe.concurrent("session stores shared by several processes", () => {
         yield* Effect.scoped(patient.acquire("kill")).pipe(Effect.provide(warnings.layer))
         assert.isTrue(warnings.lines.some((line) => line.includes("Took over") && line.includes(`pid ${child.pid}`)))
         yield* Effect.scoped(hasty.acquire("kill"))
-      }).pipe(Effect.provide(Logger.remove(Logger.defaultLogger))))
+      }).pipe(Effect.provide(Logger.remove(Logger.defaultLogger))), CHILDREN_TIMEOUT_MS)
   }
 })

@@ -22,7 +22,7 @@ export interface Child {
 }
 
 /** How long to wait for a child's progress before failing the test with its output. */
-const CHILD_TIMEOUT_MS = 30_000
+const CHILD_TIMEOUT_MS = 60_000
 
 /** Starts a child; it is killed (SIGKILL) when the scope closes if it is still running. */
 export const spawnWriter = (args: WriterArgs): Effect.Effect<Child, never, Scope.Scope> =>

@@ -17,7 +17,8 @@ import { journalEntry, numberedMessage, sampleCheckpoint } from "./sessions-fixt
 
 /** A store to open in the child. */
 export interface Target {
-  readonly store: "jsonl" | "sqlite"
+  readonly store: "jsonl" | "sqlite" | "postgres"
+  /** The directory, the database file, or (postgres, at OPENAGENTS_TEST_PG_URL) the schema. */
   readonly path: string
 }
 
@@ -52,8 +53,12 @@ const storeLayer = (target: Target, lockTimeoutMs?: number): Effect.Effect<Layer
     ? Effect.promise(() => import("../../src/sessions/JsonlSessionStore.js")).pipe(
       Effect.map((m) => m.layer({ rootDir: target.path, lockTimeoutMs }))
     )
-    : Effect.promise(() => import("../../src/sessions/SqliteSessionStore.js")).pipe(
+    : target.store === "sqlite"
+    ? Effect.promise(() => import("../../src/sessions/SqliteSessionStore.js")).pipe(
       Effect.map((m) => m.layer({ dbPath: target.path, lockTimeoutMs }))
+    )
+    : Effect.promise(() => Promise.all([import("../../src/sessions/PostgresSessionStore.js"), import("./sessions-postgres.js")])).pipe(
+      Effect.map(([m, pg]) => m.layer({ url: pg.pgUrl, schema: target.path, lockTimeoutMs }))
     )
 
 const write = (args: Extract<WriterArgs, { mode: "write" }>) =>

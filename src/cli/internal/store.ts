@@ -16,6 +16,7 @@ import type { Message } from "../../kernel/Transcript.js"
 import { SessionStore } from "../../sessions/SessionStore.js"
 import { configFailure } from "./configErrors.js"
 import { CliExit, EXIT } from "./exit.js"
+import { redactUrl } from "./redact.js"
 
 /**
  * A session store opened from a config, and a description of it for messages.
@@ -38,6 +39,11 @@ const describeStore = (session: { readonly type?: string | undefined; readonly i
   if (session.impl) return `the session store ${session.impl}`
   if (session.type === "jsonl_file") return `the jsonl_file store${at("root_dir")}`
   if (session.type === "sqlite") return `the sqlite store${at("db_path")}`
+  if (session.type === "postgres") {
+    const url = session.config?.["url"]
+    const schema = session.config?.["schema"]
+    return `the postgres store${typeof url === "string" ? ` ${redactUrl(url)}` : ""}${typeof schema === "string" ? ` (schema ${schema})` : ""}`
+  }
   return "the in_memory store"
 }
 
@@ -83,7 +89,7 @@ export const requireSession = (opened: OpenedStore, sessionId: string) =>
     const suggestion = closest(sessionId, sessions)
     const hint = sessions.length === 0
       ? opened.type === "in_memory"
-        ? "the config's session store is in_memory: it keeps nothing once a process ends; use jsonl_file or sqlite"
+        ? "the config's session store is in_memory: it keeps nothing once a process ends; use jsonl_file, sqlite or postgres"
         : "the store has no sessions yet"
       : suggestion
       ? `did you mean '${suggestion}'? (sessions: ${sessions.slice(0, 10).join(", ")}${sessions.length > 10 ? ", ..." : ""})`

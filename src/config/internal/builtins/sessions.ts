@@ -3,11 +3,12 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as path from "node:path"
 import { ConfigError } from "../../../kernel/Errors.js"
 import * as InMemorySessionStore from "../../../sessions/InMemorySessionStore.js"
 import * as JsonlSessionStore from "../../../sessions/JsonlSessionStore.js"
-import { JsonlFileSessionConfig, NoConfig, SqliteSessionConfig } from "../../BuiltinConfigs.js"
+import { JsonlFileSessionConfig, NoConfig, PostgresSessionConfig, SqliteSessionConfig } from "../../BuiltinConfigs.js"
 import { builtin, storeError, type Table } from "../builtin.js"
 
 export const sessions = {
@@ -54,6 +55,36 @@ export const sessions = {
                 lockTimeoutMs: c.lock_timeout_ms
               }),
               storeError(where, "db_path")
+            )
+        )
+      )
+  }),
+  postgres: builtin({
+    description: "Stores sessions in a PostgreSQL database (schema `schema`, default public), shared by every process.",
+    config: PostgresSessionConfig,
+    make: (c, { where }) =>
+      // loaded on first use, like sqlite: @effect/sql-pg is an optional peer dependency
+      Layer.unwrapEffect(
+        Effect.map(
+          Effect.tryPromise({
+            try: () => import("../../../sessions/PostgresSessionStore.js"),
+            catch: (e) =>
+              ConfigError.single(
+                `${where}.type`,
+                `the postgres session store needs the @effect/sql-pg package: ${(e as Error).message}`,
+                { hint: "install it: npm install @effect/sql-pg @effect/sql @effect/experimental" }
+              )
+          }),
+          (PostgresSessionStore) =>
+            Layer.mapError(
+              PostgresSessionStore.layer({
+                url: Redacted.make(c.url),
+                schema: c.schema,
+                lockTimeoutMs: c.lock_timeout_ms,
+                maxConnections: c.max_connections,
+                connectTimeoutMs: c.connect_timeout_ms
+              }),
+              storeError(where, "url")
             )
         )
       )
