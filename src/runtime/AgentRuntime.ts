@@ -34,6 +34,7 @@ import { Watchdog } from "./internal/budget.js"
 import { Lanes } from "./internal/lanes.js"
 import { decodeRunRequest } from "./internal/request.js"
 import { executeRun } from "./internal/run.js"
+import * as SubAgents from "./internal/subAgents.js"
 import * as Tracing from "./internal/tracing.js"
 
 export type { CallInput, CallResult, ChatMessage } from "./internal/tracing.js"
@@ -140,6 +141,8 @@ export interface Options<R = never> {
   readonly agents: ReadonlyArray<AgentDefinition<R>>
   /** Where `reload` gets new definitions from (a config file); without it `reload` fails. */
   readonly reload?: Effect.Effect<ReadonlyArray<AgentDefinition<R>>, ConfigError> | undefined
+  /** Defaults of delegation to other agents (agent.json's `multi_agent`): depth limit, a child's budget. */
+  readonly multiAgent?: SubAgents.Defaults | undefined
 }
 
 /**
@@ -179,7 +182,7 @@ export const make = <R = never>(
     const services = {
       ...{ store, bus, skillsInstructions: skills.instructions, watchdog, approvals: new Waiting(), traces: traced.traces },
       // tools start child runs through the runtime itself (defined below; called only once a run is going)
-      runChild: (input: RunInput) => runDetailed(input)
+      runChild: { start: (input: RunInput, via: SubAgents.Via) => runDetailed(input, via), defaults: options.multiAgent ?? {} }
     }
 
     /** A request as data is checked like a config: every problem at its path, unknown keys refused. */
@@ -204,13 +207,14 @@ export const make = <R = never>(
         Effect.map(agents.lookup(request.agentId), (definition) => ({ request, definition })))
 
     /** Starts a run as a fiber of the runtime; returns its result deferred. */
-    const start = (request: RunRequest, sink?: ChunkSink) =>
+    const start = (request: RunRequest, sink?: ChunkSink, shared = false) =>
       Effect.gen(function*() {
         if (yield* FiberMap.has(fibers, request.runId)) {
           return yield* ConfigError.single("request.runId", `a run with id '${request.runId}' is already in progress`)
         }
         const env = yield* agents.get(request.agentId)
-        const turn = yield* lanes.admit(request.sessionId, request.runId, env.sessionQueueSize)
+        // a child sharing its parent's session runs inside the parent's turn and lease
+        const turn = shared ? SubAgents.insideParent : yield* lanes.admit(request.sessionId, request.runId, env.sessionQueueSize)
         sessions.add(request.sessionId)
         const done = yield* Deferred.make<RunResult>()
         yield* FiberMap.run(
@@ -221,6 +225,7 @@ export const make = <R = never>(
             // a run cancelled before it registered starts cancelled (after its run.started)
             waitTurn: earlyCancels.delete(request.runId) ? Effect.interrupt : turn.waitTurn,
             ahead: turn.ahead,
+            leaseHeld: shared,
             onResult: (result) => Deferred.succeed(done, result),
             onSettled: () => settled.add(request.runId)
           }).pipe(
@@ -257,11 +262,11 @@ export const make = <R = never>(
         return true
       })
 
-    const runDetailed = (input: RunInput): Effect.Effect<RunResult, StartError> =>
+    const runDetailed = (input: RunInput, via?: SubAgents.Via): Effect.Effect<RunResult, StartError> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           const { request } = yield* prepare(input)
-          const done = yield* start(request)
+          const done = yield* start(request, via?.sink, via?.shared)
           return yield* restore(Deferred.await(done)).pipe(Effect.onInterrupt(() => cancel(request.runId)))
         })
       )
@@ -276,7 +281,7 @@ export const make = <R = never>(
         let live: { readonly buffer: Chunks.ChunkBuffer; readonly runId: string } | undefined
         const begin = Effect.uninterruptible(Effect.gen(function*() {
           const { definition, request } = yield* prepare(input)
-          const buffer = Chunks.make(Agents.eventQueueSizeOf(definition))
+          const buffer = Chunks.make(Agents.eventQueueSizeOf(definition), request.runId)
           yield* start(request, buffer.sink)
           live = { buffer, runId: request.runId }
           return buffer
@@ -323,20 +328,7 @@ export const make = <R = never>(
       runStream,
       cancel,
       listAgents: Effect.sync(() => agents.definitions().map((a) => ({ id: a.id, name: a.name ?? a.id }))),
-      getAgentInfo: (agentId) =>
-        Effect.sync(() => {
-          const a = agents.definitions().find((d) => d.id === agentId)
-          if (!a) return Option.none()
-          const env = agents.built(agentId)
-          return Option.some({
-            id: a.id,
-            name: a.name ?? a.id,
-            tools: (a.tools ?? []).map((t) => t.name),
-            loaded: env !== undefined,
-            model: env?.model.model,
-            info: a.info ?? {}
-          })
-        }),
+      getAgentInfo: (agentId) => Effect.sync(() => Option.fromNullable(Agents.info(agents, agentId))),
       closeSession: (sessionId) =>
         Effect.gen(function*() {
           // every run of the session ends (a settled one finishes writing its result, the others are
