@@ -28,6 +28,8 @@ export interface Options {
   readonly description?: string | undefined
   /** A budget of the child's own, capped by what the parent has left. */
   readonly budget?: Tool.SubAgentRequest["budget"]
+  /** The child's session (default: the runtime's `multiAgent.defaultSessionIsolation`, else `isolated`). */
+  readonly session?: Tool.SubAgentRequest["session"]
   /** Timeout of the whole child run as a tool call (default 10 minutes). */
   readonly timeoutMs?: number | undefined
 }
@@ -62,7 +64,7 @@ export const make = (name: string, options: Options): Tool.Tool<typeof Parameter
         return Effect.fail(new ToolExecutionError({ toolName: name, message: "a sub-agent runs only inside an agent runtime" }))
       }
       return Effect.flatMap(
-        context.runAgent({ agentId: options.agent, inputText: input, budget: options.budget }),
+        context.runAgent({ agentId: options.agent, inputText: input, budget: options.budget, session: options.session }),
         (result) =>
           result.stopReason === "completed"
             ? Effect.succeed(result.finalOutput)

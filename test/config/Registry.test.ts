@@ -40,7 +40,8 @@ describe("Registry", () => {
       "min_max",
       "remember_preference",
       "mcp",
-      "agent"
+      "agent",
+      "handoff"
     ])
     assert.deepStrictEqual(Builtins.typeNames("tool_executor"), ["default", "retry", "policy", "hooks"])
     assert.deepStrictEqual(Builtins.typeNames("context_assembler"), [
@@ -113,7 +114,8 @@ describe("Registry", () => {
               chain: { memories: [{ type: "window_buffer" }] },
               markdown_memory: { memory_dir: "memory" },
               local: { root: "skills" },
-              agent: { agent: "other" }
+              agent: { agent: "other" },
+              handoff: { agent: "other" }
             }
             const config = required[type] ??
               (["read_file", "write_file", "list_files", "delete_file", "grep_files", "remember_preference"].includes(type)

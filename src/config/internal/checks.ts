@@ -103,12 +103,12 @@ const checkTools = (tools: unknown, path: ReadonlyArray<Segment>, out: Array<Pro
   })
 }
 
-// a tool of type `agent` names another agent of the config
+// a tool of type `agent` or `handoff` names another agent of the config
 const checkSubAgents = (tools: unknown, path: ReadonlyArray<Segment>, agents: ReadonlyArray<unknown>, out: Array<Problem>): void => {
   if (!Array.isArray(tools)) return
   const ids = agents.flatMap((a) => (isRecord(a) && typeof a.id === "string" ? [a.id] : []))
   tools.forEach((tool: unknown, i) => {
-    if (!isRecord(tool) || tool.type !== "agent" || !isRecord(tool.config) || typeof tool.config.agent !== "string") return
+    if (!isRecord(tool) || (tool.type !== "agent" && tool.type !== "handoff") || !isRecord(tool.config) || typeof tool.config.agent !== "string") return
     const name = tool.config.agent
     if (name !== "" && !ids.includes(name)) {
       const suggestion = closest(name, ids)

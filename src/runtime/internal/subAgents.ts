@@ -50,6 +50,8 @@ export interface Defaults {
   readonly maxDelegationDepth?: number | undefined
   /** The budget of a child whose tool names none (always capped by what the parent has left). */
   readonly defaultChildBudget?: SubAgentRequest["budget"]
+  /** The session of a child whose tool names none (default `isolated`; a handoff's is `shared`). */
+  readonly defaultSessionIsolation?: SubAgentRequest["session"]
 }
 
 /** What the runtime gives a run to start children with. */
@@ -114,7 +116,7 @@ export const runChild = (
     if (chain.length > maxDepth) {
       return refuse(`delegation too deep: ${[...chain, asked.agentId].join(" -> ")} (at most ${maxDepth} levels below the first agent)`)
     }
-    const session = asked.session ?? (asked.handoff ? "shared" : "isolated")
+    const session = asked.session ?? delegation.defaults.defaultSessionIsolation ?? "isolated"
     // what the parent has left, which the child cannot exceed
     const stepsLeft = limits.maxSteps - state.steps
     const toolCallsLeft = limits.maxToolCalls === undefined ? undefined : limits.maxToolCalls - state.usage.toolCalls
