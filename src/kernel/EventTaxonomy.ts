@@ -116,6 +116,14 @@ export const EventPayloads = {
     verdict: Schema.Literal("accept", "revise"),
     critique: Schema.String
   }).annotations({ description: "reflexion critiqued an answer or a tool failure." }),
+  "pattern.routed": Schema.Struct({
+    agent: Schema.String,
+    reason: Schema.String,
+    fallback: Schema.Boolean,
+    error: Schema.optional(Schema.String)
+  }).annotations({
+    description: "router chose the agent for the input (fallback: the model's choice was missing or invalid, error says why)."
+  }),
   "tool.approval_requested": Schema.Struct({
     runId: Id,
     callId: Id,

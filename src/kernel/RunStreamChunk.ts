@@ -34,6 +34,7 @@ export const CHUNK_KINDS = [
   "pattern.step_started",
   "pattern.step_finished",
   "pattern.reflection",
+  "pattern.routed",
   "validation.retry",
   "run.checkpoint_saved",
   "run.resume_attempted",

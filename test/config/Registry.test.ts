@@ -12,7 +12,7 @@ import * as Builtins from "../../src/config/Registry.js"
 describe("Registry", () => {
   it("lists the builtin names of every seam", () => {
     assert.deepStrictEqual(Builtins.typeNames("memory"), ["window_buffer", "buffer", "experiences", "chain", "markdown_memory"])
-    assert.deepStrictEqual(Builtins.typeNames("pattern"), ["react", "plan_execute", "reflexion"])
+    assert.deepStrictEqual(Builtins.typeNames("pattern"), ["react", "plan_execute", "reflexion", "router"])
     assert.deepStrictEqual(Builtins.typeNames("tool"), [
       "calc",
       "current_time",
@@ -115,7 +115,8 @@ describe("Registry", () => {
               markdown_memory: { memory_dir: "memory" },
               local: { root: "skills" },
               agent: { agent: "other" },
-              handoff: { agent: "other" }
+              handoff: { agent: "other" },
+              router: { routes: [{ agent: "other", description: "does it all" }] }
             }
             const config = required[type] ??
               (["read_file", "write_file", "list_files", "delete_file", "grep_files", "remember_preference"].includes(type)

@@ -101,7 +101,7 @@ export type StartChild = (input: ChildInput, via: Via) => Effect.Effect<RunResul
 /** Starts the child run a tool asked for, and folds what it spent into the parent. */
 export const runChild = (
   run: Run,
-  call: ToolCallPart,
+  call: Pick<ToolCallPart, "id" | "name">,
   asked: SubAgentRequest,
   delegation: Delegation
 ): Effect.Effect<RunResult, ToolExecutionError> =>
