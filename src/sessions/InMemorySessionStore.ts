@@ -9,10 +9,12 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { PendingApproval } from "../kernel/Approval.js"
 import type { JournalEntry, SessionArtifact, SessionCheckpoint, SessionMessage } from "../kernel/Session.js"
+import * as Fork from "./internal/fork.js"
 import { SessionStore, type SessionState } from "./SessionStore.js"
 
 interface Entry {
@@ -82,6 +84,28 @@ export const make: Effect.Effect<SessionStore["Type"]> = Effect.sync(() => {
     listSessions: Effect.sync(() => [...sessions.keys()]),
     // one process owns an in-memory store, and the runtime already serializes a session's runs
     acquire: () => Effect.void,
+    forkSession: (sourceId, targetId, options) =>
+      Effect.suspend(() => {
+        const source = read(sourceId)
+        const planned = Fork.plan(sourceId, {
+          messages: source?.messages ?? [],
+          state: source?.state ?? {},
+          artifacts: source?.artifacts ?? [],
+          checkpoints: [...(source?.checkpoints?.values() ?? [])]
+        }, options?.atCheckpoint, "in-memory store")
+        if (Either.isLeft(planned)) return Effect.fail(planned.left)
+        const target = read(targetId)
+        if (target && (target.messages.length > 0 || target.artifacts?.length || target.checkpoints?.size)) {
+          return Effect.fail(Fork.targetNotEmpty(sourceId, targetId, "in-memory store"))
+        }
+        // new arrays and maps, a cloned state: records are immutable, so sharing them aliases nothing
+        const into = write(targetId)
+        for (const m of planned.right.messages) into.messages.push(m)
+        into.state = structuredClone(planned.right.state)
+        into.artifacts = [...planned.right.artifacts]
+        into.checkpoints = new Map(planned.right.checkpoints.map((c) => [c.checkpointId, c]))
+        return Effect.void
+      }),
     deleteSession: forget,
     // nothing here outlives the process: a closed session is forgotten, as if deleted
     evict: forget

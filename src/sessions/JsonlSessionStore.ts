@@ -17,10 +17,12 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import type * as Schema from "effect/Schema"
 import { SessionStoreError } from "../kernel/Errors.js"
 import { causeMessage, copyState, errnoCode, fromJson, schemas, toJson } from "./internal/codec.js"
 import { decodeSessionId, digest, encodeSessionId, isHashedName } from "./internal/filename.js"
 import { emptySnapshot, Header, headerLine, type Problem, recordLine, replay, type Snapshot } from "./internal/jsonl.js"
+import * as Fork from "./internal/fork.js"
 import * as Lease from "./internal/lease.js"
 import { SessionStore } from "./SessionStore.js"
 
@@ -537,6 +539,32 @@ export const make = (options: Options): Effect.Effect<SessionStore["Type"], Sess
         ),
       listSessions,
       acquire,
+      // read both, then one append: the target's file gets the whole copy or (torn by a crash) a prefix of it
+      forkSession: Effect.fn("JsonlSessionStore.forkSession")(function*(sourceId, targetId, options) {
+        const source = yield* read(sourceId, "forkSession", (s) => ({
+          messages: [...s.messages],
+          state: copyState(s.state),
+          artifacts: [...s.artifacts],
+          checkpoints: [...s.checkpoints.values()]
+        }))
+        const planned = yield* Fork.plan(sourceId, source, options?.atCheckpoint, fileOf(sourceId))
+        const hasHistory = yield* read(
+          targetId,
+          "forkSession",
+          (s) => s.messages.length > 0 || s.artifacts.length > 0 || s.checkpoints.size > 0
+        )
+        if (hasHistory) return yield* Effect.fail(Fork.targetNotEmpty(sourceId, targetId, fileOf(targetId)))
+        const context = { sessionId: targetId, operation: "forkSession" }
+        const line = <A, I>(kind: "message" | "artifact" | "checkpoint", schema: Schema.Schema<A, I>) => (value: A) =>
+          Effect.map(toJson(schema, value, context), (json) => recordLine(kind, json))
+        const lines = [
+          recordLine("state", yield* toJson(schemas.state, planned.state, context)),
+          ...yield* Effect.forEach(planned.messages, line("message", schemas.message)),
+          ...yield* Effect.forEach(planned.artifacts, line("artifact", schemas.artifact)),
+          ...yield* Effect.forEach(planned.checkpoints, line("checkpoint", schemas.checkpoint))
+        ]
+        yield* append(targetId, "forkSession", lines)
+      }),
       deleteSession: (sessionId) => {
         const file = fileOf(sessionId)
         return lockFor(file).withPermits(1)(

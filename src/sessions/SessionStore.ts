@@ -85,6 +85,24 @@ export interface Service {
   ) => Effect.Effect<void, SessionStoreError>
   readonly deleteSession: (sessionId: string) => Effect.Effect<void, SessionStoreError>
   /**
+   * Copies a session's history into a new session (see docs/sessions.md, "Forking"): its messages, state,
+   * artifacts and checkpoints, never its journal, pending approvals or lease. With `atCheckpoint`, the
+   * history as that checkpoint recorded it: the first `transcriptLength` messages and `artifactCount`
+   * artifacts, and the checkpoints saved up to and including it (the state, which checkpoints do not
+   * version, is the source's current one). The copy shares nothing
+   * mutable with the source: a later write to either never shows in the other. Fails with
+   * `SessionStoreError` naming the target when it already has messages, artifacts or checkpoints, and
+   * naming the checkpoint when the source has no such checkpoint; an unknown or empty source gives an
+   * empty target.
+   *
+   * @since 0.4.0
+   */
+  readonly forkSession: (
+    sourceSessionId: string,
+    targetSessionId: string,
+    options?: { readonly atCheckpoint?: string | undefined } | undefined
+  ) => Effect.Effect<void, SessionStoreError>
+  /**
    * Drops what the store keeps in this process's memory for a session the runtime has closed, never what
    * it persisted. Optional: a store on disk keeps nothing worth dropping; the in-memory store, which
    * persists nothing, forgets the session, so a long-lived process that closes its sessions stays flat.

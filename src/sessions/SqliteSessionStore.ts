@@ -32,6 +32,7 @@ import type * as Scope from "effect/Scope"
 import { SessionStoreError } from "../kernel/Errors.js"
 import { causeMessage, copyState, fromJson, schemas, toJson } from "./internal/codec.js"
 import * as Lease from "./internal/lease.js"
+import { copyHistory } from "./internal/sqlFork.js"
 import { type SessionState, SessionStore } from "./SessionStore.js"
 
 /**
@@ -260,7 +261,7 @@ export const make = (options: Options): Effect.Effect<SessionStore["Type"], Sess
     const write = <A>(
       sessionId: string,
       operation: string,
-      body: (now: number) => Effect.Effect<A, SqlError>
+      body: (now: number) => Effect.Effect<A, SqlError | SessionStoreError>
     ): Effect.Effect<A, SessionStoreError> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         sql.withTransaction(
@@ -268,7 +269,11 @@ export const make = (options: Options): Effect.Effect<SessionStore["Type"], Sess
               ON CONFLICT (session_id) DO UPDATE SET updated_at_ms = excluded.updated_at_ms`.pipe(
             Effect.zipRight(body(now))
           )
-        )).pipe(Effect.mapError(storeError(sessionId, operation)), isolated)
+        )).pipe(
+          // a SessionStoreError of the body (a refused fork) rolls the transaction back and is kept as it is
+          Effect.mapError((e) => e._tag === "SessionStoreError" ? e : storeError(sessionId, operation)(e)),
+          isolated
+        )
 
     /** Reads stored bodies and decodes them; a row its schema rejects is skipped and reported. */
     const readBodies = <A, I>(
@@ -487,6 +492,9 @@ export const make = (options: Options): Effect.Effect<SessionStore["Type"], Sess
             release: releaseLock(sessionId, owner.token)
           })
         }),
+      forkSession: (sourceId, targetId, options) =>
+        write(targetId, "forkSession", (now) =>
+          copyHistory(sql, { sourceId, targetId, atCheckpoint: options?.atCheckpoint, where: dbPath, now, noLimit: -1 })),
       deleteSession: (sessionId) =>
         sql.withTransaction(
           Effect.all([

@@ -30,6 +30,7 @@ import {
   tempDir,
   trickyText
 } from "./sessions-fixtures.js"
+import { forkConformance } from "./sessions-conformance-fork.js"
 
 /** A store implementation under test. */
 export interface StoreUnderTest {
@@ -405,6 +406,8 @@ export const conformance = (subject: StoreUnderTest): void => {
           })
         ))
     }
+
+    forkConformance(withStore, subject.exclusiveAcquire)
 
     if (subject.exclusiveAcquire) {
       it.scoped("acquire holds a session until its scope closes; a second acquire waits for it", () =>
