@@ -56,8 +56,9 @@ export const make = (name: string, options: Options): Tool.Tool<typeof Parameter
     description: options.description ??
       `Hands the conversation to the agent '${options.agent}', which answers the user instead of you.`,
     parameters: Parameters,
-    // the other agent's run has effects of its own, as a sub-agent's has
-    durableIdempotent: false,
+    // running the call again resumes the child: a durable parent's child is durable, and a resumed parent
+    // resumes it from its last checkpoint (see runtime/internal/subAgents.ts), redoing none of its steps
+    durableIdempotent: true,
     timeoutMs: options.timeoutMs ?? 600_000,
     handler: (_params, context) => {
       if (context.runAgent === undefined) {

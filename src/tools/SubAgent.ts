@@ -56,8 +56,9 @@ export const make = (name: string, options: Options): Tool.Tool<typeof Parameter
   Tool.make(name, {
     description: options.description ?? `Asks the agent '${options.agent}' to do a task and returns its answer.`,
     parameters: Parameters,
-    // a child run has effects of its own (its tools): it runs alone, and a resumed parent runs it again
-    durableIdempotent: false,
+    // running the call again resumes the child: a durable parent's child is durable, and a resumed parent
+    // resumes it from its last checkpoint (see runtime/internal/subAgents.ts), redoing none of its steps
+    durableIdempotent: true,
     timeoutMs: options.timeoutMs ?? 600_000,
     handler: ({ input }, context) => {
       if (context.runAgent === undefined) {

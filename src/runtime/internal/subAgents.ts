@@ -93,10 +93,35 @@ export interface ChildInput {
   readonly parentRunId: string
   readonly metadata: Readonly<Record<string, unknown>>
   readonly budget: Readonly<Record<string, number>>
+  readonly durable: boolean
+  readonly resumeFromCheckpoint?: string | undefined
 }
 
 /** How the runtime starts a run (its `runDetailed`). */
 export type StartChild = (input: ChildInput, via: Via) => Effect.Effect<RunResult, { readonly message: string }>
+
+/**
+ * The child's request once its session is ready. A durable parent's child that has a checkpoint already
+ * (the parent was stopped while it ran, and is being resumed) resumes from its last one, so its finished
+ * steps are not run again; a `forked` child's session is first made a copy of the parent's.
+ */
+const prepare = (run: Run, child: ChildInput, session: NonNullable<SubAgentRequest["session"]>) =>
+  Effect.gen(function*() {
+    if (child.durable) {
+      const prefix = `${child.runId}:step:`
+      const last = (yield* run.store.listCheckpoints(child.sessionId))
+        .filter((c) => c.checkpointId.startsWith(prefix))
+        .reduce<string | undefined>(
+          (best, c) => (best === undefined || stepOf(c.checkpointId) > stepOf(best) ? c.checkpointId : best),
+          undefined
+        )
+      if (last !== undefined) return { ...child, resumeFromCheckpoint: last }
+    }
+    if (session === "forked") yield* run.store.forkSession(run.request.sessionId, child.sessionId)
+    return child
+  })
+
+const stepOf = (checkpointId: string): number => Number(checkpointId.slice(checkpointId.lastIndexOf(":") + 1))
 
 /** Starts the child run a tool asked for, and folds what it spent into the parent. */
 export const runChild = (
@@ -143,7 +168,9 @@ export const runChild = (
       runId: `${request.runId}/${call.id}`,
       parentRunId: request.runId,
       metadata: { [ANCESTRY_KEY]: chain },
-      budget
+      budget,
+      // a durable parent's children are durable: a resumed parent resumes them (see `prepare`)
+      durable: request.durable
     }
     const parentSink = run.emitter.sink
     const via: Via = {
@@ -151,7 +178,8 @@ export const runChild = (
       sink: parentSink && { offer: parentSink.offer, backpressure: parentSink.backpressure, forwarded: true },
       shared: session === "shared"
     }
-    return delegation.start(child, via).pipe(
+    return prepare(run, child, session).pipe(
+      Effect.flatMap((ready) => delegation.start(ready, via)),
       Effect.mapError((e) => new ToolExecutionError({ toolName: call.name, message: `agent '${asked.agentId}' could not start: ${e.message}` })),
       Effect.tap((result) =>
         Effect.sync(() => {
