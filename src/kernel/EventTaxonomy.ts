@@ -185,6 +185,14 @@ export const EventPayloads = {
   "run.durable_idempotency_warning": Schema.Struct({ toolId: Schema.String, hint: Schema.String }).annotations({
     description: "A non-idempotent tool ran in a durable run."
   }),
+  "task.finished": Schema.Struct({
+    taskId: Id,
+    parentRunId: Id,
+    status: Schema.String,
+    error: Schema.optional(Schema.String)
+  }).annotations({
+    description: "A background delegation ended (status: the child run's stop reason); `taskStatus(taskId)` has its output."
+  }),
   "config.reloaded": Schema.Struct({
     agents: Schema.Array(Schema.String),
     added: Schema.Array(Schema.String),

@@ -24,6 +24,7 @@ import * as InMemorySessionStore from "../sessions/InMemorySessionStore.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import * as Skills from "../skills/Skills.js"
 import type { AgentDefinition } from "./Agent.js"
+import type { TaskInfo } from "./internal/tasks.js"
 import * as Agents from "./internal/agents.js"
 import { Waiting } from "./internal/approval.js"
 import * as Approvals from "./internal/approvals.js"
@@ -35,8 +36,10 @@ import { Lanes } from "./internal/lanes.js"
 import { decodeRunRequest } from "./internal/request.js"
 import { executeRun } from "./internal/run.js"
 import * as SubAgents from "./internal/subAgents.js"
+import * as Tasks from "./internal/tasks.js"
 import * as Tracing from "./internal/tracing.js"
 
+export type { TaskInfo } from "./internal/tasks.js"
 export type { CallInput, CallResult, ChatMessage } from "./internal/tracing.js"
 
 /**
@@ -119,7 +122,9 @@ export interface Service extends Approvals.Operations<StartError>, Tracing.Opera
   readonly reloadAgent: (agentId: string) => Effect.Effect<void, UnknownAgentError>
   /** Sessions this runtime has run and not closed. */
   readonly sessionCount: Effect.Effect<number>
-  /** Cancels every run and releases every agent's resources. */
+  /** A background delegation's status (`running`, then its child run's stop reason and output); none if unknown. */
+  readonly taskStatus: (taskId: string) => Effect.Effect<Option.Option<TaskInfo>>
+  /** Cancels every run and background task, and releases every agent's resources. */
   readonly close: Effect.Effect<void>
 }
 
@@ -177,12 +182,13 @@ export const make = <R = never>(
       set.add(id)
       if (set.size > 1024) set.delete(set.values().next().value!)
     }
+    const tasks = yield* Tasks.make(store, bus)
     const watchdog = new Watchdog()
     yield* Effect.addFinalizer(() => watchdog.close)
     const services = {
       ...{ store, bus, skillsInstructions: skills.instructions, watchdog, approvals: new Waiting(), traces: traced.traces },
       // tools start child runs through the runtime itself (defined below; called only once a run is going)
-      runChild: { start: (input: RunInput, via: SubAgents.Via) => runDetailed(input, via), defaults: options.multiAgent ?? {} }
+      runChild: { start: (input: RunInput, via: SubAgents.Via) => runDetailed(input, via), defaults: options.multiAgent ?? {}, tasks }
     }
 
     /** A request as data is checked like a config: every problem at its path, unknown keys refused. */
@@ -351,7 +357,9 @@ export const make = <R = never>(
       reload,
       reloadAgent: (agentId) => Effect.flatMap(agents.lookup(agentId), () => agents.drop(agentId)),
       sessionCount: Effect.sync(() => sessions.size),
+      taskStatus: tasks.status,
       close: Effect.gen(function*() {
+        yield* tasks.clear
         yield* FiberMap.clear(fibers)
         yield* Effect.forEach(agents.definitions(), (a) => agents.drop(a.id), { discard: true })
       })

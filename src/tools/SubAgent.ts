@@ -30,6 +30,11 @@ export interface Options {
   readonly budget?: Tool.SubAgentRequest["budget"]
   /** The child's session (default: the runtime's `multiAgent.defaultSessionIsolation`, else `isolated`). */
   readonly session?: Tool.SubAgentRequest["session"]
+  /**
+   * Start the child in the background: the call answers at once with `{taskId, agent, status: "running"}`,
+   * and `AgentRuntime.taskStatus(taskId)` tells how it went.
+   */
+  readonly background?: boolean | undefined
   /** Timeout of the whole child run as a tool call (default 10 minutes). */
   readonly timeoutMs?: number | undefined
 }
@@ -65,7 +70,13 @@ export const make = (name: string, options: Options): Tool.Tool<typeof Parameter
         return Effect.fail(new ToolExecutionError({ toolName: name, message: "a sub-agent runs only inside an agent runtime" }))
       }
       return Effect.flatMap(
-        context.runAgent({ agentId: options.agent, inputText: input, budget: options.budget, session: options.session }),
+        context.runAgent({
+          agentId: options.agent,
+          inputText: input,
+          budget: options.budget,
+          session: options.session,
+          background: options.background
+        }),
         (result) =>
           result.stopReason === "completed"
             ? Effect.succeed(result.finalOutput)

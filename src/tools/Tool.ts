@@ -55,6 +55,8 @@ export interface SubAgentRequest {
   readonly session?: "isolated" | "shared" | "forked" | undefined
   /** The parent hands its turn over: it ends with the child's answer (`metadata.handoffFrom`). */
   readonly handoff?: boolean | undefined
+  /** Start the child as a task of the runtime and answer at once with its task id (see `taskStatus`). */
+  readonly background?: boolean | undefined
   /** A budget of its own, capped by what the parent has left (the parent's remaining budget without it). */
   readonly budget?: {
     readonly maxSteps?: number | undefined

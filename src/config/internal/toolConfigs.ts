@@ -191,6 +191,9 @@ export const SubAgentToolConfig = Schema.Struct({
     description: "The child's session: 'isolated' (its own, '<parent session>/<call id>'), 'shared' (the parent's), or 'forked' (a copy of the parent's) (default: multi_agent.default_session_isolation, else 'isolated')."
   }),
   budget: Schema.optional(ChildBudget).annotations({ description: "A budget of the child's own, capped by what the parent has left." }),
+  background: Schema.optional(Schema.Boolean).annotations({
+    description: "Start the child as a background task: the call answers at once with its task id (default false)."
+  }),
   timeout_ms
 })
 

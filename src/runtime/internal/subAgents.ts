@@ -11,13 +11,14 @@
 import * as Effect from "effect/Effect"
 import { unsafeMake } from "../../internal/unsafeMake.js"
 import { ToolExecutionError } from "../../kernel/Errors.js"
-import { type RunRequest, type RunResult, RunUsage } from "../../kernel/Run.js"
+import { type RunRequest, RunResult, RunUsage } from "../../kernel/Run.js"
 import type { ToolCallPart } from "../../kernel/Transcript.js"
 import type { SubAgentRequest } from "../../tools/Tool.js"
 import type { ChunkSink } from "./chunks.js"
 import type { Run } from "./env.js"
 import type { Turn } from "./lanes.js"
 import type { Handoff } from "./state.js"
+import type { Tasks } from "./tasks.js"
 
 /** How many agents deep a chain of delegation may go by default (the root run is depth 0). */
 export const MAX_DEPTH = 3
@@ -58,6 +59,8 @@ export interface Defaults {
 export interface Delegation {
   readonly start: StartChild
   readonly defaults: Defaults
+  /** Where background delegations run (the runtime's, see tasks.ts). */
+  readonly tasks?: Tasks | undefined
 }
 
 const ancestryOf = (request: RunRequest): ReadonlyArray<string> => {
@@ -141,7 +144,9 @@ export const runChild = (
     if (chain.length > maxDepth) {
       return refuse(`delegation too deep: ${[...chain, asked.agentId].join(" -> ")} (at most ${maxDepth} levels below the first agent)`)
     }
-    const session = asked.session ?? delegation.defaults.defaultSessionIsolation ?? "isolated"
+    const defaultSession = delegation.defaults.defaultSessionIsolation ?? "isolated"
+    // a background child outlives its parent's turn: it cannot run inside it on the parent's session
+    const session = asked.background && (asked.session ?? defaultSession) === "shared" ? "isolated" : asked.session ?? defaultSession
     // what the parent has left, which the child cannot exceed
     const stepsLeft = limits.maxSteps - state.steps
     const toolCallsLeft = limits.maxToolCalls === undefined ? undefined : limits.maxToolCalls - state.usage.toolCalls
@@ -172,6 +177,7 @@ export const runChild = (
       // a durable parent's children are durable: a resumed parent resumes them (see `prepare`)
       durable: request.durable
     }
+    if (asked.background) return background(run, call, child, session, delegation)
     const parentSink = run.emitter.sink
     const via: Via = {
       // the child's chunks go into the stream its parent's go to, marked as forwarded
@@ -202,4 +208,36 @@ const handoffOf = (run: Run, result: RunResult): Handoff => {
     finalOutput: result.finalOutput,
     chain: [run.agent.id, ...(Array.isArray(further) ? further.filter((a): a is string => typeof a === "string") : [result.agentId])]
   }
+}
+
+/**
+ * Starts the child as a task of the runtime and answers at once with its task id (the child's run id): its
+ * chunks are not in the parent's stream and its usage is not the parent's, which may have ended before it.
+ */
+const background = (
+  run: Run,
+  call: Pick<ToolCallPart, "id" | "name">,
+  child: ChildInput,
+  session: NonNullable<SubAgentRequest["session"]>,
+  delegation: Delegation
+): Effect.Effect<RunResult, ToolExecutionError> => {
+  const tasks = delegation.tasks
+  if (tasks === undefined) {
+    return Effect.fail(new ToolExecutionError({ toolName: call.name, message: "background delegation needs an agent runtime" }))
+  }
+  const task = { taskId: child.runId, agentId: child.agentId, sessionId: child.sessionId, parentRunId: child.parentRunId }
+  return Effect.as(
+    tasks.spawn(task, Effect.flatMap(prepare(run, child, session), (ready) => delegation.start(ready, { shared: false }))),
+    unsafeMake(RunResult, {
+      runId: child.runId,
+      sessionId: child.sessionId,
+      agentId: child.agentId,
+      finalOutput: { taskId: child.runId, agent: child.agentId, status: "running" },
+      stopReason: "completed",
+      usage: RunUsage.empty,
+      artifacts: [],
+      error: null,
+      metadata: { background: true, taskId: child.runId }
+    })
+  )
 }

@@ -188,7 +188,14 @@ export const tools = {
     description: "Another agent of this config as a tool: a child run on its own session, within the parent's budget.",
     config: SubAgentToolConfig,
     make: (c, { id }): Tool =>
-      SubAgent.make(id, { agent: c.agent, description: c.description, timeoutMs: c.timeout_ms, session: c.session, budget: childBudgetOf(c.budget) })
+      SubAgent.make(id, {
+        agent: c.agent,
+        description: c.description,
+        timeoutMs: c.timeout_ms,
+        session: c.session,
+        budget: childBudgetOf(c.budget),
+        background: c.background
+      })
   }),
   handoff: builtin({
     description: "Hands the conversation to another agent of this config: it answers on the session, and the run ends with its answer.",
