@@ -3,6 +3,7 @@
  * steps), a writer and a reviewer, each a child run, on the scripted mock.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { cli, useCli } from "../support/cli.js"
 import { Effect } from "effect"
 import * as path from "node:path"
 import * as Plugins from "../../src/config/Plugins.js"
@@ -32,4 +33,28 @@ describe("examples/team/agent.json", () => {
       const calc = research.find((m) => m.message._tag === "tool")
       assert.include(calc?.message._tag === "tool" ? calc.message.content : "", "330")
     }).pipe(Effect.provide(Plugins.runtimeLayer(file))))
+})
+
+describe("openagents run examples/team/agent.json", () => {
+  const { out } = useCli("oa-team-")
+  const args = ["run", file, "--agent", "editor", "--input", "A sentence on the Eiffel Tower's height"]
+
+  it("text: only the editor's answer is printed (the team's text is not)", async () => {
+    assert.strictEqual(await cli(...args), 0)
+    assert.strictEqual(out.join(""), "The Eiffel Tower rises 330 metres above Paris.\n")
+  })
+
+  it("events: every chunk of the four runs, each gap-free, the children's with parentRunId, the editor's run.finished last", async () => {
+    assert.strictEqual(await cli(...args, "--format", "events"), 0)
+    const chunks = out.join("").trim().split("\n").map((l) => JSON.parse(l) as { runId: string; kind: string; sequence: number; parentRunId?: string })
+    const r = chunks[0]!.runId
+    const runs = [...new Set(chunks.map((c) => c.runId))]
+    assert.deepStrictEqual(runs.sort(), [r, `${r}/call_0_0`, `${r}/call_1_0`, `${r}/call_2_0`])
+    for (const runId of runs) {
+      const own = chunks.filter((c) => c.runId === runId)
+      assert.deepStrictEqual(own.map((c) => c.sequence), own.map((_, i) => i))
+      assert.strictEqual(own[0]!.parentRunId, runId === r ? undefined : r)
+    }
+    assert.deepStrictEqual([chunks.at(-1)!.runId, chunks.at(-1)!.kind], [r, "run.finished"])
+  })
 })
