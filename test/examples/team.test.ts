@@ -4,7 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { cli, useCli } from "../support/cli.js"
-import { Effect } from "effect"
+import { Chunk, Effect, Stream } from "effect"
 import * as path from "node:path"
 import * as Plugins from "../../src/config/Plugins.js"
 import * as AgentRuntime from "../../src/runtime/AgentRuntime.js"
@@ -32,6 +32,29 @@ describe("examples/team/agent.json", () => {
       const research = yield* store.loadMessages("s/call_0_0")
       const calc = research.find((m) => m.message._tag === "tool")
       assert.include(calc?.message._tag === "tool" ? calc.message.content : "", "330")
+    }).pipe(Effect.provide(Plugins.runtimeLayer(file))))
+})
+
+describe("examples/team/agent.json: the front desk", () => {
+  it.scoped("routes the request to the editor, which runs its team: the tree in one stream, the editor's answer the desk's", () =>
+    Effect.gen(function*() {
+      const rt = yield* AgentRuntime.AgentRuntime
+      const chunks = yield* Stream.runCollect(rt.runStream({ agentId: "front_desk", sessionId: "s", runId: "d", inputText: "A sentence on the Eiffel Tower's height" }))
+      const all = Chunk.toReadonlyArray(chunks)
+      const routed = all.find((c) => c.kind === "pattern.routed")
+      assert.strictEqual(routed?.kind === "pattern.routed" ? routed.payload.agent : "", "editor")
+      // the desk, the editor (d/route) and its three children, each gap-free
+      const runs = [...new Set(all.map((c) => c.runId))].sort()
+      assert.deepStrictEqual(runs, ["d", "d/route", "d/route/call_0_0", "d/route/call_1_0", "d/route/call_2_0"])
+      for (const runId of runs) {
+        const own = all.filter((c) => c.runId === runId)
+        assert.deepStrictEqual(own.map((c) => c.sequence), own.map((_, i) => i))
+      }
+      assert.strictEqual(all.find((c) => c.runId === "d/route/call_0_0")?.parentRunId, "d/route")
+      const last = all[all.length - 1]!
+      assert.strictEqual(last.kind === "run.finished" ? last.result.finalOutput : null, "The Eiffel Tower rises 330 metres above Paris.")
+      // 1 model call of the desk, 8 of the editor's tree
+      assert.strictEqual(last.kind === "run.finished" ? last.result.usage.llmCalls : 0, 9)
     }).pipe(Effect.provide(Plugins.runtimeLayer(file))))
 })
 
