@@ -97,7 +97,7 @@ export interface Service {
   readonly callTools: (calls: ReadonlyArray<ToolCallPart>) => Effect.Effect<ReadonlyArray<ToolOutcome>, RunError>
   /**
    * Publishes one of the pattern events of the taxonomy (`pattern.phase`, `pattern.plan_created`,
-   * `pattern.step_started`, `pattern.step_finished`, `pattern.reflection`): they are chunks of the run's
+   * `pattern.step_started`, `pattern.step_finished`, `pattern.reflection`, `pattern.routed`): they are chunks of the run's
    * stream.
    */
   readonly emitPattern: <K extends PatternEventName>(name: K, payload: EventPayload<K>) => Effect.Effect<void>
