@@ -41,6 +41,13 @@ export interface Client {
   readonly runStream: (request: AgentRuntime.RunInput) => AsyncIterable<RunStreamChunk>
   readonly cancel: (runId: string) => Promise<boolean>
   /**
+   * A background delegation's status (see docs/multi-agent.md): `running`, then its child run's stop
+   * reason with its output or error; `undefined` for a task id this runtime did not start.
+   *
+   * @since 0.4.0
+   */
+  readonly taskStatus: (taskId: string) => Promise<AgentRuntime.TaskInfo | undefined>
+  /**
    * Cancels the session's runs and forgets the session, so a long-lived process does not keep every
    * session it ever served. Its stored history stays in the session store.
    *
@@ -118,6 +125,7 @@ export const fromLayer = async (layer: Layer.Layer<AgentRuntime.AgentRuntime, Co
         onError: (cause) => Cause.squash(cause)
       }),
     cancel: (runId) => run(runtime.cancel(runId)),
+    taskStatus: (taskId) => run(runtime.taskStatus(taskId)).then(Option.getOrUndefined),
     closeSession: (sessionId) => run(runtime.closeSession(sessionId)),
     listAgents: () => run(runtime.listAgents),
     pendingApprovals: (sessionId) => run(runtime.pendingApprovals(sessionId)),

@@ -14,6 +14,7 @@ import { type ConfigMessage, MessageAnnotationId, NounAnnotationId } from "./int
 import { JsonObject, NonEmptyString, PositiveInt } from "./internal/primitives.js"
 import { LlmConfig } from "./LlmConfig.js"
 import * as Builtins from "./Registry.js"
+import { MultiAgentConfig } from "./MultiAgentConfig.js"
 import { TracesConfig } from "./TracesConfig.js"
 
 export {
@@ -444,6 +445,9 @@ export const AppConfig = Schema.Struct({
     .annotations({ description: "Skills plugin (default none)." }),
   traces: Schema.optional(TracesConfig).annotations({
     description: "Traces of runs (on by default; in the sessions' SQLite file when sessions are SQLite, else in memory)."
+  }),
+  multi_agent: Schema.optional(MultiAgentConfig).annotations({
+    description: "Defaults of delegation to other agents (tools of type agent and handoff)."
   })
 }).annotations({ identifier: "AppConfig", title: "openagents agent.json" })
 

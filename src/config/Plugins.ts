@@ -35,10 +35,10 @@ import { checkName, type Tool } from "../tools/Tool.js"
 import * as ToolExecutor from "../tools/ToolExecutor.js"
 import type { AgentConfig, AppConfig, LlmConfig, PricingConfig, ToolRef } from "./AppConfig.js"
 import * as ConfigLoader from "./ConfigLoader.js"
+import * as MultiAgent from "./MultiAgentConfig.js"
 import { withApproval } from "./internal/approval.js"
 import * as Registry from "./Registry.js"
 import * as TracesConfig from "./TracesConfig.js"
-import type { LoadedConfig } from "./ConfigLoader.js"
 
 /**
  * What a config becomes.
@@ -342,7 +342,7 @@ export const servicesLayer = (config: AppConfig, dir: string): Built["services"]
  * @since 0.1.0
  * @category constructors
  */
-export const fromConfig = (loaded: LoadedConfig): Effect.Effect<Built, ConfigError> =>
+export const fromConfig = (loaded: ConfigLoader.LoadedConfig): Effect.Effect<Built, ConfigError> =>
   Effect.gen(function*() {
     if ((loaded.config.runtime as Ref).impl) {
       return yield* ConfigError.single("runtime.impl", "a custom runtime cannot be loaded", {
@@ -354,12 +354,12 @@ export const fromConfig = (loaded: LoadedConfig): Effect.Effect<Built, ConfigErr
   })
 
 /** The top-level blocks a running runtime cannot swap: its store, bus, skills and runtime settings. */
-const FIXED_BLOCKS = ["version", "runtime", "session", "events", "skills", "traces"] as const
+const FIXED_BLOCKS = ["version", "runtime", "session", "events", "skills", "traces", "multi_agent"] as const
 
 /**
  * A reload applies to agents only: a changed top-level block is refused (naming each), never ignored.
  */
-const refuseFixedBlocks = (before: LoadedConfig, after: LoadedConfig): Effect.Effect<void, ConfigError> => {
+const refuseFixedBlocks = (before: ConfigLoader.LoadedConfig, after: ConfigLoader.LoadedConfig): Effect.Effect<void, ConfigError> => {
   const changed = FIXED_BLOCKS.filter((key) =>
     JSON.stringify((before.config as Record<string, unknown>)[key]) !==
       JSON.stringify((after.config as Record<string, unknown>)[key])
@@ -394,6 +394,7 @@ export const runtimeLayer = (
         ? Effect.flatMap(ConfigLoader.loadFile(loaded.path), (next) =>
           Effect.zipRight(refuseFixedBlocks(loaded, next), Effect.map(fromConfig(next), (b) => b.agents)))
         : undefined
-      return AgentRuntime.layer({ agents: built.agents, reload }).pipe(Layer.provideMerge(built.services))
+      const multiAgent = MultiAgent.toOptions(loaded.config.multi_agent)
+      return AgentRuntime.layer({ agents: built.agents, reload, multiAgent }).pipe(Layer.provideMerge(built.services))
     })
   ).pipe(Layer.map((ctx) => Context.omit(Skills.Skills)(ctx)))

@@ -116,6 +116,14 @@ export const EventPayloads = {
     verdict: Schema.Literal("accept", "revise"),
     critique: Schema.String
   }).annotations({ description: "reflexion critiqued an answer or a tool failure." }),
+  "pattern.routed": Schema.Struct({
+    agent: Schema.String,
+    reason: Schema.String,
+    fallback: Schema.Boolean,
+    error: Schema.optional(Schema.String)
+  }).annotations({
+    description: "router chose the agent for the input (fallback: the model's choice was missing or invalid, error says why)."
+  }),
   "tool.approval_requested": Schema.Struct({
     runId: Id,
     callId: Id,
@@ -176,6 +184,14 @@ export const EventPayloads = {
     .annotations({ description: "A durable run ran out of resume attempts." }),
   "run.durable_idempotency_warning": Schema.Struct({ toolId: Schema.String, hint: Schema.String }).annotations({
     description: "A non-idempotent tool ran in a durable run."
+  }),
+  "task.finished": Schema.Struct({
+    taskId: Id,
+    parentRunId: Id,
+    status: Schema.String,
+    error: Schema.optional(Schema.String)
+  }).annotations({
+    description: "A background delegation ended (status: the child run's stop reason); `taskStatus(taskId)` has its output."
   }),
   "config.reloaded": Schema.Struct({
     agents: Schema.Array(Schema.String),

@@ -9,7 +9,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { RunError } from "./Errors.js"
 import type { EventName, EventPayload } from "./EventTaxonomy.js"
-import type { RunArtifact, RunRequest } from "./Run.js"
+import type { RunArtifact, RunRequest, RunResult } from "./Run.js"
 import type { Message, ModelResponse, ToolCallPart, ToolSpec } from "./Transcript.js"
 
 /**
@@ -97,7 +97,7 @@ export interface Service {
   readonly callTools: (calls: ReadonlyArray<ToolCallPart>) => Effect.Effect<ReadonlyArray<ToolOutcome>, RunError>
   /**
    * Publishes one of the pattern events of the taxonomy (`pattern.phase`, `pattern.plan_created`,
-   * `pattern.step_started`, `pattern.step_finished`, `pattern.reflection`): they are chunks of the run's
+   * `pattern.step_started`, `pattern.step_finished`, `pattern.reflection`, `pattern.routed`): they are chunks of the run's
    * stream.
    */
   readonly emitPattern: <K extends PatternEventName>(name: K, payload: EventPayload<K>) => Effect.Effect<void>
@@ -105,6 +105,29 @@ export interface Service {
   readonly emit: (name: string, payload: Record<string, unknown>) => Effect.Effect<void>
   /** Records an artifact of the run (streamed as an `artifact` chunk). */
   readonly addArtifact: (artifact: RunArtifact) => Effect.Effect<void>
+  /**
+   * Runs another agent as a child of this run, as a tool of type `agent` or `handoff` does (see
+   * docs/multi-agent.md): within the run's budget, cancelled with it, its chunks in the run's stream. With
+   * `handoff`, the run ends with the child's answer. `key` names the child (its run id is
+   * `<run id>/<key>`). Absent outside a runtime.
+   */
+  readonly runAgent?: ((request: AgentRequest) => Effect.Effect<RunResult, RunError>) | undefined
+}
+
+/**
+ * What a pattern asks of `RunContext.runAgent`.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface AgentRequest {
+  readonly agentId: string
+  /** The child's input (a handoff's child answers the run's own input). */
+  readonly inputText: string
+  /** The child's name within the run, unique in it (its run id is `<run id>/<key>`). */
+  readonly key: string
+  readonly session?: "isolated" | "shared" | "forked" | undefined
+  readonly handoff?: boolean | undefined
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * The chunks of a run's stream. A stream belongs to one run: `sequence` starts at 0 and has no gaps, the
- * first chunk is `run.started` and the last is `run.finished`, which carries the {@link RunResult}.
+ * first chunk is `run.started` and the last is `run.finished`, which carries the {@link RunResult}. The
+ * chunks of its child runs (agents it delegates to) come in the same stream, each with its own run id,
+ * its own gap-free `sequence` and a `parentRunId`.
  *
  * A chunk is an event of {@link EventTaxonomy} (those of the kinds in {@link CHUNK_KINDS}) with its place
  * in the stream: `chunk.kind === "llm.delta"` narrows `chunk.payload` to `{ text: string }`.
@@ -32,6 +34,7 @@ export const CHUNK_KINDS = [
   "pattern.step_started",
   "pattern.step_finished",
   "pattern.reflection",
+  "pattern.routed",
   "validation.retry",
   "run.checkpoint_saved",
   "run.resume_attempted",
@@ -71,6 +74,11 @@ interface ChunkEnvelope {
   readonly agentId: string
   readonly sequence: number
   readonly timestampMs: number
+  /**
+   * Set on the chunks of a child run forwarded into its parent's stream (see docs/streaming.md): the id of
+   * the run that started it. A stream's own run's chunks never carry it.
+   */
+  readonly parentRunId?: string | undefined
 }
 
 /**
@@ -97,7 +105,8 @@ const envelopeFields = {
   sessionId: Schema.String,
   agentId: Schema.String,
   sequence: Schema.Int,
-  timestampMs: Schema.Number
+  timestampMs: Schema.Number,
+  parentRunId: Schema.optional(Schema.String)
 }
 
 /**

@@ -24,6 +24,7 @@ import * as InMemorySessionStore from "../sessions/InMemorySessionStore.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import * as Skills from "../skills/Skills.js"
 import type { AgentDefinition } from "./Agent.js"
+import type { TaskInfo } from "./internal/tasks.js"
 import * as Agents from "./internal/agents.js"
 import { Waiting } from "./internal/approval.js"
 import * as Approvals from "./internal/approvals.js"
@@ -35,8 +36,11 @@ import { Lanes } from "./internal/lanes.js"
 import { decodeRunRequest } from "./internal/request.js"
 import * as Resume from "./internal/resume.js"
 import { executeRun } from "./internal/run.js"
+import * as SubAgents from "./internal/subAgents.js"
+import * as Tasks from "./internal/tasks.js"
 import * as Tracing from "./internal/tracing.js"
 
+export type { TaskInfo } from "./internal/tasks.js"
 export type { CallInput, CallResult, ChatMessage } from "./internal/tracing.js"
 
 /**
@@ -119,7 +123,9 @@ export interface Service extends Approvals.Operations<StartError>, Tracing.Opera
   readonly reloadAgent: (agentId: string) => Effect.Effect<void, UnknownAgentError>
   /** Sessions this runtime has run and not closed. */
   readonly sessionCount: Effect.Effect<number>
-  /** Cancels every run and releases every agent's resources. */
+  /** A background delegation's status (`running`, then its child run's stop reason and output); none if unknown. */
+  readonly taskStatus: (taskId: string) => Effect.Effect<Option.Option<TaskInfo>>
+  /** Cancels every run and background task, and releases every agent's resources. */
   readonly close: Effect.Effect<void>
 }
 
@@ -141,6 +147,8 @@ export interface Options<R = never> {
   readonly agents: ReadonlyArray<AgentDefinition<R>>
   /** Where `reload` gets new definitions from (a config file); without it `reload` fails. */
   readonly reload?: Effect.Effect<ReadonlyArray<AgentDefinition<R>>, ConfigError> | undefined
+  /** Defaults of delegation to other agents (agent.json's `multi_agent`): depth limit, a child's budget. */
+  readonly multiAgent?: SubAgents.Defaults | undefined
 }
 
 /**
@@ -175,12 +183,13 @@ export const make = <R = never>(
       set.add(id)
       if (set.size > 1024) set.delete(set.values().next().value!)
     }
+    const tasks = yield* Tasks.make(store, bus)
     const watchdog = new Watchdog()
     yield* Effect.addFinalizer(() => watchdog.close)
     const services = {
       ...{ store, bus, skillsInstructions: skills.instructions, watchdog, approvals: new Waiting(), traces: traced.traces },
       // tools start child runs through the runtime itself (defined below; called only once a run is going)
-      runChild: (input: RunInput) => runDetailed(input)
+      runChild: { start: (input: RunInput, via: SubAgents.Via) => runDetailed(input, via), defaults: options.multiAgent ?? {}, tasks }
     }
 
     /** A request as data is checked like a config: every problem at its path, unknown keys refused. */
@@ -205,13 +214,14 @@ export const make = <R = never>(
         Effect.map(agents.lookup(request.agentId), (definition) => ({ request, definition })))
 
     /** Starts a run as a fiber of the runtime; returns its result deferred. */
-    const start = (request: RunRequest, sink?: ChunkSink) =>
+    const start = (request: RunRequest, sink?: ChunkSink, shared = false) =>
       Effect.gen(function*() {
         if (yield* FiberMap.has(fibers, request.runId)) {
           return yield* ConfigError.single("request.runId", `a run with id '${request.runId}' is already in progress`)
         }
         const env = yield* agents.get(request.agentId)
-        const turn = yield* lanes.admit(request.sessionId, request.runId, env.sessionQueueSize)
+        // a child sharing its parent's session runs inside the parent's turn and lease
+        const turn = shared ? SubAgents.insideParent : yield* lanes.admit(request.sessionId, request.runId, env.sessionQueueSize)
         sessions.add(request.sessionId)
         const done = yield* Deferred.make<RunResult>()
         yield* FiberMap.run(
@@ -222,6 +232,7 @@ export const make = <R = never>(
             // a run cancelled before it registered starts cancelled (after its run.started)
             waitTurn: earlyCancels.delete(request.runId) ? Effect.interrupt : turn.waitTurn,
             ahead: turn.ahead,
+            leaseHeld: shared,
             onResult: (result) => Deferred.succeed(done, result),
             onSettled: () => settled.add(request.runId)
           }).pipe(
@@ -258,11 +269,11 @@ export const make = <R = never>(
         return true
       })
 
-    const runDetailed = (input: RunInput): Effect.Effect<RunResult, StartError> =>
+    const runDetailed = (input: RunInput, via?: SubAgents.Via): Effect.Effect<RunResult, StartError> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           const { request } = yield* prepare(input)
-          const done = yield* start(request)
+          const done = yield* start(request, via?.sink, via?.shared)
           return yield* restore(Deferred.await(done)).pipe(Effect.onInterrupt(() => cancel(request.runId)))
         })
       )
@@ -277,7 +288,7 @@ export const make = <R = never>(
         let live: { readonly buffer: Chunks.ChunkBuffer; readonly runId: string } | undefined
         const begin = Effect.uninterruptible(Effect.gen(function*() {
           const { definition, request } = yield* prepare(input)
-          const buffer = Chunks.make(Agents.eventQueueSizeOf(definition))
+          const buffer = Chunks.make(Agents.eventQueueSizeOf(definition), request.runId)
           yield* start(request, buffer.sink)
           live = { buffer, runId: request.runId }
           return buffer
@@ -324,20 +335,7 @@ export const make = <R = never>(
       runStream,
       cancel,
       listAgents: Effect.sync(() => agents.definitions().map((a) => ({ id: a.id, name: a.name ?? a.id }))),
-      getAgentInfo: (agentId) =>
-        Effect.sync(() => {
-          const a = agents.definitions().find((d) => d.id === agentId)
-          if (!a) return Option.none()
-          const env = agents.built(agentId)
-          return Option.some({
-            id: a.id,
-            name: a.name ?? a.id,
-            tools: (a.tools ?? []).map((t) => t.name),
-            loaded: env !== undefined,
-            model: env?.model.model,
-            info: a.info ?? {}
-          })
-        }),
+      getAgentInfo: (agentId) => Effect.sync(() => Option.fromNullable(Agents.info(agents, agentId))),
       closeSession: (sessionId) =>
         Effect.gen(function*() {
           // every run of the session ends (a settled one finishes writing its result, the others are
@@ -360,7 +358,9 @@ export const make = <R = never>(
       reload,
       reloadAgent: (agentId) => Effect.flatMap(agents.lookup(agentId), () => agents.drop(agentId)),
       sessionCount: Effect.sync(() => sessions.size),
+      taskStatus: tasks.status,
       close: Effect.gen(function*() {
+        yield* tasks.clear
         yield* FiberMap.clear(fibers)
         yield* Effect.forEach(agents.definitions(), (a) => agents.drop(a.id), { discard: true })
       })

@@ -28,6 +28,13 @@ export interface Options {
   readonly description?: string | undefined
   /** A budget of the child's own, capped by what the parent has left. */
   readonly budget?: Tool.SubAgentRequest["budget"]
+  /** The child's session (default: the runtime's `multiAgent.defaultSessionIsolation`, else `isolated`). */
+  readonly session?: Tool.SubAgentRequest["session"]
+  /**
+   * Start the child in the background: the call answers at once with `{taskId, agent, status: "running"}`,
+   * and `AgentRuntime.taskStatus(taskId)` tells how it went.
+   */
+  readonly background?: boolean | undefined
   /** Timeout of the whole child run as a tool call (default 10 minutes). */
   readonly timeoutMs?: number | undefined
 }
@@ -54,15 +61,22 @@ export const make = (name: string, options: Options): Tool.Tool<typeof Parameter
   Tool.make(name, {
     description: options.description ?? `Asks the agent '${options.agent}' to do a task and returns its answer.`,
     parameters: Parameters,
-    // a child run has effects of its own (its tools): it runs alone, and a resumed parent runs it again
-    durableIdempotent: false,
+    // running the call again resumes the child: a durable parent's child is durable, and a resumed parent
+    // resumes it from its last checkpoint (see runtime/internal/subAgents.ts), redoing none of its steps
+    durableIdempotent: true,
     timeoutMs: options.timeoutMs ?? 600_000,
     handler: ({ input }, context) => {
       if (context.runAgent === undefined) {
         return Effect.fail(new ToolExecutionError({ toolName: name, message: "a sub-agent runs only inside an agent runtime" }))
       }
       return Effect.flatMap(
-        context.runAgent({ agentId: options.agent, inputText: input, budget: options.budget }),
+        context.runAgent({
+          agentId: options.agent,
+          inputText: input,
+          budget: options.budget,
+          session: options.session,
+          background: options.background
+        }),
         (result) =>
           result.stopReason === "completed"
             ? Effect.succeed(result.finalOutput)

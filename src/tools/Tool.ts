@@ -46,7 +46,17 @@ export interface ToolContext {
  */
 export interface SubAgentRequest {
   readonly agentId: string
+  /** The child's input (a handoff's child answers the run's own input instead). */
   readonly inputText: string
+  /**
+   * The child's session: `isolated` (default: a session of its own, `<session>/<call id>`), `shared` (the
+   * parent's, inside the parent's turn), or `forked` (a copy of the parent's made for the child).
+   */
+  readonly session?: "isolated" | "shared" | "forked" | undefined
+  /** The parent hands its turn over: it ends with the child's answer (`metadata.handoffFrom`). */
+  readonly handoff?: boolean | undefined
+  /** Start the child as a task of the runtime and answer at once with its task id (see `taskStatus`). */
+  readonly background?: boolean | undefined
   /** A budget of its own, capped by what the parent has left (the parent's remaining budget without it). */
   readonly budget?: {
     readonly maxSteps?: number | undefined

@@ -16,7 +16,7 @@ afterAll(() => Effect.runPromise(dropSchemas))
 describe("Registry", () => {
   it("lists the builtin names of every seam", () => {
     assert.deepStrictEqual(Builtins.typeNames("memory"), ["window_buffer", "buffer", "experiences", "chain", "markdown_memory"])
-    assert.deepStrictEqual(Builtins.typeNames("pattern"), ["react", "plan_execute", "reflexion"])
+    assert.deepStrictEqual(Builtins.typeNames("pattern"), ["react", "plan_execute", "reflexion", "router"])
     assert.deepStrictEqual(Builtins.typeNames("tool"), [
       "calc",
       "current_time",
@@ -44,7 +44,8 @@ describe("Registry", () => {
       "min_max",
       "remember_preference",
       "mcp",
-      "agent"
+      "agent",
+      "handoff"
     ])
     assert.deepStrictEqual(Builtins.typeNames("tool_executor"), ["default", "retry", "policy", "hooks"])
     assert.deepStrictEqual(Builtins.typeNames("context_assembler"), [
@@ -118,7 +119,9 @@ describe("Registry", () => {
               chain: { memories: [{ type: "window_buffer" }] },
               markdown_memory: { memory_dir: "memory" },
               local: { root: "skills" },
-              agent: { agent: "other" }
+              agent: { agent: "other" },
+              handoff: { agent: "other" },
+              router: { routes: [{ agent: "other", description: "does it all" }] }
             }
             const config = required[type] ??
               (["read_file", "write_file", "list_files", "delete_file", "grep_files", "remember_preference"].includes(type)

@@ -177,6 +177,8 @@ export const repl = (options: ReplOptions) =>
             let result: RunResult | undefined
             yield* Stream.runForEach(runtime.runStream({ agentId, sessionId, inputText, runId }), (chunk) =>
               Effect.promise(async () => {
+                // a child run's chunks (an agent this one delegates to) are not the answer
+                if (chunk.parentRunId !== undefined) return
                 if (chunk.kind === "run.finished") {
                   result = chunk.result
                 } else if (chunk.kind === "llm.delta") {

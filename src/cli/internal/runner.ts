@@ -152,9 +152,15 @@ export const streamRun = (
       let result: RunResult | undefined
       yield* Stream.runForEach(runtime.runStream(request), (chunk) =>
         Effect.promise(async () => {
-          if (chunk.kind === "run.finished") result = chunk.result
+          // every chunk of the tree goes out as an event; the text is the run's own (its children's answers
+          // reach it as tool results), and so is the result
           if (format === "events") {
             await write(process.stdout, JSON.stringify(RunStreamChunk.toJson(chunk)) + "\n")
+          }
+          if (chunk.parentRunId !== undefined) return
+          if (chunk.kind === "run.finished") result = chunk.result
+          if (format === "events") {
+            return
           } else if (format === "text" && chunk.kind === "llm.delta") {
             if (!printed && status) Effect.runSync(status.textStarted)
             printed = true

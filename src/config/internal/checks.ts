@@ -103,22 +103,31 @@ const checkTools = (tools: unknown, path: ReadonlyArray<Segment>, out: Array<Pro
   })
 }
 
-// a tool of type `agent` names another agent of the config
-const checkSubAgents = (tools: unknown, path: ReadonlyArray<Segment>, agents: ReadonlyArray<unknown>, out: Array<Problem>): void => {
-  if (!Array.isArray(tools)) return
+// a tool of type `agent` or `handoff`, and a `router` pattern's routes, name other agents of the config
+const checkSubAgents = (agent: Record<string, unknown>, path: ReadonlyArray<Segment>, agents: ReadonlyArray<unknown>, out: Array<Problem>): void => {
   const ids = agents.flatMap((a) => (isRecord(a) && typeof a.id === "string" ? [a.id] : []))
-  tools.forEach((tool: unknown, i) => {
-    if (!isRecord(tool) || tool.type !== "agent" || !isRecord(tool.config) || typeof tool.config.agent !== "string") return
-    const name = tool.config.agent
-    if (name !== "" && !ids.includes(name)) {
-      const suggestion = closest(name, ids)
-      out.push({
-        path: [...path, i, "config", "agent"],
-        message: `no agent '${name}' in this config${suggestion ? ` (did you mean '${suggestion}'?)` : ""}`,
-        hint: `agents: ${ids.join(", ")}`
-      })
-    }
-  })
+  const named = (name: unknown, at: ReadonlyArray<Segment>) => {
+    if (typeof name !== "string" || name === "" || ids.includes(name)) return
+    const suggestion = closest(name, ids)
+    out.push({
+      path: at,
+      message: `no agent '${name}' in this config${suggestion ? ` (did you mean '${suggestion}'?)` : ""}`,
+      hint: `agents: ${ids.join(", ")}`
+    })
+  }
+  if (Array.isArray(agent.tools)) {
+    agent.tools.forEach((tool: unknown, i) => {
+      if (!isRecord(tool) || (tool.type !== "agent" && tool.type !== "handoff") || !isRecord(tool.config)) return
+      named(tool.config.agent, [...path, "tools", i, "config", "agent"])
+    })
+  }
+  const pattern = agent.pattern
+  if (!isRecord(pattern) || pattern.type !== "router" || !isRecord(pattern.config)) return
+  const config = pattern.config
+  if (Array.isArray(config.routes)) {
+    config.routes.forEach((r: unknown, i) => isRecord(r) && named(r.agent, [...path, "pattern", "config", "routes", i, "agent"]))
+  }
+  named(config.fallback, [...path, "pattern", "config", "fallback"])
 }
 
 // `tool_executor` is one ref or a list applied outermost-first; `default` runs the tool, so it can only be last
@@ -167,7 +176,7 @@ export const crossCheck = (root: Record<string, unknown>, out: Array<Problem>): 
     checkExecutors(agent.tool_executor, [...path, "tool_executor"], out)
     checkRef(agent.context_assembler, "context_assembler", [...path, "context_assembler"], out)
     checkTools(agent.tools, [...path, "tools"], out)
-    checkSubAgents(agent.tools, [...path, "tools"], root.agents as ReadonlyArray<unknown>, out)
+    checkSubAgents(agent, path, root.agents as ReadonlyArray<unknown>, out)
     checkLlm(agent.llm, [...path, "llm"], out)
     if (isRecord(agent.output_schema)) {
       const error = jsonSchemaError(agent.output_schema)

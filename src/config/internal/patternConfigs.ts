@@ -4,7 +4,7 @@
  * @since 0.2.0
  */
 import * as Schema from "effect/Schema"
-import { NonNegativeInt, PositiveInt } from "./primitives.js"
+import { NonEmptyString, NonNegativeInt, PositiveInt } from "./primitives.js"
 
 /**
  * Config of the `plan_execute` pattern.
@@ -33,5 +33,21 @@ export const ReflexionConfig = Schema.Struct({
   }),
   reflect_on_tool_failures: Schema.optionalWith(Schema.Boolean, { default: () => true }).annotations({
     description: "Reflect on failed tool calls too (default true)."
+  })
+})
+
+/**
+ * Config of the `router` pattern.
+ *
+ * @since 0.4.0
+ * @category schemas
+ */
+export const RouterConfig = Schema.Struct({
+  routes: Schema.Array(Schema.Struct({
+    agent: Schema.propertySignature(NonEmptyString).annotations({ description: "The id of an agent of this config." }),
+    description: Schema.propertySignature(NonEmptyString).annotations({ description: "What the agent is for (what the model reads to choose)." })
+  })).pipe(Schema.minItems(1)).annotations({ description: "The agents the router chooses from (at least one)." }),
+  fallback: Schema.optional(NonEmptyString).annotations({
+    description: "The agent that answers when the model's choice is missing or invalid (default: the first route's)."
   })
 })

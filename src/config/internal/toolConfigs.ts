@@ -16,6 +16,28 @@ const root = Schema.propertySignature(NonEmptyString).annotations({
   description: "The folder the tool is confined to (relative paths are resolved against the config file's folder)."
 })
 
+/**
+ * A child run's budget in agent.json (the fields of `RunBudget` a parent can hand down).
+ *
+ * @since 0.4.0
+ * @category schemas
+ */
+export const ChildBudget = Schema.Struct({
+  max_steps: Schema.optional(PositiveInt),
+  max_tool_calls: Schema.optional(NonNegativeInt),
+  max_cost_usd: Schema.optional(NonNegativeNumber),
+  max_duration_ms: Schema.optional(PositiveInt)
+})
+
+/**
+ * The budget of a child run as `SubAgent`/`Handoff` take it.
+ *
+ * @since 0.4.0
+ * @category conversions
+ */
+export const childBudgetOf = (b: typeof ChildBudget.Type | undefined) =>
+  b && { maxSteps: b.max_steps, maxToolCalls: b.max_tool_calls, maxCostUsd: b.max_cost_usd, maxDurationMs: b.max_duration_ms }
+
 const bytes = (what: string, fallback: string) =>
   Schema.optional(PositiveInt).annotations({ description: `${what}, in bytes (default ${fallback}).` })
 
@@ -165,14 +187,32 @@ export const SubAgentToolConfig = Schema.Struct({
   description: Schema.optional(NonEmptyString).annotations({
     description: "What the model reads about the tool (default: a sentence naming the agent)."
   }),
-  session: Schema.optionalWith(Schema.Literal("isolated"), { default: () => "isolated" as const }).annotations({
-    description: "The child's session: 'isolated' (its own, '<parent session>/<call id>'; the only mode for now)."
+  session: Schema.optional(Schema.Literal("isolated", "shared", "forked")).annotations({
+    description: "The child's session: 'isolated' (its own, '<parent session>/<call id>'), 'shared' (the parent's), or 'forked' (a copy of the parent's) (default: multi_agent.default_session_isolation, else 'isolated')."
   }),
-  budget: Schema.optional(Schema.Struct({
-    max_steps: Schema.optional(PositiveInt),
-    max_tool_calls: Schema.optional(NonNegativeInt),
-    max_cost_usd: Schema.optional(NonNegativeNumber),
-    max_duration_ms: Schema.optional(PositiveInt)
-  })).annotations({ description: "A budget of the child's own, capped by what the parent has left." }),
+  budget: Schema.optional(ChildBudget).annotations({ description: "A budget of the child's own, capped by what the parent has left." }),
+  background: Schema.optional(Schema.Boolean).annotations({
+    description: "Start the child as a background task: the call answers at once with its task id (default false)."
+  }),
+  timeout_ms
+})
+
+/**
+ * Config of `handoff`: hands the conversation to another agent of the config (see `Handoff`).
+ *
+ * @since 0.4.0
+ * @category schemas
+ */
+export const HandoffToolConfig = Schema.Struct({
+  agent: Schema.propertySignature(NonEmptyString).annotations({
+    description: "The id of the agent to hand the conversation to (one of this config's agents)."
+  }),
+  description: Schema.optional(NonEmptyString).annotations({
+    description: "What the model reads about the tool (default: a sentence naming the agent)."
+  }),
+  session: Schema.optional(Schema.Literal("shared", "isolated", "forked")).annotations({
+    description: "Where the other agent answers: 'shared' (default: the conversation's session, which it continues), 'isolated' or 'forked'."
+  }),
+  budget: Schema.optional(ChildBudget).annotations({ description: "A budget of the other agent's own, capped by what the run has left." }),
   timeout_ms
 })

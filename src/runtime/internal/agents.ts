@@ -213,6 +213,21 @@ export interface Agents<R> {
   }>
 }
 
+/** What `getAgentInfo` tells about an agent (undefined for an unknown one). */
+export const info = <R>(agents: Agents<R>, agentId: string) => {
+  const a = agents.definitions().find((d) => d.id === agentId)
+  if (!a) return undefined
+  const env = agents.built(agentId)
+  return {
+    id: a.id,
+    name: a.name ?? a.id,
+    tools: (a.tools ?? []).map((t) => t.name),
+    loaded: env !== undefined,
+    model: env?.model.model,
+    info: a.info ?? {}
+  }
+}
+
 export const make = <R>(
   initial: ReadonlyArray<AgentDefinition<R>>,
   seams: Ambient

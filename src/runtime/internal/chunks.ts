@@ -13,6 +13,8 @@ import type { RunStreamChunk } from "../../kernel/RunStreamChunk.js"
 export interface ChunkSink {
   readonly offer: (chunk: RunStreamChunk) => void
   readonly backpressure: Effect.Effect<void>
+  /** The sink of an ancestor's stream: the run's chunks carry their `parentRunId` (see subAgents.ts). */
+  readonly forwarded?: boolean | undefined
 }
 
 export interface ChunkBuffer {
@@ -25,7 +27,8 @@ export interface ChunkBuffer {
   readonly close: Effect.Effect<void>
 }
 
-export const make = (capacity: number): ChunkBuffer => {
+/** A buffer for the stream of run `runId`; its child runs' chunks pass through it too. */
+export const make = (capacity: number, runId: string): ChunkBuffer => {
   let buffer: Array<RunStreamChunk> = []
   let finished = false
   let closed = false
@@ -40,7 +43,8 @@ export const make = (capacity: number): ChunkBuffer => {
     offer: (chunk) => {
       if (closed) return
       buffer.push(chunk)
-      if (chunk.kind === "run.finished") finished = true
+      // a child's run.finished is one more chunk: the stream ends with its own run's
+      if (chunk.kind === "run.finished" && chunk.runId === runId) finished = true
       const w = readerWaits
       readerWaits = undefined
       wake(w)

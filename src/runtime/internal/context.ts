@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import type * as RunContext from "../../kernel/RunContext.js"
 import type { Run } from "./env.js"
 import { step } from "./modelStep.js"
+import * as SubAgents from "./subAgents.js"
 import { callTools } from "./toolBatch.js"
 import { callTool } from "./toolCall.js"
 
@@ -43,6 +44,9 @@ export const make = (run: Run): RunContext.Service => {
       }),
     step: (options) => step(run, options),
     callTool: (call) => callTool(run, call),
-    callTools: (calls) => callTools(run, calls)
+    callTools: (calls) => callTools(run, calls),
+    runAgent: run.runChild === undefined
+      ? undefined
+      : (asked) => SubAgents.runChild(run, { id: asked.key, name: asked.agentId }, asked, run.runChild!)
   }
 }

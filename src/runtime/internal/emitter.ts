@@ -24,23 +24,29 @@ export interface Emitter {
   readonly backpressure: Effect.Effect<void>
   /** Whether a stream reads the run's chunks (only then is there backpressure). */
   readonly buffered: boolean
+  /** Where the run's chunks go: a child run's chunks go to the same place (see subAgents.ts). */
+  readonly sink: ChunkSink | undefined
   /** Whether a trace recorder follows the run: only then are the heavy payload fields built. */
   readonly observed: boolean
 }
 
 export const make = (
-  ids: { readonly runId: string; readonly sessionId: string; readonly agentId: string },
+  ids: { readonly runId: string; readonly sessionId: string; readonly agentId: string; readonly parentRunId?: string | undefined },
   bus: EventBus["Type"],
   clock: Clock.Clock,
   sink: ChunkSink | undefined,
   observer?: ((event: RuntimeEvent) => void) | undefined
 ): Emitter => {
   const { agentId, runId, sessionId } = ids
+  // only a child run streaming into its parent's stream marks its chunks (a run of its own pays nothing)
+  const parentRunId = sink?.forwarded === true ? ids.parentRunId : undefined
   let sequence = 0
   const send = (name: EventName, payload: unknown, result?: RunResult): void => {
     const timestampMs = clock.unsafeCurrentTimeMillis()
     if (sink !== undefined && isChunkKind(name)) {
-      const chunk = { kind: name, runId, sessionId, agentId, sequence: sequence++, timestampMs, payload } as RunStreamChunk
+      const chunk = (parentRunId === undefined
+        ? { kind: name, runId, sessionId, agentId, sequence: sequence++, timestampMs, payload }
+        : { kind: name, runId, sessionId, agentId, sequence: sequence++, timestampMs, payload, parentRunId }) as RunStreamChunk
       sink.offer(result === undefined ? chunk : { ...chunk, result } as RunStreamChunk)
     }
     const event = { name, runId, sessionId, agentId, timestampMs, payload } as RuntimeEvent
@@ -53,6 +59,7 @@ export const make = (
     finish: (payload, result) => send("run.finished", payload, result),
     backpressure: sink ? sink.backpressure : Effect.void,
     buffered: sink !== undefined,
+    sink,
     observed: observer !== undefined
   }
 }

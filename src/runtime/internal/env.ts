@@ -17,7 +17,7 @@ import type { TraceStore } from "../../traces/TraceStore.js"
 import type * as Toolkit from "../../tools/Toolkit.js"
 import type { Limits, RunDeadlines, Watchdog } from "./budget.js"
 import type { Waiting } from "./approval.js"
-import type { StartChild } from "./subAgents.js"
+import type { Delegation } from "./subAgents.js"
 import type { Emitter } from "./emitter.js"
 import type { JournalWriter } from "./journalWriter.js"
 import type { OutputValidator } from "./output.js"
@@ -57,7 +57,7 @@ export interface RunServices {
   /** The runtime's watchdog, which holds every run's deadlines. */
   readonly watchdog: Watchdog
   /** Starts a child run (the runtime's `runDetailed`), for `ToolContext.runAgent`. */
-  readonly runChild?: StartChild | undefined
+  readonly runChild?: Delegation | undefined
   /** Calls of this process's runs waiting for a decision (see approval.ts). */
   readonly approvals: Waiting
   /** Where runs are traced; no tracing without it. */
@@ -79,7 +79,7 @@ export interface Run {
   /** Whether spans are recorded (a tracer other than Effect's default is installed). */
   readonly tracing: boolean
   /** Starts a child run, for `ToolContext.runAgent`. */
-  readonly runChild?: StartChild | undefined
+  readonly runChild?: Delegation | undefined
   /** Calls of this process's runs waiting for a decision. */
   readonly approvals: Waiting
   /** The run's trace recorder, when the runtime records traces. */

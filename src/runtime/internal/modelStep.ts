@@ -43,7 +43,8 @@ export const step = (run: Run, options?: StepOptions): Effect.Effect<ModelRespon
     const { agent, emitter, limits, state } = run
     const model = agent.model
     const priced = model.pricing !== undefined
-    const refused = Budget.checkStep(state, limits) ??
+    // a run that handed its turn over ends here with the other agent's answer (see result.ts)
+    const refused = state.handoff !== undefined ? Effect.interrupt : Budget.checkStep(state, limits) ??
       Budget.checkCost(state, limits, priced, "before", (max) => emitter.emit("budget.cost_unknown", { limit: max, model: model.model }))
     if (refused) return refused
     const stepNo = ++state.steps

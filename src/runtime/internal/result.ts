@@ -44,6 +44,8 @@ export const errorInfo = (error: unknown): RunErrorInfo => {
 /** The stop reason, error and limit of an exit. */
 const outcomeOf = (run: Run, exit: Exit.Exit<unknown, unknown>) => {
   const limitHit = run.state.limitHit
+  const handoff = run.state.handoff
+  if (handoff !== undefined) return { stopReason: "completed" as StopReason, finalOutput: handoff.finalOutput, error: null, limit: undefined }
   if (Exit.isSuccess(exit)) return { stopReason: "completed" as StopReason, finalOutput: exit.value, error: null, limit: undefined }
   if (Cause.isInterruptedOnly(exit.cause) && !limitHit) {
     return {
@@ -77,7 +79,8 @@ const persist = (run: Run, stopReason: StopReason, finalOutput: unknown, finishe
       run.journal.append({ kind: "run_finished", payload: { stopReason } })
       yield* run.journal.flush
     }
-    const own = state.messages.slice(state.runStart + state.persistedBefore)
+    // a run that handed its turn over leaves the conversation to the agent that answered (on the session)
+    const own = state.handoff ? [] : state.messages.slice(state.runStart + state.persistedBefore)
     if (own.length > 0) {
       yield* store.appendMessages(
         sessionId,
@@ -90,7 +93,7 @@ const persist = (run: Run, stopReason: StopReason, finalOutput: unknown, finishe
         new SessionArtifact({ name: a.name, kind: a.kind, payload: a.payload, metadata: { ...a.metadata, runId } })
       )
     }
-    if (stopReason !== "completed") return
+    if (stopReason !== "completed" || state.handoff) return
     const before = yield* store.getState(sessionId)
     const next = yield* memoryGuard(
       run,
@@ -145,7 +148,8 @@ const resultOf = (run: Run, exit: Exit.Exit<unknown, unknown>, startedAt: number
       durationMs: finishedAt - startedAt,
       ...(state.contextMetadata ? { context: state.contextMetadata } : {}),
       ...(state.children.length > 0 ? { children: state.children.map((c) => ({ ...c, usage: c.usage })) } : {}),
-      ...(outcome.limit ? { limit: outcome.limit } : {})
+      ...(outcome.limit ? { limit: outcome.limit } : {}),
+      ...(state.handoff ? { handoffFrom: state.handoff.runId, handoffChain: state.handoff.chain } : {})
     }
     const persisted = yield* Effect.exit(persist(run, outcome.stopReason, outcome.finalOutput, finishedAt))
     if (Exit.isFailure(persisted)) {

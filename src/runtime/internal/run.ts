@@ -29,12 +29,13 @@ import * as Trace from "./trace.js"
 export type { AgentEnv, RunServices } from "./env.js"
 
 /** The body of a run once its turn has come: lease, instructions, then attempts until one ends it. */
-const body = (run: Run, context: RunContext.Service, services: RunServices, leaseScope: Scope.Scope) =>
+const body = (run: Run, context: RunContext.Service, services: RunServices, leaseScope: Scope.Scope, leaseHeld: boolean) =>
   Effect.gen(function*() {
     const { agent, journal, request, state, store } = run
     const watching = run.deadlines.start()
     if (watching) yield* watching
-    yield* Scope.extend(store.acquire(request.sessionId), leaseScope)
+    // a child on its parent's session works under the parent's lease (the parent waits for it)
+    if (!leaseHeld) yield* Scope.extend(store.acquire(request.sessionId), leaseScope)
     // the input text lets a skills provider pick the skills that match the task
     const skills = yield* services.skillsInstructions(request.sessionId, request.inputText)
     state.instructions = [agent.instructions, skills].filter((s) => s !== undefined && s !== "").join("\n\n") || undefined
@@ -88,6 +89,8 @@ export const executeRun = (
     readonly waitTurn?: Effect.Effect<void> | undefined
     /** How many runs of the session are ahead of this one (announced with `session.waiting`). */
     readonly ahead?: number | undefined
+    /** The session's lease is held for this run already (a child sharing its parent's session). */
+    readonly leaseHeld?: boolean | undefined
     /** Receives the result before the run's fiber ends (even when that fiber is being interrupted). */
     readonly onResult?: ((result: RunResult) => Effect.Effect<void>) | undefined
     /** Told when the run's outcome is decided: from then on a cancel cannot change it. */
@@ -102,7 +105,7 @@ export const executeRun = (
       const ids = { runId: request.runId, sessionId: request.sessionId, agentId: agent.id }
       const state = new RunState()
       const recorder = services.traces ? yield* Recorder.make(services.traces, services.store, request, agent.id, clock) : undefined
-      const emitter = Emitter.make(ids, services.bus, clock, options.sink, recorder?.observe)
+      const emitter = Emitter.make(options.sink?.forwarded ? { ...ids, parentRunId: request.parentRunId } : ids, services.bus, clock, options.sink, recorder?.observe)
       const limits = Budget.limitsOf(request, agent)
       const validator = Output.validatorOf(request, agent)
       const run: Run = {
@@ -137,7 +140,7 @@ export const executeRun = (
         Effect.gen(function*() {
           if (options.waitTurn) yield* options.waitTurn
           if (Either.isLeft(validator)) return yield* validator.left
-          return yield* body(run, context, services, leaseScope)
+          return yield* body(run, context, services, leaseScope, options.leaseHeld === true)
         }).pipe((effect) =>
           Trace.span(tracing, "openagents.run", () => ({
             "openagents.run_id": request.runId,

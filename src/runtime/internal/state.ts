@@ -8,6 +8,13 @@ import type { BudgetExhausted } from "../../kernel/Errors.js"
 import { type RunArtifact, RunUsage } from "../../kernel/Run.js"
 import type { Message } from "../../kernel/Transcript.js"
 
+/** A handoff that ended the run: the run that took the turn over, its answer, and the agents the turn passed. */
+export interface Handoff {
+  readonly runId: string
+  readonly finalOutput: unknown
+  readonly chain: ReadonlyArray<string>
+}
+
 export class RunState {
   /** The conversation: history, the user input, and everything the run added. */
   messages: Array<Message> = []
@@ -17,6 +24,8 @@ export class RunState {
   attemptStart = 0
   /** The child runs that tools started (see subAgents.ts), with what each spent. */
   readonly children: Array<{ readonly runId: string; readonly agentId: string; readonly stopReason: string; readonly usage: RunUsage }> = []
+  /** Set when a handoff completed: the run ends with the other agent's answer (see subAgents.ts). */
+  handoff: Handoff | undefined = undefined
   /** What the pattern put into the result's metadata. */
   patternMetadata: Record<string, unknown> | undefined = undefined
   usage: RunUsage = RunUsage.empty

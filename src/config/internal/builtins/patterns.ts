@@ -4,7 +4,8 @@
 import * as PlanExecute from "../../../patterns/PlanExecute.js"
 import * as React from "../../../patterns/React.js"
 import * as Reflexion from "../../../patterns/Reflexion.js"
-import { NoConfig, PlanExecuteConfig, ReflexionConfig } from "../../BuiltinConfigs.js"
+import * as Router from "../../../patterns/Router.js"
+import { NoConfig, PlanExecuteConfig, ReflexionConfig, RouterConfig } from "../../BuiltinConfigs.js"
 import { builtin, type Table } from "../builtin.js"
 
 export const patterns = {
@@ -22,5 +23,10 @@ export const patterns = {
     description: "ReAct that reflects on failed tool calls and reviews its answer, revising it up to `max_retries` times.",
     config: ReflexionConfig,
     make: (c) => Reflexion.layer({ maxRetries: c.max_retries, reflectOnToolFailures: c.reflect_on_tool_failures })
+  }),
+  router: builtin({
+    description: "A model call picks the agent of this config that handles the input (from the routes' descriptions), which answers it.",
+    config: RouterConfig,
+    make: (c) => Router.layer({ routes: c.routes, fallback: c.fallback })
   })
 } as const satisfies Table<"pattern">

@@ -17,6 +17,7 @@ import * as ShellExec from "../../../tools/builtin/ShellExec.js"
 import * as TextTransform from "../../../tools/builtin/TextTransform.js"
 import * as UrlTools from "../../../tools/builtin/UrlTools.js"
 import * as Mcp from "../../../tools/mcp/Mcp.js"
+import * as Handoff from "../../../tools/Handoff.js"
 import * as SubAgent from "../../../tools/SubAgent.js"
 import type { Tool } from "../../../tools/Tool.js"
 import { CurrentTimeConfig, McpToolConfig, ToolConfig } from "../../BuiltinConfigs.js"
@@ -31,6 +32,8 @@ import {
   RememberPreferenceConfig,
   ShellExecConfig,
   SubAgentToolConfig,
+  childBudgetOf,
+  HandoffToolConfig,
   WriteFileConfig
 } from "../toolConfigs.js"
 
@@ -189,12 +192,15 @@ export const tools = {
         agent: c.agent,
         description: c.description,
         timeoutMs: c.timeout_ms,
-        budget: c.budget && {
-          maxSteps: c.budget.max_steps,
-          maxToolCalls: c.budget.max_tool_calls,
-          maxCostUsd: c.budget.max_cost_usd,
-          maxDurationMs: c.budget.max_duration_ms
-        }
+        session: c.session,
+        budget: childBudgetOf(c.budget),
+        background: c.background
       })
+  }),
+  handoff: builtin({
+    description: "Hands the conversation to another agent of this config: it answers on the session, and the run ends with its answer.",
+    config: HandoffToolConfig,
+    make: (c, { id }): Tool =>
+      Handoff.make(id, { agent: c.agent, description: c.description, timeoutMs: c.timeout_ms, session: c.session, budget: childBudgetOf(c.budget) })
   })
 } as const satisfies Table<"tool">
