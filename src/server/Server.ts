@@ -74,7 +74,7 @@ export const tokensFromEnv = (name = "OPENAGENTS_API_TOKENS"): ReadonlyArray<str
  * @category layers
  */
 export const layerApi = (options: Options): Layer.Layer<import("@effect/platform/HttpApi").Api, never, AgentRuntime | SessionStore> =>
-  HttpApiBuilder.api(Api).pipe(
+  Layer.provideMerge(HttpApiBuilder.api(Api), guards(options)).pipe(
     Layer.provide(Layer.mergeAll(Handlers.health, Handlers.agents, runs, Handlers.sessions, Handlers.approvals, Handlers.traces)),
     Layer.provide(Handlers.authorization(options.tokens === "none" ? undefined : options.tokens)),
     Layer.provide(layerRuns({
@@ -88,23 +88,15 @@ export const layerApi = (options: Options): Layer.Layer<import("@effect/platform
 const decoder = new TextDecoder()
 
 /**
- * The guards around the API's app: the fallback (console files), the body size limit (413), and the
- * redaction of every JSON response.
- *
- * @since 0.4.0
- * @category middleware
+ * The API's guards, applied to every request it answers: the body size limit (413 past it) and the
+ * redaction of every JSON response (secrets under the configured keys hidden).
  */
-export const middleware = (options: Options) => {
+const guards = (options: Options) => {
   const maxBody = options.maxBodyBytes ?? 1024 * 1024
   const redact = Redact.make(options.redactKeys)
-  return <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R | HttpServerRequest.HttpServerRequest> =>
+  return HttpApiBuilder.middleware((app) =>
     Effect.gen(function*() {
       const request = yield* HttpServerRequest.HttpServerRequest
-      const path = request.url.split("?")[0]!
-      if (options.fallback && request.method === "GET" && !path.startsWith("/v1/")) {
-        const found = yield* options.fallback(path)
-        if (Option.isSome(found)) return found.value
-      }
       const length = Number(request.headers["content-length"] ?? "0")
       if (length > maxBody) {
         return HttpServerResponse.unsafeJson(
@@ -113,14 +105,34 @@ export const middleware = (options: Options) => {
         )
       }
       const response = yield* Effect.provideService(app, HttpIncomingMessage.MaxBodySize, Option.some(FileSystem.Size(maxBody)))
-      const type = response.headers["content-type"] ?? ""
-      if (response.body._tag !== "Uint8Array" || !type.includes("json") || path === "/openapi.json") return response
+      if (response.body._tag !== "Uint8Array" || request.url.startsWith("/openapi.json")) return response
+      const type = response.headers["content-type"] ?? response.body.contentType
+      if (!type.includes("json")) return response
       return HttpServerResponse.setBody(
         response,
         HttpServerResponse.unsafeJson(redact(JSON.parse(decoder.decode(response.body.body)))).body
       )
     })
+  )
 }
+
+/**
+ * Serves the `fallback` (the console's files) for GETs outside `/v1` that it knows, the API for the rest.
+ *
+ * @since 0.4.0
+ * @category middleware
+ */
+export const middleware = (options: Pick<Options, "fallback">) =>
+<E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R | HttpServerRequest.HttpServerRequest> =>
+  options.fallback === undefined ? app : Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const path = request.url.split("?")[0]!
+    if (request.method === "GET" && !path.startsWith("/v1/")) {
+      const found = yield* options.fallback!(path)
+      if (Option.isSome(found)) return found.value
+    }
+    return yield* app
+  })
 
 /**
  * The API served on the `HttpServer` in context, with `/openapi.json`, the guards of `middleware` and

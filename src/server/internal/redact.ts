@@ -23,7 +23,7 @@ export const DEFAULT_KEYS: ReadonlyArray<string> = [
 const NAMES_A_SECRET = /(env|var|name|path|file|passthrough|count|tokens?used|usage)$/i
 const ALL_VALUES_SECRET = /^(headers|extraheaders|env|environment|httpheaders)$/i
 /** Keys that count tokens (usage numbers), never secrets. */
-const TOKEN_COUNTS = /^(input|output|total|cached|reasoning|max|prompt|completion)?tokens?$|tokens$/i
+const TOKEN_COUNTS = /tokens$|^(input|output|total|cached|reasoning|max|prompt|completion)token$/i
 
 const normalize = (key: string) => key.replace(/[_-]/g, "").toLowerCase()
 
