@@ -67,7 +67,7 @@ const main = Effect.gen(function*() {
   const context = yield* Layer.build(
     Server.layer({ tokens: [TOKEN], maxFinishedRuns: CLIENTS }).pipe(
       Layer.provideMerge(runtimeLayer),
-      Layer.provideMerge(NodeHttpServer.layer(() => nodeServer, { port: 0, host: "127.0.0.1" }))
+      Layer.provideMerge(NodeHttpServer.layer(() => nodeServer, { port: 0, host: "127.0.0.1", backlog: 4096 }))
     )
   )
   yield* Effect.addFinalizer(() => Effect.sync(() => nodeServer.closeAllConnections()))

@@ -105,7 +105,8 @@ export const handler = (opts: {
         fallback: Console.serve
       }).pipe(
         Layer.provide(Layer.merge(Layer.succeed(AgentRuntime, runtime), Layer.succeed(SessionStore, store))),
-        Layer.provideMerge(NodeHttpServer.layer(() => nodeServer, { port: opts.port, host: opts.host }))
+        // a burst of clients (1,000 SSE readers at once) must not overflow the default accept queue of 511
+        Layer.provideMerge(NodeHttpServer.layer(() => nodeServer, { port: opts.port, host: opts.host, backlog: 4096 }))
       )
       const context = yield* Layer.build(served).pipe(
         Effect.mapError((e) =>
