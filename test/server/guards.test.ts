@@ -28,7 +28,7 @@ let server: TestServer
 let open: TestServer
 beforeAll(async () => {
   server = await startServer({ corsOrigins: ["http://ok.example"], redactKeys: [...Redact.DEFAULT_KEYS, "note"] }, LEAKY)
-  open = await startServer({ tokens: "none" })
+  open = await startServer({ tokens: "none", maxChunksPerRun: 3, maxFinishedRuns: 2, heartbeat: "20 millis" })
 }, 60_000)
 afterAll(async () => {
   await server.close()
@@ -89,5 +89,39 @@ describe("CORS", () => {
 describe("no auth", () => {
   it("lets requests in without a token when tokens are 'none'", async () => {
     expect((await fetch(`${open.url}/v1/agents`)).status).toBe(200)
+  })
+})
+
+describe("retention", () => {
+  it("replays within the window of kept chunks and answers 410 before it", async () => {
+    const run = await (await open.fetch("/v1/runs", { json: { agentId: "echo", sessionId: "s-win", inputText: "a b c", runId: "run-win" } })).json() as any
+    expect(run.stopReason).toBe("completed")
+    const status = await (await open.fetch("/v1/runs/run-win")).json() as any
+    const last = status.lastSequence as number
+    expect(last).toBeGreaterThan(3)
+    const gone = await open.fetch("/v1/runs/run-win/events", { headers: { "last-event-id": "0" } })
+    expect(gone.status).toBe(410)
+    expect(((await gone.json()) as any).message).toContain(`chunks before sequence ${last - 2} of run 'run-win' are no longer kept`)
+    const tail = await readEvents(`${open.url}/v1/runs/run-win/events`, { headers: { "last-event-id": String(last - 2) } })
+    expect(tail.map((e) => Number(e.id))).toEqual([last - 1, last])
+  })
+
+  it("forgets the oldest finished runs past maxFinishedRuns", async () => {
+    for (const id of ["old-1", "old-2", "old-3"]) {
+      await open.fetch("/v1/runs", { json: { agentId: "echo", sessionId: `s-${id}`, inputText: "x", runId: id } })
+    }
+    expect((await open.fetch("/v1/runs/old-1")).status).toBe(404)
+    expect((await open.fetch("/v1/runs/old-2")).status).toBe(200)
+    expect((await open.fetch("/v1/runs/old-3")).status).toBe(200)
+  })
+
+  it("sends heartbeat comments while a run is quiet", async () => {
+    const res = await open.fetch("/v1/runs", {
+      json: { agentId: "slow", sessionId: "s-hb", inputText: "x" },
+      headers: { accept: "text/event-stream" }
+    })
+    const text = await res.text()
+    expect(text).toContain("\n: ping\n\n")
+    expect(text).toContain("event: run.finished")
   })
 })
