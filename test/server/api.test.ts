@@ -287,3 +287,27 @@ describe("openapi", () => {
     }
   })
 })
+
+describe("typed client", () => {
+  it("HttpApiClient.make(Api) calls the server", async () => {
+    const { HttpApiClient, HttpClient, HttpClientRequest, FetchHttpClient } = await import("@effect/platform")
+    const { Api } = await import("../../src/server/Api.js")
+    const { TOKEN } = await import("./support.js")
+    const program = Effect.gen(function*() {
+      const client = yield* HttpApiClient.make(Api, {
+        baseUrl: server.url,
+        transformClient: HttpClient.mapRequest(HttpClientRequest.bearerToken(TOKEN))
+      })
+      const agents = yield* client.agents.list()
+      const result = yield* client.runs.start({ payload: { agentId: "echo", sessionId: "s-client", inputText: "typed" } })
+      const status = yield* client.runs.get({ path: { runId: result.runId } })
+      const missing = yield* Effect.flip(client.runs.get({ path: { runId: "nope" } }))
+      return { agents, result, status, missing }
+    })
+    const out = await Effect.runPromise(program.pipe(Effect.provide(FetchHttpClient.layer)))
+    expect(out.agents.map((a) => a.id)).toContain("echo")
+    expect(out.result.finalOutput).toBe("Echo: typed (history=0)")
+    expect(out.status.status).toBe("finished")
+    expect(out.missing._tag).toBe("NotFound")
+  })
+})
