@@ -105,20 +105,22 @@ const main = Effect.gen(function*() {
     })
 
   if (SOAK_SECONDS > 0) {
-    yield* wave("warm")
+    // SOAK_BARE=1: the same waves in-process, to tell the server's share of any growth from the runtime's
+    const soakWave = process.env["SOAK_BARE"] === "1" ? bare : wave
+    yield* soakWave("warm")
     const collected = gc()
     const before = heapUsed()
     const until = performance.now() + SOAK_SECONDS * 1000
     let waves = 0
     let runs = 0
     while (performance.now() < until) {
-      yield* wave(`soak${waves}`)
+      yield* soakWave(`soak${waves}`)
       waves++
       runs += CLIENTS
     }
     gc()
     const after = heapUsed()
-    console.log(`soak: ${waves} waves of ${CLIENTS} SSE clients (${runs} runs) in ${SOAK_SECONDS} s, every stream gap-free`)
+    console.log(`soak: ${waves} waves of ${CLIENTS} ${soakWave === wave ? "SSE clients" : "in-process runs"} (${runs} runs) in ${SOAK_SECONDS} s, every stream gap-free`)
     console.log(`heap before ${kb(before)}, after ${kb(after)} (${collected ? "after a full GC" : "no --expose-gc: not collected"})`)
     console.log(`SUMMARY server soak: ${runs} runs, heap ${kb(after - before)} growth, ${fmt((after - before) / runs, 1)} bytes/run`)
     return
