@@ -20,12 +20,18 @@ import * as Option from "effect/Option"
 import type { AgentRuntime } from "../runtime/AgentRuntime.js"
 import type { SessionStore } from "../sessions/SessionStore.js"
 import { Api } from "./Api.js"
-import { parseTokens } from "./internal/auth.js"
+import * as Auth from "./internal/auth.js"
 import * as Handlers from "./internal/handlers.js"
 import * as Redact from "./internal/redact.js"
 import { layerRuns, runs } from "./internal/runs.js"
 
-export { isLoopback } from "./internal/auth.js"
+/**
+ * Whether `host` is a loopback address, the only kind `tokens: "none"` should listen on.
+ *
+ * @since 0.4.0
+ * @category security
+ */
+export const isLoopback: (host: string) => boolean = Auth.isLoopback
 
 /**
  * Options of the server.
@@ -63,7 +69,7 @@ export interface Options {
  * @since 0.4.0
  * @category constructors
  */
-export const tokensFromEnv = (name = "OPENAGENTS_API_TOKENS"): ReadonlyArray<string> => parseTokens(process.env[name])
+export const tokensFromEnv = (name = "OPENAGENTS_API_TOKENS"): ReadonlyArray<string> => Auth.parseTokens(process.env[name])
 
 /**
  * `Api` implemented over the `AgentRuntime` and `SessionStore` in context: what `HttpApiBuilder.serve`,

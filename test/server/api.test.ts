@@ -62,6 +62,20 @@ describe("security", () => {
     expect((await res.json() as any).message).toContain("at most 1048576")
   })
 
+  it("cuts off a chunked body at the limit", async () => {
+    const big = new TextEncoder().encode(JSON.stringify({ agentId: "echo", inputText: "x".repeat(1024 * 1024 + 10) }))
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < big.length; i += 64 * 1024) controller.enqueue(big.slice(i, i + 64 * 1024))
+        controller.close()
+      }
+    })
+    // the server stops reading at the limit and drops the connection: the request never succeeds
+    const status = await server.fetch("/v1/runs", { method: "POST", body, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit)
+      .then((res) => res.status, () => "closed")
+    expect([400, 413, "closed"]).toContain(status)
+  })
+
   it("sends no CORS headers unless configured", async () => {
     const res = await fetch(`${server.url}/v1/agents`, { headers: { origin: "http://evil.example" } })
     expect(res.headers.get("access-control-allow-origin")).toBeNull()

@@ -49,7 +49,10 @@ const bad = (path: string, message: string) => new BadRequest({ message: `${path
 /** The request body as an object, or a 400 saying what is wrong with it. */
 const readBody = (request: HttpServerRequest.HttpServerRequest) =>
   Effect.gen(function*() {
-    const text = yield* Effect.orElseFail(request.text, () => bad("request", "the body could not be read"))
+    const text = yield* Effect.mapError(request.text, (e) =>
+      /max|large|limit/i.test(String((e.cause as Error | undefined)?.message ?? e.message))
+        ? bad("request", "the body is larger than this server accepts")
+        : bad("request", "the body could not be read"))
     let body: unknown
     try {
       body = JSON.parse(text)
