@@ -130,10 +130,14 @@ export const apply = (view: RunView, chunk: WireChunk): RunView => {
     case "llm.delta": {
       const text = str(p["text"])
       view.deltas++
-      view.text += text
       const last = view.items[view.items.length - 1]
       if (last?.type === "text") last.text += text
-      else view.items.push({ type: "text", text })
+      else {
+        // the text of a new model call starts a new paragraph of the streamed text
+        if (view.text !== "") view.text += "\n\n"
+        view.items.push({ type: "text", text })
+      }
+      view.text += text
       break
     }
     case "llm.finished": {
@@ -192,6 +196,9 @@ export const apply = (view: RunView, chunk: WireChunk): RunView => {
       break
     case "llm.retry":
       view.items.push({ type: "retry", label: `model retry ${num(p["attempt"])}`, detail: str(p["error"] ?? p["errorTag"]) })
+      break
+    case "run.checkpoint_saved":
+      view.items.push({ type: "note", kind: "checkpoint", detail: `step ${num(p["step"])} saved` })
       break
     case "run.resume_attempted":
       view.items.push({ type: "retry", label: `resume attempt ${num(p["attempt"])}`, detail: str(p["error"]) })

@@ -89,9 +89,9 @@ export const tracePage = (shell: Shell, root: HTMLElement, traceId: string): voi
       h("div", { class: "feedback" },
         content,
         h("div", { class: "row" },
-          h("button", { class: "approve", "data-testid": "feedback-positive", onclick: () => void send("positive") }, "👍 Positive"),
-          h("button", { class: "reject", "data-testid": "feedback-negative", onclick: () => void send("negative") }, "👎 Negative"),
-          h("button", { "data-testid": "feedback-correction", onclick: () => void send("correction") }, "✎ Correction")),
+          h("button", { class: "approve", "data-testid": "feedback-positive", onclick: () => void send("positive") }, "Positive"),
+          h("button", { class: "reject", "data-testid": "feedback-negative", onclick: () => void send("negative") }, "Negative"),
+          h("button", { "data-testid": "feedback-correction", onclick: () => void send("correction") }, "Correction")),
         result))
   }
 
