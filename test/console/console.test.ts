@@ -88,8 +88,11 @@ describe("web console in Chromium", () => {
     await browser.shot("01-bad-token")
     await page.fill("[data-testid=token]", TOKEN)
     await page.click("[data-testid=save-token]")
-    await page.locator("[data-testid=agents] [data-agent=writer]").waitFor()
+    await page.locator("[data-testid=agents] [data-agent=writer]").click()
     assert.strictEqual(await page.locator("[data-testid=banner-text]").count(), 0)
+    // the agent chosen is the run's, and its details come from GET /v1/agents/{id}
+    await page.locator("[data-testid=agent-detail]", { hasText: "text_transform" }).waitFor()
+    assert.strictEqual(await page.locator("[data-testid=agent]").inputValue(), "writer")
     // kept for the tab's session, not beyond
     assert.strictEqual(await page.evaluate(`sessionStorage.getItem("openagents.token")`), TOKEN)
   })

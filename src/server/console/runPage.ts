@@ -33,8 +33,21 @@ export const runPage = (shell: Shell, root: HTMLElement, preselect?: string): vo
     h("div", { class: "row" }, select, session),
     input,
     h("div", { class: "row" }, budget, start, cancel))
+  const agentDetail = h("div", { class: "agent-detail", "data-testid": "agent-detail" })
+  // an agent chosen in the list is the run's agent, and its details (model, tools) are shown
+  const showAgent = (id: string) =>
+    guard(shell, async () => {
+      select.value = id
+      agentList.querySelectorAll("li").forEach((li) => li.classList.toggle("selected", li.getAttribute("data-agent") === id))
+      const info = await shell.api.get<Agent & { readonly model?: string; readonly info?: Record<string, unknown> }>(`/v1/agents/${encodeURIComponent(id)}`)
+      mount(agentDetail,
+        h("h3", {}, info.name && info.name !== info.id ? `${info.id} (${info.name})` : info.id),
+        info.model ? h("div", {}, h("span", { class: "muted" }, "model "), info.model) : null,
+        info.tools && info.tools.length > 0 ? h("div", {}, h("span", { class: "muted" }, "tools "), info.tools.map(toolName).join(", ")) : null,
+        info.info && Object.keys(info.info).length > 0 ? h("pre", { class: "muted" }, pretty(info.info)) : null)
+    })
   mount(root, h("div", { class: "split" },
-    h("aside", {}, h("h2", {}, "Agents"), agentList),
+    h("aside", {}, h("h2", {}, "Agents"), agentList, agentDetail),
     h("div", { class: "main" }, h("h2", {}, "Run"), form, out)))
 
   void guard(shell, async () => {
@@ -42,7 +55,7 @@ export const runPage = (shell: Shell, root: HTMLElement, preselect?: string): vo
     mount(select, agents.map((a) => h("option", { value: a.id }, a.name && a.name !== a.id ? `${a.id} (${a.name})` : a.id)))
     if (preselect) select.value = preselect
     mount(agentList, agents.map((a) =>
-      h("li", { "data-agent": a.id, onclick: () => (select.value = a.id) },
+      h("li", { "data-agent": a.id, onclick: () => showAgent(a.id) },
         h("b", {}, a.id),
         a.description ? h("div", { class: "muted" }, a.description) : null,
         a.tools && a.tools.length > 0 ? h("div", { class: "muted" }, "tools: ", a.tools.map(toolName).join(", ")) : null)))
