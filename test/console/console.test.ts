@@ -38,6 +38,11 @@ const config = {
       tools: [{ id: "text_transform", type: "text_transform", approval_mode: "always", editable_params: ["text"] }]
     },
     {
+      id: "slow",
+      llm: { provider: "mock", script: [{ text: "Starting.", tool_calls: [{ name: "calc", arguments: { expression: "1+1" } }] }, { delay_ms: 600_000, text: "Never." }] },
+      tools: [{ id: "calc", type: "calc" }]
+    },
+    {
       id: "broken",
       llm: { provider: "mock", script: [{ error: { kind: "invalid_request", message: "The prompt was refused by the provider" } }] }
     }
@@ -114,6 +119,8 @@ describe("web console in Chromium", () => {
       }).observe(run, { childList: true, subtree: true, characterData: true })
     }`)
     await page.selectOption("[data-testid=agent]", "assistant")
+    // each test its own session: the mock's script position counts the session's earlier turns
+    await page.fill("[data-testid=session]", "stream-session")
     await page.fill("[data-testid=input]", "What is 6 times 7?")
     await page.click("[data-testid=start]")
     await page.locator("[data-testid=streamed-text]", { hasText: "Let me work that out." }).waitFor()
@@ -179,10 +186,19 @@ describe("web console in Chromium", () => {
 
   it("shows a run that fails, with its error", async () => {
     const { page } = browser
-    await startRun("broken", "anything")
+    await startRun("broken", "anything", "broken-session")
     await page.locator("[data-testid=run][data-status=failed]").waitFor()
     assert.include(await page.locator("[data-testid=run-error]").textContent(), "The prompt was refused by the provider")
     await browser.shot("07-run-failed")
+  })
+
+  it("cancels a run that is going on", async () => {
+    const { page } = browser
+    await startRun("slow", "take your time", "slow-session")
+    await page.locator("[data-testid=streamed-text]", { hasText: "Starting." }).waitFor()
+    await page.click("[data-testid=cancel]")
+    await page.locator("[data-testid=run][data-status=cancelled]").waitFor()
+    assert.isFalse(await page.locator("[data-testid=streamed-text]", { hasText: "Never." }).isVisible())
   })
 
   it("rejects a call from the approvals list, and shows the session's transcript", async () => {
