@@ -18,6 +18,7 @@ const config = {
       name: "Assistant",
       llm: {
         provider: "mock",
+        pricing: { input: 3, output: 15 },
         script: [
           { text: "Let me work that out.", tool_calls: [{ name: "calc", arguments: { expression: "6*7" } }] },
           // a real pause between the two answers, so the first is on screen while the run goes on
@@ -135,8 +136,9 @@ describe("web console in Chromium", () => {
     assert.strictEqual(await page.locator("[data-testid=tool-args]").textContent(), JSON.stringify({ expression: "6*7" }))
     assert.include(await page.locator("[data-testid=tool-result]").textContent(), "42")
     assert.strictEqual(await page.locator("[data-testid=llm-call]").count(), 2)
+    assert.match((await page.locator("[data-testid=llm-call]").first().textContent())!, /model call 1 · mock · tool_use · \d+ in \/ \d+ out · \$0\.\d+/)
     const usage = (await page.locator("[data-testid=usage]").textContent())!
-    assert.match(usage, /\d+ chunks · [1-9]\d* text deltas · [1-9]\d* in \/ [1-9]\d* out tokens · cost /)
+    assert.match(usage, /\d+ chunks · [1-9]\d* text deltas · [1-9]\d* in \/ [1-9]\d* out tokens · cost \$0\.\d+$/)
     assert.strictEqual(await status().textContent(), "completed")
     await browser.shot("03-run-completed")
   })
