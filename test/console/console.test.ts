@@ -39,6 +39,11 @@ const config = {
       tools: [{ id: "text_transform", type: "text_transform", approval_mode: "always", editable_params: ["text"] }]
     },
     {
+      id: "extractor",
+      llm: { provider: "mock", script: [{ text: "The answer is 42" }, { text: "{\"answer\": 42}" }] },
+      output_schema: { type: "object", properties: { answer: { type: "number" } }, required: ["answer"], additionalProperties: false }
+    },
+    {
       id: "slow",
       llm: { provider: "mock", script: [{ text: "Starting.", tool_calls: [{ name: "calc", arguments: { expression: "1+1" } }] }, { delay_ms: 600_000, text: "Never." }] },
       tools: [{ id: "calc", type: "calc" }]
@@ -194,6 +199,16 @@ describe("web console in Chromium", () => {
     await browser.shot("07-run-failed")
   })
 
+  it("shows a retry of an invalid output, then the structured output", async () => {
+    const { page } = browser
+    await startRun("extractor", "What is 6*7?", "extract-session")
+    await page.locator("[data-testid=run][data-status=completed]").waitFor()
+    assert.include(await page.locator("[data-testid=retry]").textContent(), "output retry 1")
+    assert.include(await page.locator("[data-testid=retry]").textContent(), "not valid JSON")
+    assert.deepStrictEqual(JSON.parse((await page.locator("[data-testid=final-output]").textContent())!), { answer: 42 })
+    await browser.shot("08-output-retry")
+  })
+
   it("cancels a run that is going on", async () => {
     const { page } = browser
     await startRun("slow", "take your time", "slow-session")
@@ -212,7 +227,7 @@ describe("web console in Chromium", () => {
     await form.waitFor()
     await form.locator("[data-testid=edit-text]").fill("{not json either way: a string is taken as typed}")
     await form.locator("[data-testid=reject-reason]").fill("not today")
-    await browser.shot("08-approvals-list")
+    await browser.shot("09-approvals-list")
     await form.locator("[data-testid=reject]").click()
     await page.locator("[data-testid=no-approvals]").waitFor()
     await page.goto(`${server.url}/#/sessions/reject-session`)
@@ -220,7 +235,7 @@ describe("web console in Chromium", () => {
     const transcript = (await page.locator("[data-testid=transcript]").textContent())!
     assert.include(transcript, "Shout again")
     assert.include(transcript, "rejected by the approver: not today")
-    await browser.shot("09-session-transcript")
+    await browser.shot("10-session-transcript")
   })
 
   it("left screenshots and no page errors", () => {

@@ -181,6 +181,6 @@ const renderRun = (shell: Shell, out: HTMLElement, view: RunView, forms: Map<str
     h("div", { class: "timeline" }, view.items.map((item) => renderItem(shell, view, item, forms))),
     view.error ? h("div", { class: "error-text", "data-testid": "run-error" }, `${view.status}: ${view.error}`) : null,
     view.result && view.finished && view.result.finalOutput !== undefined && typeof view.result.finalOutput !== "string"
-      ? h("pre", { class: "final" }, pretty(view.result.finalOutput))
+      ? h("div", {}, h("span", { class: "label" }, "structured output"), h("pre", { class: "final", "data-testid": "final-output" }, pretty(view.result.finalOutput)))
       : null)
 }
