@@ -218,7 +218,7 @@ describe("web console in Chromium", () => {
     assert.isFalse(await page.locator("[data-testid=streamed-text]", { hasText: "Never." }).isVisible())
   })
 
-  it("rejects a call from the approvals list, and shows the session's transcript", async () => {
+  it("rejects a call from the approvals list, shows the session's transcript and deletes the session", async () => {
     const { page } = browser
     await startRun("writer", "Shout again", "reject-session")
     await page.locator("[data-testid=run] [data-testid=approval]").waitFor()
@@ -236,6 +236,14 @@ describe("web console in Chromium", () => {
     assert.include(transcript, "Shout again")
     assert.include(transcript, "rejected by the approver: not today")
     await browser.shot("10-session-transcript")
+    // deleting asks first, then the session is gone from the list and from the server
+    page.once("dialog", (d) => void d.accept())
+    await page.click("[data-testid=delete-session]")
+    await page.locator("[data-testid=banner-text]", { hasText: "Session reject-session deleted" }).waitFor()
+    await page.locator("[data-testid=sessions] a", { hasText: "approval-session" }).waitFor()
+    assert.strictEqual(await page.locator("[data-testid=sessions] a", { hasText: "reject-session" }).count(), 0)
+    const sessions = await api<Array<{ sessionId: string }>>("/v1/sessions")
+    assert.notInclude(sessions.map((s) => s.sessionId), "reject-session")
   })
 
   it("left screenshots and no page errors", () => {

@@ -22,7 +22,7 @@ const route = (): void => {
   const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent)
   const [page = "", id] = parts
   nav.querySelectorAll("a").forEach((a) => a.classList.toggle("active", a.getAttribute("data-nav") === `#/${page}`))
-  shell.report(undefined)
+  shell.pageChanged()
   if (page === "approvals") approvalsPage(shell, view)
   else if (page === "sessions") sessionsPage(shell, view, id)
   else if (page === "traces" && id) tracePage(shell, view, id)
