@@ -1,6 +1,6 @@
 /**
- * A stand-in for `openagents serve` that speaks the HTTP API's contract (docs/console.md) over a real
- * runtime built from a config, on 127.0.0.1 and a port the OS picks. The console's browser tests run
+ * A stand-in for `openagents serve` that speaks the HTTP API's contract (the shapes of src/server/Api.ts)
+ * over a real runtime built from a config, on 127.0.0.1 and a port the OS picks. The console's browser tests run
  * against it while the real server is being built; it serves the console through the real
  * `Console.serve`. Bearer-token auth as the server does it (none without a token).
  */
@@ -140,20 +140,21 @@ export const start = async (config: Record<string, unknown>, options: { readonly
     }
     if (resource === "runs" && id !== undefined) {
       const live = runs.get(id)
-      if (!live) return send(res, 404, { _tag: "RunNotFound", message: `no run ${id}` })
-      if (sub === "cancel" && method === "POST") return send(res, 200, { cancelled: await run(rt.cancel(id)) })
+      if (!live) return send(res, 404, { _tag: "NotFound", message: `no run ${id}` })
+      if (sub === "cancel" && method === "POST") return send(res, 200, { runId: id, cancelled: await run(rt.cancel(id)) })
       if (sub === "events" && method === "GET") {
         const last = Number(req.headers["last-event-id"] ?? -1)
         return sse(res, live, Number.isFinite(last) ? last + 1 : 0)
       }
     }
     if (resource === "sessions") {
-      if (id === undefined && method === "GET") return send(res, 200, (await run(store.listSessions)).map((sessionId) => ({ sessionId })))
+      if (id === undefined && method === "GET") return send(res, 200, await run(store.listSessions))
       if (id !== undefined && method === "GET") return send(res, 200, { sessionId: id, messages: await run(store.loadMessages(id)) })
       if (id !== undefined && method === "DELETE") {
         await run(rt.closeSession(id))
         await run(store.deleteSession(id))
-        return send(res, 200, { deleted: true })
+        res.writeHead(204)
+        return res.end()
       }
     }
     if (resource === "approvals") {
@@ -163,7 +164,7 @@ export const start = async (config: Record<string, unknown>, options: { readonly
         const result = body["decision"] === "reject"
           ? await run(rt.reject(id, sub, typeof body["reason"] === "string" ? body["reason"] : undefined))
           : await run(rt.approve(id, sub, body["arguments"] ? { arguments: body["arguments"] as Record<string, unknown> } : undefined))
-        return send(res, 200, { decided: true, result: Option.getOrNull(result) })
+        return send(res, 200, { runId: id, callId: sub, decision: body["decision"], ...(Option.isSome(result) ? { result: result.value } : {}) })
       }
     }
     if (resource === "traces") {
