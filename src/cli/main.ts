@@ -36,6 +36,7 @@ export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () 
   { name: "list-plugins", load: () => import("./listPlugins.js") },
   { name: "init", load: () => import("./init.js") },
   { name: "doctor", load: () => import("./doctor.js") },
+  { name: "serve", load: () => import("./serve.js") },
   { name: "version", load: () => import("./version.js") }
 ]
 
