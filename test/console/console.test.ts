@@ -1,5 +1,6 @@
 /**
- * The web console in real Chromium against a real server (a real runtime on the scripted mock model):
+ * The web console in real Chromium against the real server (Server.layer serving Console.serve, a real
+ * runtime on the scripted mock model):
  * a refused token, a run whose text streams in, a tool call approved with an edited argument, feedback
  * on a trace step that becomes an experience, a failing run, the approvals list and a session's
  * transcript. Screenshots go to .tmp/screenshots/.
@@ -7,7 +8,7 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import { type Browser, launch } from "./browser.js"
-import { start, type StandIn } from "../support/consoleServer.js"
+import { type RunningServer, start } from "./server.js"
 
 const TOKEN = "console-test-token"
 
@@ -55,7 +56,7 @@ const config = {
   ]
 }
 
-let server: StandIn
+let server: RunningServer
 let browser: Browser
 
 const api = async <A>(path: string): Promise<A> => {
