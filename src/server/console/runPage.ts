@@ -152,7 +152,13 @@ const renderItem = (shell: Shell, view: RunView, item: Item, forms: Map<string, 
           item.approval.arguments !== undefined ? ` with ${compact(item.approval.arguments)}` : "",
           item.approval.reason ? `: ${item.approval.reason}` : "")
       }
-      const state = item.error !== undefined ? "error" : item.finished ? "done" : "running"
+      const state = item.error !== undefined
+        ? "error"
+        : item.finished
+        ? "done"
+        : item.approval?.state === "pending"
+        ? view.finished ? "not run" : "awaiting approval"
+        : "running"
       return h("div", { class: `tool ${state}`, "data-testid": "tool", "data-call-id": item.callId },
         h("div", { class: "tool-head" }, h("b", {}, item.toolId), h("span", { class: "muted" }, ` ${item.callId} · ${state}`)),
         h("div", {}, h("span", { class: "label" }, "arguments "), h("code", { "data-testid": "tool-args" }, compact(item.params))),
