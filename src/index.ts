@@ -83,6 +83,8 @@ export * as JsonlSessionStore from "./sessions/JsonlSessionStore.js"
 // SqliteSessionStore is exported from `openagents/sqlite` (src/sqlite.ts): its driver is an optional peer
 /** @since 0.1.0 */
 export * as EventBus from "./events/EventBus.js"
+/** @since 0.4.0 */
+export * as FileLogging from "./events/FileLogging.js"
 /** @since 0.1.0 */
 export * as Skills from "./skills/Skills.js"
 export * as LocalSkills from "./skills/LocalSkills.js"
@@ -104,6 +106,10 @@ export * as ConfigLoader from "./config/ConfigLoader.js"
 export * as Plugins from "./config/Plugins.js"
 /** @since 0.2.0 */
 export * as Registry from "./config/Registry.js"
+/** @since 0.4.0 */
+export * as TelemetryConfig from "./config/TelemetryConfig.js"
+/** @since 0.4.0 */
+export * as Telemetry from "./telemetry/Telemetry.js"
 
 /** @since 0.3.0 */
 export * as TraceStore from "./traces/TraceStore.js"

@@ -15,6 +15,7 @@ import { JsonObject, NonEmptyString, PositiveInt } from "./internal/primitives.j
 import { LlmConfig } from "./LlmConfig.js"
 import * as Builtins from "./Registry.js"
 import { MultiAgentConfig } from "./MultiAgentConfig.js"
+import { TelemetryConfig } from "./TelemetryConfig.js"
 import { TracesConfig } from "./TracesConfig.js"
 
 export {
@@ -448,6 +449,9 @@ export const AppConfig = Schema.Struct({
   }),
   multi_agent: Schema.optional(MultiAgentConfig).annotations({
     description: "Defaults of delegation to other agents (tools of type agent and handoff)."
+  }),
+  telemetry: Schema.optional(TelemetryConfig).annotations({
+    description: "OpenTelemetry spans and metrics over OTLP/HTTP (off unless enabled here or by OTEL_* variables)."
   })
 }).annotations({ identifier: "AppConfig", title: "openagents agent.json" })
 

@@ -137,6 +137,40 @@ export const AsyncEventsConfig = Schema.Struct({
   })
 })
 
+const EventNames = Schema.Array(NonEmptyString).annotations({ description: "an array of event names ('*' matches any characters)" })
+
+/**
+ * Config of the `file_logging` event bus: the `async` bus, with its events also written to a JSONL file.
+ *
+ * @since 0.4.0
+ * @category schemas
+ */
+export const FileLoggingEventsConfig = Schema.Struct({
+  log_path: Schema.propertySignature(NonEmptyString).annotations({
+    description: "The JSONL file (relative paths are resolved against the config file; its folder is created)."
+  }),
+  include_events: Schema.optional(EventNames).annotations({
+    description: "Event names to write, e.g. [\"run.*\", \"tool.*\"] (default all)."
+  }),
+  exclude_events: Schema.optional(EventNames).annotations({ description: "Event names not to write, e.g. [\"llm.delta\"]." }),
+  redact_keys: Schema.optional(Schema.Array(NonEmptyString)).annotations({
+    description: "Keys whose values are written as \"***\", at any depth, case-insensitive " +
+      "(default api_key, apikey, authorization, token, access_token, password, secret)."
+  }),
+  max_value_length: Schema.optional(PositiveInt).annotations({
+    description: "Strings longer than this are cut, noting how much (default 10000)."
+  }),
+  max_bytes: Schema.optional(NonNegativeInt).annotations({
+    description: "Rotate the file before it grows past this many bytes (default 10485760; 0 never rotates)."
+  }),
+  backups: Schema.optional(NonNegativeInt).annotations({
+    description: "Rotated files kept, <log_path>.1 being the newest (default 5; 0 starts the file over)."
+  }),
+  max_history: Schema.optional(PositiveInt).annotations({
+    description: "How many recent events the bus keeps for late subscribers (default 10000)."
+  })
+})
+
 const toolTimeout = Schema.optional(PositiveInt).annotations({
   description: "Timeout of one call of the tool, in milliseconds (default: the tool executor's)."
 })

@@ -38,6 +38,7 @@ import * as ConfigLoader from "./ConfigLoader.js"
 import * as MultiAgent from "./MultiAgentConfig.js"
 import { withApproval } from "./internal/approval.js"
 import * as Registry from "./Registry.js"
+import * as TelemetryConfig from "./TelemetryConfig.js"
 import * as TracesConfig from "./TracesConfig.js"
 
 /**
@@ -333,7 +334,9 @@ export const servicesLayer = (config: AppConfig, dir: string): Built["services"]
     seamLayer("session", SessionStore, config.session as Ref, dir, "session")!,
     seamLayer("events", EventBus.EventBus, config.events as Ref, dir, "events")!,
     seamLayer("skills", Skills.Skills, config.skills as Ref, dir, "skills")!,
-    TracesConfig.layer(TracesConfig.placeOf(config.traces, config.session, dir))
+    TracesConfig.layer(TracesConfig.placeOf(config.traces, config.session, dir)),
+    // installs a tracer for what is built on these services (Layer.empty, nothing loaded, when off)
+    TelemetryConfig.layer(config.telemetry)
   )
 
 /**
@@ -354,7 +357,7 @@ export const fromConfig = (loaded: ConfigLoader.LoadedConfig): Effect.Effect<Bui
   })
 
 /** The top-level blocks a running runtime cannot swap: its store, bus, skills and runtime settings. */
-const FIXED_BLOCKS = ["version", "runtime", "session", "events", "skills", "traces", "multi_agent"] as const
+const FIXED_BLOCKS = ["version", "runtime", "session", "events", "skills", "traces", "multi_agent", "telemetry"] as const
 
 /**
  * A reload applies to agents only: a changed top-level block is refused (naming each), never ignored.

@@ -431,7 +431,8 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
         client.messages.create({ ...encodeRequest(options, request), stream: false }, { signal }).asResponse()
       ).pipe(
         Effect.flatMap((body) => decodeMessage(ctx, body)),
-        Effect.withSpan("openagents.llm.generate", { attributes: { provider: PROVIDER, model: options.model } })
+        Effect.tap((response) => Effect.annotateCurrentSpan(LanguageModel.responseSpanAttributes(response))),
+        Effect.withSpan("openagents.llm.generate", { attributes: LanguageModel.requestSpanAttributes(PROVIDER, options.model) })
       )
 
     const streamTo: LanguageModel.StreamTo = (request, onDelta) =>

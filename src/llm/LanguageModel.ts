@@ -136,3 +136,35 @@ export const streamTo = (
     )
   })
 }
+
+/**
+ * The attributes of a model call's span before the call, after OpenTelemetry's GenAI semantic
+ * conventions (`gen_ai.system` is the older name of `gen_ai.provider.name`, kept for older backends).
+ *
+ * @since 0.4.0
+ * @category tracing
+ */
+export const requestSpanAttributes = (provider: string, model: string): Record<string, unknown> => ({
+  "gen_ai.operation.name": "chat",
+  "gen_ai.provider.name": provider,
+  "gen_ai.system": provider,
+  "gen_ai.request.model": model
+})
+
+/**
+ * The attributes of a model call's span from its response: model, id, finish reasons and token counts
+ * (GenAI semantic conventions). `finish_reasons` is an array; Effect's tracer turns it into its JSON text,
+ * which the telemetry layer turns back into an array.
+ *
+ * @since 0.4.0
+ * @category tracing
+ */
+export const responseSpanAttributes = (response: ModelResponse): Record<string, unknown> => ({
+  "gen_ai.response.model": response.model,
+  ...(response.responseId !== undefined ? { "gen_ai.response.id": response.responseId } : {}),
+  "gen_ai.response.finish_reasons": [response.stopReason],
+  "gen_ai.usage.input_tokens": response.usage.inputTokens,
+  "gen_ai.usage.output_tokens": response.usage.outputTokens,
+  "gen_ai.usage.cache_read.input_tokens": response.usage.cachedInputTokens,
+  "gen_ai.usage.cache_creation.input_tokens": response.usage.cacheCreationInputTokens
+})

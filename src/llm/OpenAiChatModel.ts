@@ -303,7 +303,8 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
           .asResponse()
       ).pipe(
         Effect.flatMap((body) => decodeCompletion(ctx, body)),
-        Effect.withSpan("openagents.llm.generate", { attributes: { provider, model: options.model } })
+        Effect.tap((response) => Effect.annotateCurrentSpan(LanguageModel.responseSpanAttributes(response))),
+        Effect.withSpan("openagents.llm.generate", { attributes: LanguageModel.requestSpanAttributes(provider, options.model) })
       )
 
     const streamTo: LanguageModel.StreamTo = (request, onDelta) =>

@@ -56,7 +56,7 @@ describe("Registry", () => {
       "importance_weighted"
     ])
     assert.deepStrictEqual(Builtins.typeNames("session"), ["in_memory", "jsonl_file", "sqlite", "postgres"])
-    assert.deepStrictEqual(Builtins.typeNames("events"), ["async"])
+    assert.deepStrictEqual(Builtins.typeNames("events"), ["async", "file_logging"])
     assert.deepStrictEqual(Builtins.typeNames("skills"), ["none", "local"])
     assert.deepStrictEqual(Builtins.typeNames("runtime"), ["default"])
     assert.deepStrictEqual(Builtins.providerNames, ["mock", "anthropic", "openai", "openai_compatible"])
@@ -121,7 +121,8 @@ describe("Registry", () => {
               local: { root: "skills" },
               agent: { agent: "other" },
               handoff: { agent: "other" },
-              router: { routes: [{ agent: "other", description: "does it all" }] }
+              router: { routes: [{ agent: "other", description: "does it all" }] },
+              file_logging: { log_path: "events.jsonl" }
             }
             const config = required[type] ??
               (["read_file", "write_file", "list_files", "delete_file", "grep_files", "remember_preference"].includes(type)

@@ -9,6 +9,7 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { execFile } from "node:child_process"
 import * as fs from "node:fs"
+import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import { promisify } from "node:util"
@@ -48,6 +49,15 @@ beforeAll(async () => {
     skipReason = `installing the tarball failed (no npm cache and no registry?): ${(e as Error).message.split("\n")[0]}`
   }
 }, TIMEOUT)
+
+/** Where a package resolves from the installed bin's bundle: the driver must not resolve, from the app or above it. */
+const whereIs = (name: string) => {
+  try {
+    return `${name} resolves to ${createRequire(path.join(app, "node_modules/openagents/dist/cli/bundle/main.js")).resolve(name)}`
+  } catch {
+    return `${name} does not resolve`
+  }
+}
 
 afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true })
@@ -186,7 +196,7 @@ export const lookup = Tool.make("lookup", {
       JSON.stringify({ agents: [{ id: "a" }], session: { type: "sqlite", config: { db_path: "./s.db" } } })
     )
     const failed = await sh(bin, ["run", "sqlite.json", "--input", "hi"], app).then(
-      () => assert.fail("expected exit 2"),
+      (ok) => assert.fail(`expected exit 2, the run answered ${JSON.stringify(ok.stdout)}; ${whereIs("better-sqlite3")}; ${whereIs("@effect/sql-sqlite-node")}`),
       (e: { code?: number; stderr?: string }) => e
     )
     assert.strictEqual(failed.code, 2, failed.stderr)

@@ -64,12 +64,8 @@ export const step = (run: Run, options?: StepOptions): Effect.Effect<ModelRespon
         ...(emitter.observed ? { messages: request.messages, ...(request.system !== undefined ? { system: request.system } : {}) } : {})
       })
       const arm = run.deadlines.stepStarted(stepNo)
-      const streamed = Trace.span(run.tracing, "openagents.step", () => ({
-        "openagents.step": stepNo,
-        "gen_ai.operation.name": "chat",
-        "gen_ai.provider.name": model.provider,
-        "gen_ai.request.model": model.model
-      }), callWithRetry(run, request, deltaSink(run)))
+      const streamed = Trace.span(run.tracing, () => Trace.step(run.request, agent, stepNo),
+        callWithRetry(run, request, deltaSink(run)), Trace.responseAttributes)
       return arm ? Effect.zipRight(arm, streamed) : streamed
     }).pipe(
       // the step's deadline ends with the call, whatever ends it (settle clears it on success: a

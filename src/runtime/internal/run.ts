@@ -136,24 +136,18 @@ export const executeRun = (
         ...(request.parentRunId ? { parentRunId: request.parentRunId } : {})
       })
       if (options.ahead !== undefined && options.ahead > 0) emitter.emit("session.waiting", { ahead: options.ahead })
+      const span = yield* Trace.startRun(tracing, request, agent)
       const exit = yield* restore(
-        Effect.gen(function*() {
+        Trace.within(span, Effect.gen(function*() {
           if (options.waitTurn) yield* options.waitTurn
           if (Either.isLeft(validator)) return yield* validator.left
           return yield* body(run, context, services, leaseScope, options.leaseHeld === true)
-        }).pipe((effect) =>
-          Trace.span(tracing, "openagents.run", () => ({
-            "openagents.run_id": request.runId,
-            "openagents.session_id": request.sessionId,
-            "gen_ai.agent.id": agent.id,
-            "gen_ai.agent.name": agent.name,
-            "gen_ai.operation.name": "invoke_agent"
-          }), effect)
-        )
+        }))
       ).pipe(Effect.exit)
       options.onSettled?.()
       run.deadlines.stop()
       const result = yield* finish(run, exit, startedAt, leaseScope)
+      if (span) Trace.endRun(span, result, clock.unsafeCurrentTimeNanos())
       if (options.onResult) yield* options.onResult(result)
       return result
     })

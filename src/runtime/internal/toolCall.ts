@@ -71,11 +71,7 @@ const startGated = (run: Run, call: ToolCallPart, rejected?: string): Effect.Eff
     const execution = Effect.suspend(() => {
       emitter.emit("tool.started", { toolId: call.name, callId: call.id, params })
       return Effect.map(
-        Effect.either(Trace.span(run.tracing, "openagents.tool", () => ({
-          "gen_ai.operation.name": "execute_tool",
-          "gen_ai.tool.name": call.name,
-          "gen_ai.tool.call.id": call.id
-        }), agent.executor.execute(call, agent.toolkit, {
+        Effect.either(Trace.span(run.tracing, () => Trace.tool(request, agent, call), agent.executor.execute(call, agent.toolkit, {
           runId: request.runId,
           sessionId: request.sessionId,
           agentId: agent.id,
