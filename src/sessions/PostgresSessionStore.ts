@@ -19,7 +19,6 @@ import type { SqlError } from "@effect/sql/SqlError"
 import type * as Statement from "@effect/sql/Statement"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -29,9 +28,10 @@ import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { SessionStoreError } from "../kernel/Errors.js"
-import { causeMessage, copyState, fromJson, schemas, toJson } from "./internal/codec.js"
+import { copyState, fromJson, schemas, toJson } from "./internal/codec.js"
 import { makeLeases } from "./internal/pgLease.js"
 import { connectionUrl, describeUrl, isSchemaName, lockKey, migrations } from "./internal/pgSchema.js"
+import { chunksOf, errorText, isolated } from "./internal/sql.js"
 import { copyHistory } from "./internal/sqlFork.js"
 import { type SessionState, SessionStore } from "./SessionStore.js"
 
@@ -84,23 +84,6 @@ const hintFor = (error: unknown): string => {
   if (code === "42501") return "The url's user lacks a privilege on the schema: grant CREATE and USAGE on it, or use another schema."
   if (code === "53300") return "PostgreSQL has no free connection: lower maxConnections / maxLeaseConnections or raise max_connections."
   return "Check the url, that PostgreSQL is reachable, and that its user may create tables in the schema."
-}
-
-const errorText = (error: unknown): string => {
-  const cause = typeof error === "object" && error !== null && "cause" in error ? (error as { cause: unknown }).cause : undefined
-  const outer = causeMessage(error)
-  return cause !== undefined && cause !== null ? `${outer}: ${causeMessage(cause)}` : outer
-}
-
-/** Runs `effect` outside any transaction of the caller (see SqliteSessionStore: the tag is shared). */
-const isolated = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.mapInputContext(effect, (context: Context.Context<R>) =>
-    Context.omit(SqlClient.TransactionConnection)(context) as Context.Context<R>)
-
-const chunks = <A>(items: ReadonlyArray<A>): Array<ReadonlyArray<A>> => {
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < items.length; i += INSERT_CHUNK) out.push(items.slice(i, i + INSERT_CHUNK))
-  return out
 }
 
 /**
@@ -216,7 +199,7 @@ export const make = (options: Options): Effect.Effect<SessionStore["Type"], Sess
         ])
         : writeTx(sessionId, operation, () =>
           Effect.zipRight(
-            Effect.forEach(chunks(rows), (chunk) => sql`INSERT INTO ${sql(table)} ${sql.insert(chunk)}`, { discard: true }),
+            Effect.forEach(chunksOf(rows, INSERT_CHUNK), (chunk) => sql`INSERT INTO ${sql(table)} ${sql.insert(chunk)}`, { discard: true }),
             Effect.forEach(extra, (part) => sql`${part}`, { discard: true })
           ))
 

@@ -19,7 +19,6 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -30,8 +29,9 @@ import * as Schedule from "effect/Schedule"
 import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { SessionStoreError } from "../kernel/Errors.js"
-import { causeMessage, copyState, fromJson, schemas, toJson } from "./internal/codec.js"
+import { copyState, fromJson, schemas, toJson } from "./internal/codec.js"
 import * as Lease from "./internal/lease.js"
+import { chunksOf, errorText, isolated } from "./internal/sql.js"
 import { copyHistory } from "./internal/sqlFork.js"
 import { type SessionState, SessionStore } from "./SessionStore.js"
 
@@ -167,27 +167,6 @@ const hintFor = (error: unknown): string => {
     return "db_path is not a valid SQLite database (or it is damaged): restore it from a backup or point db_path elsewhere."
   }
   return "Check disk space and write permissions on db_path (and its directory, which holds the -wal and -shm files)."
-}
-
-const errorText = (error: unknown): string => {
-  const cause = typeof error === "object" && error !== null && "cause" in error ? (error as { cause: unknown }).cause : undefined
-  const outer = causeMessage(error)
-  return cause !== undefined && cause !== null ? `${outer}: ${causeMessage(cause)}` : outer
-}
-
-/**
- * Runs `effect` outside any transaction of the caller. `@effect/sql` finds the current transaction through
- * one context tag shared by every client, so without this a store method called inside the caller's own
- * `withTransaction` (on another database) would run its statements on the caller's connection.
- */
-const isolated = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.mapInputContext(effect, (context: Context.Context<R>) =>
-    Context.omit(SqlClient.TransactionConnection)(context) as Context.Context<R>)
-
-const chunks = <A>(items: ReadonlyArray<A>): Array<ReadonlyArray<A>> => {
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < items.length; i += INSERT_CHUNK) out.push(items.slice(i, i + INSERT_CHUNK))
-  return out
 }
 
 /**
@@ -360,7 +339,7 @@ export const make = (options: Options): Effect.Effect<SessionStore["Type"], Sess
             (body) => ({ session_id: sessionId, run_id: message.runId, body })
           ))
         yield* write(sessionId, "appendMessages", () =>
-          Effect.forEach(chunks(rows), (chunk) => sql`INSERT INTO messages ${sql.insert(chunk)}`, { discard: true }))
+          Effect.forEach(chunksOf(rows, INSERT_CHUNK), (chunk) => sql`INSERT INTO messages ${sql.insert(chunk)}`, { discard: true }))
       }),
       loadMessages: (sessionId) =>
         readBodies(
@@ -428,7 +407,7 @@ export const make = (options: Options): Effect.Effect<SessionStore["Type"], Sess
           : undefined
         // the entries and their checkpoint in one transaction: a durable step is one commit
         yield* write(sessionId, "appendJournal", () =>
-          Effect.forEach(chunks(rows), (chunk) => sql`INSERT INTO journal ${sql.insert(chunk)}`, { discard: true }).pipe(
+          Effect.forEach(chunksOf(rows, INSERT_CHUNK), (chunk) => sql`INSERT INTO journal ${sql.insert(chunk)}`, { discard: true }).pipe(
             Effect.zipRight(
               checkpoint && checkpointBody !== undefined
                 ? sql`INSERT INTO checkpoints (session_id, checkpoint_id, body)
