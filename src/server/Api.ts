@@ -83,6 +83,16 @@ export class Gone extends Schema.TaggedError<Gone>()("Gone", {
 }, HttpApiSchema.annotations({ status: 410 })) {}
 
 /**
+ * 503: the server is up but cannot serve runs (its session store does not answer).
+ *
+ * @since 0.4.0
+ * @category errors
+ */
+export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", {
+  message: Schema.String
+}, HttpApiSchema.annotations({ status: 503 })) {}
+
+/**
  * The bearer-token security of every endpoint but health and readiness.
  *
  * @since 0.4.0
@@ -216,7 +226,7 @@ const Readiness = Schema.Struct({ status: Schema.String, agents: Schema.Number }
  */
 export class HealthGroup extends HttpApiGroup.make("health")
   .add(HttpApiEndpoint.get("health", "/healthz").addSuccess(Health))
-  .add(HttpApiEndpoint.get("ready", "/readyz").addSuccess(Readiness))
+  .add(HttpApiEndpoint.get("ready", "/readyz").addSuccess(Readiness).addError(Unavailable))
 {}
 
 /**

@@ -52,6 +52,8 @@ export interface Options {
   readonly maxChunksPerRun?: number | undefined
   /** Finished runs kept for `GET /v1/runs/{runId}` and replay (default 1,000). */
   readonly maxFinishedRuns?: number | undefined
+  /** How long `/readyz` waits for the session store to answer a read before answering 503 (default 5 seconds). */
+  readonly readyTimeout?: Duration.DurationInput | undefined
   /** The interval of SSE heartbeat comments (default 15 seconds). */
   readonly heartbeat?: Duration.DurationInput | undefined
   /**
@@ -81,7 +83,7 @@ export const tokensFromEnv = (name = "OPENAGENTS_API_TOKENS"): ReadonlyArray<str
  */
 export const layerApi = (options: Options): Layer.Layer<import("@effect/platform/HttpApi").Api, never, AgentRuntime | SessionStore> =>
   Layer.provideMerge(HttpApiBuilder.api(Api), guards(options)).pipe(
-    Layer.provide(Layer.mergeAll(Handlers.health, Handlers.agents, runs, Handlers.sessions, Handlers.approvals, Handlers.traces)),
+    Layer.provide(Layer.mergeAll(Handlers.health(options.readyTimeout ?? "5 seconds"), Handlers.agents, runs, Handlers.sessions, Handlers.approvals, Handlers.traces)),
     Layer.provide(Handlers.authorization(options.tokens === "none" ? undefined : options.tokens)),
     Layer.provide(layerRuns({
       maxChunksPerRun: options.maxChunksPerRun,

@@ -3,6 +3,7 @@
  * with the runtime's errors turned into the API's statuses (unknown ids 404, invalid input 400).
  */
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -10,7 +11,7 @@ import * as Redacted from "effect/Redacted"
 import type { ApprovalError, SessionStoreError } from "../../kernel/Errors.js"
 import { AgentRuntime, type StartError } from "../../runtime/AgentRuntime.js"
 import { SessionStore } from "../../sessions/SessionStore.js"
-import { Api, Authorization, BadRequest, Conflict, NotFound, Unauthorized } from "../Api.js"
+import { Api, Authorization, BadRequest, Conflict, NotFound, Unauthorized, Unavailable } from "../Api.js"
 import { checker } from "./auth.js"
 
 /** A store failure is the server's fault: a 500 with the store's message is all a client can act on. */
@@ -49,13 +50,31 @@ export const authorization = (tokens: ReadonlyArray<string> | undefined) => {
   })
 }
 
-export const health = HttpApiBuilder.group(Api, "health", (handlers) =>
-  Effect.gen(function*() {
-    const runtime = yield* AgentRuntime
-    return handlers
-      .handle("health", () => Effect.succeed({ status: "ok" }))
-      .handle("ready", () => Effect.map(runtime.listAgents, (agents) => ({ status: "ready", agents: agents.length })))
-  }))
+/** The session id readiness reads: a read of a session that does not exist, which the store answers without writing. */
+const READINESS_PROBE = "openagents-readyz"
+
+/**
+ * Liveness answers as long as the process serves HTTP; readiness also needs the session store to answer a
+ * read within `readyTimeout` (a database that is down or a full pool makes it 503, naming the store's error).
+ */
+export const health = (readyTimeout: Duration.DurationInput) =>
+  HttpApiBuilder.group(Api, "health", (handlers) =>
+    Effect.gen(function*() {
+      const runtime = yield* AgentRuntime
+      const store = yield* SessionStore
+      return handlers
+        .handle("health", () => Effect.succeed({ status: "ok" }))
+        .handle("ready", () =>
+          store.getState(READINESS_PROBE).pipe(
+            Effect.timeoutFail({
+              duration: readyTimeout,
+              onTimeout: () => new Unavailable({ message: `the session store did not answer within ${Duration.format(readyTimeout)}` })
+            }),
+            Effect.catchTag("SessionStoreError", (e) => Effect.fail(new Unavailable({ message: `the session store fails: ${e.message}` }))),
+            Effect.zipRight(runtime.listAgents),
+            Effect.map((agents) => ({ status: "ready", agents: agents.length }))
+          ))
+    }))
 
 export const agents = HttpApiBuilder.group(Api, "agents", (handlers) =>
   Effect.gen(function*() {
