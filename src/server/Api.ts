@@ -202,7 +202,13 @@ const Decided = Schema.Struct({
   result: Schema.optional(RunResult)
 })
 
-const FeedbackBody = Schema.Struct({
+/**
+ * The body of `POST /v1/traces/{traceId}/feedback`.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const FeedbackBody = Schema.Struct({
   stepId: Schema.String,
   type: FeedbackType,
   content: Schema.String,
@@ -337,7 +343,7 @@ export class TracesGroup extends HttpApiGroup.make("traces")
   )
   .add(
     HttpApiEndpoint.post("feedback", "/traces/:traceId/feedback").setPath(Schema.Struct({ traceId: Schema.String }))
-      .setPayload(FeedbackBody).addSuccess(FeedbackResult).addError(NotFound)
+      .setPayload(FeedbackBody).addSuccess(FeedbackResult).addError(BadRequest).addError(NotFound)
   )
   .add(
     HttpApiEndpoint.get("experiences", "/experiences")

@@ -247,8 +247,15 @@ describe("approvals", () => {
     const unknown = await body(await server.fetch("/v1/approvals/run-appr/c9", { json: { decision: "reject" } }))
     expect(unknown.status).toBe(404)
     expect(unknown.json.message).toContain("no call 'c9' of run 'run-appr' waits for approval")
-    const badDecision = await server.fetch("/v1/approvals/run-appr/c1", { json: { decision: "maybe" } })
+    // a bad body reads as the config's and run requests' problems: each at its path, unknown keys with a did-you-mean
+    const badDecision = await body(await server.fetch("/v1/approvals/run-appr/c1", { json: { decision: "maybe", reasn: "x" } }))
     expect(badDecision.status).toBe(400)
+    expect(badDecision.json._tag).toBe("BadRequest")
+    expect(badDecision.json.message).toMatch(/^Invalid decision: 2 problems\n/)
+    expect(badDecision.json.issues).toEqual([
+      { path: "request.decision", message: "must be one of 'approve', 'reject' (got \"maybe\")" },
+      { path: "request.reasn", message: "unknown key (did you mean 'reason'?)" }
+    ])
   })
 
   it("rejects a pending call", async () => {
@@ -285,8 +292,12 @@ describe("traces and experiences", () => {
     expect(noStep.status).toBe(404)
     const noTrace = await server.fetch("/v1/traces/nope/feedback", { json: { stepId: "x", type: "positive", content: "x" } })
     expect(noTrace.status).toBe(404)
-    const badType = await server.fetch("/v1/traces/run-tr/feedback", { json: { stepId: step, type: "meh", content: "x" } })
+    const badType = await body(await server.fetch("/v1/traces/run-tr/feedback", { json: { stepId: step, type: "meh" } }))
     expect(badType.status).toBe(400)
+    expect(badType.json.issues.map((i: { path: string }) => i.path)).toEqual(["request.content", "request.type"]) // a missing key ranks with its parent, as in the config
+    const notJson = await body(await server.fetch("/v1/traces/run-tr/feedback", { method: "POST", body: "{" }))
+    expect(notJson.status).toBe(400)
+    expect(notJson.json.message).toMatch(/^request: the body is not valid JSON/)
   })
 })
 

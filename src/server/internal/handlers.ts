@@ -11,7 +11,8 @@ import * as Redacted from "effect/Redacted"
 import type { ApprovalError, SessionStoreError } from "../../kernel/Errors.js"
 import { AgentRuntime, type StartError } from "../../runtime/AgentRuntime.js"
 import { SessionStore } from "../../sessions/SessionStore.js"
-import { Api, Authorization, BadRequest, Conflict, NotFound, Unauthorized, Unavailable } from "../Api.js"
+import { Api, Authorization, BadRequest, Conflict, Decision, FeedbackBody, NotFound, Unauthorized, Unavailable } from "../Api.js"
+import { decodeBody } from "./body.js"
 import { checker } from "./auth.js"
 
 /** A store failure is the server's fault: a 500 with the store's message is all a client can act on. */
@@ -134,8 +135,9 @@ export const approvals = HttpApiBuilder.group(Api, "approvals", (handlers) =>
     const runtime = yield* AgentRuntime
     return handlers
       .handle("list", ({ urlParams }) => orDie(runtime.pendingApprovals(urlParams.sessionId)))
-      .handle("decide", ({ path, payload }) =>
+      .handleRaw("decide", ({ path, request }) =>
         Effect.gen(function*() {
+          const payload = yield* decodeBody(request, Decision, "decision")
           const decided = payload.decision === "approve"
             ? runtime.approve(path.runId, path.callId, payload.arguments ? { arguments: payload.arguments } : undefined)
             : runtime.reject(path.runId, path.callId, payload.reason)
@@ -164,8 +166,8 @@ export const traces = HttpApiBuilder.group(Api, "traces", (handlers) =>
           Effect.catchTag("TraceNotFound", () => Effect.fail(traceNotFound(path.traceId))),
           Effect.catchTag("TraceStoreError", Effect.die)
         ))
-      .handle("feedback", ({ path, payload }) =>
-        runtime.addFeedback({ ...payload, traceId: path.traceId }).pipe(
+      .handleRaw("feedback", ({ path, request }) =>
+        Effect.flatMap(decodeBody(request, FeedbackBody, "feedback"), (payload) => runtime.addFeedback({ ...payload, traceId: path.traceId })).pipe(
           Effect.map((r) => ({
             feedbackStepId: r.feedbackStepId,
             ...(r.experienceId ? { experienceId: r.experienceId } : {}),

@@ -16,7 +16,8 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { RunResult } from "../../kernel/Run.js"
 import { AgentRuntime } from "../../runtime/AgentRuntime.js"
-import { Api, BadRequest, Gone, NotFound } from "../Api.js"
+import { Api, Gone, NotFound } from "../Api.js"
+import { bad, readJson } from "./body.js"
 import { startFailure } from "./handlers.js"
 import * as Registry from "./registry.js"
 import * as Sse from "./sse.js"
@@ -44,21 +45,10 @@ export const layerRuns = (options: Registry.Options & {
 /** Fields a client may not set over HTTP: code-only values (a Schema, dependencies) and the server's own. */
 const CODE_ONLY = ["deps", "outputType"]
 
-const bad = (path: string, message: string) => new BadRequest({ message: `${path}: ${message}`, issues: [{ path, message }] })
-
 /** The request body as an object, or a 400 saying what is wrong with it. */
 const readBody = (request: HttpServerRequest.HttpServerRequest) =>
   Effect.gen(function*() {
-    const text = yield* Effect.mapError(request.text, (e) =>
-      /max|large|limit/i.test(String((e.cause as Error | undefined)?.message ?? e.message))
-        ? bad("request", "the body is larger than this server accepts")
-        : bad("request", "the body could not be read"))
-    let body: unknown
-    try {
-      body = JSON.parse(text)
-    } catch (e) {
-      return yield* bad("request", `the body is not valid JSON (${(e as Error).message})`)
-    }
+    const body = yield* readJson(request)
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
       return yield* bad("request", "must be a JSON object with agentId and inputText")
     }
