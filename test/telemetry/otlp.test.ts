@@ -169,6 +169,41 @@ describe("telemetry over OTLP/HTTP to a loopback receiver", () => {
     assert.strictEqual((JSON.parse(d.stdout) as RunResult).stopReason, "completed")
   }, 120_000)
 
+  it("openagents serve traces the runs it serves and exports them by the time it stops", async () => {
+    const file = writeConfig({ agents: [agent], telemetry: { enabled: true, service_name: "served", exporter: { type: "otlp_http", endpoint: receiver.endpoint } } })
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OTEL_")))
+    const child = spawn(process.execPath, [BIN, "serve", file, "--port", "0"], {
+      env: { ...clean, OPENAGENTS_API_TOKENS: "tok" },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    try {
+      let out = ""
+      let err = ""
+      child.stderr.on("data", (d) => (err += String(d)))
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (d) => {
+          out += String(d)
+          const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
+          if (m) resolve(m[1]!)
+        })
+        child.on("exit", (code) => reject(new Error(`serve exited with ${code}: ${err}`)))
+      })
+      const answer = await fetch(`${url}/v1/runs`, {
+        method: "POST",
+        headers: { authorization: "Bearer tok", "content-type": "application/json" },
+        body: JSON.stringify({ agentId: "calc", inputText: "6*7?" })
+      })
+      assert.strictEqual(answer.status, 200)
+      const result = await answer.json() as RunResult
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+      child.kill("SIGTERM")
+      assert.strictEqual(await exited, 0, err)
+      checkRun(receiver.spans, result, "served")
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL")
+    }
+  }, 120_000)
+
   it("a bad telemetry block is a config error naming the key", async () => {
     const exit = await Effect.runPromiseExit(ConfigLoader.load({
       agents: [{ id: "a" }],
