@@ -23,6 +23,7 @@ import { Api } from "./Api.js"
 import * as Auth from "./internal/auth.js"
 import * as Handlers from "./internal/handlers.js"
 import * as Redact from "./internal/redact.js"
+import { approvals } from "./internal/approvals.js"
 import { layerRuns, runs } from "./internal/runs.js"
 
 /**
@@ -83,7 +84,7 @@ export const tokensFromEnv = (name = "OPENAGENTS_API_TOKENS"): ReadonlyArray<str
  */
 export const layerApi = (options: Options): Layer.Layer<import("@effect/platform/HttpApi").Api, never, AgentRuntime | SessionStore> =>
   Layer.provideMerge(HttpApiBuilder.api(Api), guards(options)).pipe(
-    Layer.provide(Layer.mergeAll(Handlers.health(options.readyTimeout ?? "5 seconds"), Handlers.agents, runs, Handlers.sessions, Handlers.approvals, Handlers.traces)),
+    Layer.provide(Layer.mergeAll(Handlers.health(options.readyTimeout ?? "5 seconds"), Handlers.agents, runs, Handlers.sessions, approvals, Handlers.traces)),
     Layer.provide(Handlers.authorization(options.tokens === "none" ? undefined : options.tokens)),
     Layer.provide(layerRuns({
       maxChunksPerRun: options.maxChunksPerRun,

@@ -258,6 +258,30 @@ describe("approvals", () => {
     ])
   })
 
+  it("streams the run a decision continues (Accept: text/event-stream), which /v1/runs follows under its run id", async () => {
+    await server.fetch("/v1/runs", {
+      json: { agentId: "approver", sessionId: "s-appr-sse", inputText: "compute", runId: "run-appr-sse", waitForApproval: false }
+    })
+    const events = await readEvents(`${server.url}/v1/approvals/run-appr-sse/c1`, {
+      method: "POST",
+      body: { decision: "approve", arguments: { expression: "5*5" } }
+    })
+    expect(events[0]).toMatchObject({ id: "0", event: "run.started" })
+    expect(events.map((e) => Number(e.id))).toEqual(events.map((_, i) => i))
+    const finished = events[events.length - 1]!
+    expect(finished.event).toBe("run.finished")
+    expect(finished.data.runId).toBe("run-appr-sse")
+    expect(finished.data.result.stopReason).toBe("completed")
+    // the approved call ran with the edited argument
+    const result = events.find((e) => e.event === "tool.finished")
+    expect(JSON.stringify(result?.data.payload)).toContain("25")
+    // the server knows the continued run: its status, and its chunks again from the start
+    const status = await body(await server.fetch("/v1/runs/run-appr-sse"))
+    expect(status.json).toMatchObject({ status: "finished", sessionId: "s-appr-sse", lastSequence: events.length - 1 })
+    const again = await readEvents(`${server.url}/v1/runs/run-appr-sse/events`)
+    expect(again.map((e) => e.event)).toEqual(events.map((e) => e.event))
+  })
+
   it("rejects a pending call", async () => {
     await server.fetch("/v1/runs", {
       json: { agentId: "approver", sessionId: "s-rej", inputText: "compute", runId: "run-rej", waitForApproval: false }

@@ -11,7 +11,7 @@ import * as Redacted from "effect/Redacted"
 import type { ApprovalError, SessionStoreError } from "../../kernel/Errors.js"
 import { AgentRuntime, type StartError } from "../../runtime/AgentRuntime.js"
 import { SessionStore } from "../../sessions/SessionStore.js"
-import { Api, Authorization, BadRequest, Conflict, Decision, FeedbackBody, NotFound, Unauthorized, Unavailable } from "../Api.js"
+import { Api, Authorization, BadRequest, Conflict, FeedbackBody, NotFound, Unauthorized, Unavailable } from "../Api.js"
 import { decodeBody } from "./body.js"
 import { checker } from "./auth.js"
 
@@ -127,30 +127,6 @@ export const sessions = HttpApiBuilder.group(Api, "sessions", (handlers) =>
             Effect.catchTag("SessionBusy", (e) => Effect.fail(new Conflict({ message: e.message }))),
             Effect.catchTag("SessionStoreError", Effect.die)
           )
-        }))
-  }))
-
-export const approvals = HttpApiBuilder.group(Api, "approvals", (handlers) =>
-  Effect.gen(function*() {
-    const runtime = yield* AgentRuntime
-    return handlers
-      .handle("list", ({ urlParams }) => orDie(runtime.pendingApprovals(urlParams.sessionId)))
-      .handleRaw("decide", ({ path, request }) =>
-        Effect.gen(function*() {
-          const payload = yield* decodeBody(request, Decision, "decision")
-          const decided = payload.decision === "approve"
-            ? runtime.approve(path.runId, path.callId, payload.arguments ? { arguments: payload.arguments } : undefined)
-            : runtime.reject(path.runId, path.callId, payload.reason)
-          const result = yield* decided.pipe(
-            Effect.catchTag("SessionStoreError", Effect.die),
-            Effect.mapError(startFailure)
-          )
-          return {
-            runId: path.runId,
-            callId: path.callId,
-            decision: payload.decision,
-            ...(Option.isSome(result) ? { result: result.value } : {})
-          }
         }))
   }))
 

@@ -44,8 +44,11 @@ export interface Options {
 }
 
 export interface Registry {
-  /** Starts a run; succeeds once it emitted its first chunk, fails with the runtime's start error. */
-  readonly start: (input: Readonly<Record<string, unknown>>) => Effect.Effect<Entry, StartError>
+  /**
+   * Starts a run (a client's JSON, checked by the runtime, or a request of the server's own); succeeds once
+   * it emitted its first chunk, fails with the runtime's start error.
+   */
+  readonly start: (input: RunInput | Readonly<Record<string, unknown>>) => Effect.Effect<Entry, StartError>
   readonly get: (runId: string) => Option.Option<Entry>
   /** The run's chunks after `after` (-1: all), live ones included, ending with run.finished. */
   readonly read: (entry: Entry, after: number) => Stream.Stream<RunStreamChunk, OutOfWindow>
@@ -83,7 +86,7 @@ export const make = (
         return Effect.zipRight(PubSub.publish(entry.live, chunk), Deferred.succeed(entry.done, chunk.result))
       })
 
-    const start = (input: Readonly<Record<string, unknown>>) =>
+    const start = (input: RunInput | Readonly<Record<string, unknown>>) =>
       Effect.gen(function*() {
         const started = yield* Deferred.make<Entry, StartError>()
         let entry: Entry | undefined

@@ -27,6 +27,11 @@ export class Runs extends Context.Tag("openagents/server/Runs")<Runs, {
   readonly registry: Registry.Registry
   readonly redact: (u: unknown) => unknown
   readonly heartbeat: Duration.DurationInput
+  /**
+   * The run's chunks after `after` as an SSE response. The response's stream is interrupted when the
+   * client goes away; the run goes on unless `cancelOnDisconnect`.
+   */
+  readonly sse: (entry: Registry.Entry, after: number, cancelOnDisconnect: boolean) => HttpServerResponse.HttpServerResponse
 }>() {}
 
 export const layerRuns = (options: Registry.Options & {
@@ -38,7 +43,17 @@ export const layerRuns = (options: Registry.Options & {
     Effect.gen(function*() {
       const runtime = yield* AgentRuntime
       const registry = yield* Registry.make(runtime, options)
-      return { registry, redact: options.redact, heartbeat: options.heartbeat }
+      const { heartbeat, redact } = options
+      const sse = (entry: Registry.Entry, after: number, cancelOnDisconnect: boolean) =>
+        Sse.response(
+          registry.read(entry, after).pipe(
+            cancelOnDisconnect
+              ? Stream.ensuring(Effect.suspend(() => entry.result === undefined ? runtime.cancel(entry.runId) : Effect.void))
+              : (s) => s
+          ),
+          { heartbeat, redact }
+        )
+      return { registry, redact, heartbeat, sse }
     })
   )
 
@@ -67,21 +82,11 @@ const encodeResult = Schema.encodeSync(RunResult)
 export const runs = HttpApiBuilder.group(Api, "runs", (handlers) =>
   Effect.gen(function*() {
     const runtime = yield* AgentRuntime
-    const { heartbeat, redact, registry } = yield* Runs
+    const { redact, registry, sse } = yield* Runs
     const notFound = (runId: string) =>
       new NotFound({ message: `no run '${runId}' on this server`, hint: "runs finished long ago are no longer kept" })
     const lookup = (runId: string) =>
       Option.match(registry.get(runId), { onNone: () => Effect.fail(notFound(runId)), onSome: Effect.succeed })
-    const sse = (entry: Registry.Entry, after: number, cancelOnDisconnect: boolean) =>
-      Sse.response(
-        registry.read(entry, after).pipe(
-          // the response's stream is interrupted when the client goes away; the run goes on unless asked
-          cancelOnDisconnect
-            ? Stream.ensuring(Effect.suspend(() => entry.result === undefined ? runtime.cancel(entry.runId) : Effect.void))
-            : (s) => s
-        ),
-        { heartbeat, redact }
-      )
     const json = (value: unknown, status = 200) => HttpServerResponse.unsafeJson(redact(value), { status })
 
     return handlers
