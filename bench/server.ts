@@ -63,7 +63,8 @@ const client = async (url: string, sessionId: string): Promise<number> => {
 }
 
 const main = Effect.gen(function*() {
-  const nodeServer = http.createServer()
+  // as `openagents serve` does: the client closes an idle connection before the server would
+  const nodeServer = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 })
   const context = yield* Layer.build(
     Server.layer({ tokens: [TOKEN], maxFinishedRuns: CLIENTS }).pipe(
       Layer.provideMerge(runtimeLayer),

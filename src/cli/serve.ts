@@ -97,7 +97,9 @@ export const handler = (opts: {
         return yield* new CliExit({ code: EXIT.usage, message: `--max-body must be at least 1 (got ${opts.maxBody})` })
       }
       const { runtime, store } = yield* loadRuntime(opts.config)
-      const nodeServer = http.createServer()
+      // an idle keep-alive connection is closed by the client (undici: 4 s) or a proxy (often 60 s) before
+      // the server closes it: a request sent on a connection the server is closing would be reset
+      const nodeServer = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 })
       const served = Server.layer({
         tokens: opts.noAuth ? "none" : tokens,
         corsOrigins: opts.cors,
