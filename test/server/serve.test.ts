@@ -3,10 +3,10 @@
  * child process that prints its URL, serves the API and the console, and stops cleanly on SIGTERM.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { cli, useCli } from "../support/cli.js"
+import { startServeChild } from "../support/serveChild.js"
 import { CONFIG } from "./support.js"
 
 const harness = useCli("oa-serve-")
@@ -43,22 +43,12 @@ describe("openagents serve", () => {
 
   it("serves on the port the OS chose, the API with a token, the console without, and stops on SIGTERM", async () => {
     const file = writeConfig()
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve", file, "--port", "0"], {
-      env: { ...process.env, OPENAGENTS_API_TOKENS: "alpha, beta" },
-      stdio: ["ignore", "pipe", "pipe"]
+    const served = await startServeChild(["--import", "tsx", "src/cli/main.ts", "serve", file, "--port", "0"], {
+      ...process.env,
+      OPENAGENTS_API_TOKENS: "alpha, beta"
     })
     try {
-      let out = ""
-      let err = ""
-      child.stderr.on("data", (d) => (err += String(d)))
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on("data", (d) => {
-          out += String(d)
-          const m = /on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out)
-          if (m) resolve(m[1]!)
-        })
-        child.on("exit", (code) => reject(new Error(`serve exited with ${code}: ${err}`)))
-      })
+      const url = served.url
       expect(url).not.toMatch(/:0$/)
       expect((await fetch(`${url}/healthz`)).status).toBe(200)
       expect((await fetch(`${url}/v1/agents`)).status).toBe(401)
@@ -67,13 +57,12 @@ describe("openagents serve", () => {
       expect(page.status).toBe(200)
       expect(page.headers.get("content-type")).toContain("text/html")
       expect((await fetch(`${url}/nope`)).status).toBe(404)
-      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-      child.kill("SIGTERM")
-      expect(await exited).toBe(0)
+      expect(await served.stop()).toBe(0)
+      const { err, out } = served.output()
       expect(out).toContain("SIGTERM: stopping")
       expect(out + err).not.toContain("alpha")
     } finally {
-      if (child.exitCode === null) child.kill("SIGKILL")
+      served.kill()
     }
   }, 60_000)
 })

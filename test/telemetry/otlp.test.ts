@@ -14,6 +14,7 @@ import * as ConfigLoader from "../../src/config/ConfigLoader.js"
 import * as Plugins from "../../src/config/Plugins.js"
 import type { RunResult } from "../../src/kernel/Run.js"
 import { AgentRuntime } from "../../src/runtime/AgentRuntime.js"
+import { startServeChild } from "../support/serveChild.js"
 import { type ReceivedSpan, type Receiver, startReceiver } from "./receiver.js"
 
 const BIN = path.resolve("bin/openagents.js")
@@ -172,22 +173,9 @@ describe("telemetry over OTLP/HTTP to a loopback receiver", () => {
   it("openagents serve traces the runs it serves and exports them by the time it stops", async () => {
     const file = writeConfig({ agents: [agent], telemetry: { enabled: true, service_name: "served", exporter: { type: "otlp_http", endpoint: receiver.endpoint } } })
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OTEL_")))
-    const child = spawn(process.execPath, [BIN, "serve", file, "--port", "0"], {
-      env: { ...clean, OPENAGENTS_API_TOKENS: "tok" },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
+    const served = await startServeChild([BIN, "serve", file, "--port", "0"], { ...clean, OPENAGENTS_API_TOKENS: "tok" })
     try {
-      let out = ""
-      let err = ""
-      child.stderr.on("data", (d) => (err += String(d)))
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on("data", (d) => {
-          out += String(d)
-          const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
-          if (m) resolve(m[1]!)
-        })
-        child.on("exit", (code) => reject(new Error(`serve exited with ${code}: ${err}`)))
-      })
+      const url = served.url
       const answer = await fetch(`${url}/v1/runs`, {
         method: "POST",
         headers: { authorization: "Bearer tok", "content-type": "application/json" },
@@ -195,12 +183,10 @@ describe("telemetry over OTLP/HTTP to a loopback receiver", () => {
       })
       assert.strictEqual(answer.status, 200)
       const result = await answer.json() as RunResult
-      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-      child.kill("SIGTERM")
-      assert.strictEqual(await exited, 0, err)
+      assert.strictEqual(await served.stop(), 0, served.output().err)
       checkRun(receiver.spans, result, "served")
     } finally {
-      if (child.exitCode === null) child.kill("SIGKILL")
+      served.kill()
     }
   }, 120_000)
 
