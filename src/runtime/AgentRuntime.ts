@@ -5,11 +5,13 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -213,42 +215,43 @@ export const make = <R = never>(
       Effect.flatMap(Effect.flatMap(normalize(input), adoptRunId), (request) =>
         Effect.map(agents.lookup(request.agentId), (definition) => ({ request, definition })))
 
-    /** Starts a run as a fiber of the runtime; returns its result deferred. */
-    const start = (request: RunRequest, sink?: ChunkSink, shared = false) =>
-      Effect.gen(function*() {
-        if (yield* FiberMap.has(fibers, request.runId)) {
-          return yield* ConfigError.single("request.runId", `a run with id '${request.runId}' is already in progress`)
-        }
-        const env = yield* agents.get(request.agentId)
-        // a child sharing its parent's session runs inside the parent's turn and lease
-        const turn = shared ? SubAgents.insideParent : yield* lanes.admit(request.sessionId, request.runId, env.sessionQueueSize)
-        sessions.add(request.sessionId)
-        const done = yield* Deferred.make<RunResult>()
-        yield* FiberMap.run(
-          fibers,
-          request.runId,
-          executeRun(request, env, services, {
-            sink,
-            // a run cancelled before it registered starts cancelled (after its run.started)
-            waitTurn: earlyCancels.delete(request.runId) ? Effect.interrupt : turn.waitTurn,
-            ahead: turn.ahead,
-            leaseHeld: shared,
-            onResult: (result) => Deferred.succeed(done, result),
-            onSettled: () => settled.add(request.runId)
-          }).pipe(
-            // a run that could not even produce its result (a defect) must not leave its caller waiting
-            Effect.onExit((exit) => Deferred.done(done, exit)),
-            Effect.ensuring(Effect.zipRight(
-              turn.release,
-              Effect.sync(() => {
-                settled.delete(request.runId)
-                remember(ended, request.runId)
+    /**
+     * Starts a run as a fiber of the runtime; returns its result deferred. Flatmaps, not Effect.gen: this
+     * runs once a run, and a generator function made per call costs its own prototype and map.
+     */
+    const insideParent = Effect.succeed(SubAgents.insideParent)
+    const start = (request: RunRequest, sink?: ChunkSink, shared = false): Effect.Effect<Deferred.Deferred<RunResult>, StartError> =>
+      Effect.flatMap(FiberMap.has(fibers, request.runId), (running) =>
+        running
+          ? Effect.fail(ConfigError.single("request.runId", `a run with id '${request.runId}' is already in progress`))
+          : Effect.flatMap(agents.get(request.agentId), (env) =>
+            // a child sharing its parent's session runs inside the parent's turn and lease
+            Effect.flatMap(shared ? insideParent : lanes.admit(request.sessionId, request.runId, env.sessionQueueSize), (turn) => {
+              sessions.add(request.sessionId)
+              const done = Deferred.unsafeMake<RunResult>(FiberId.none)
+              const run = executeRun(request, env, services, {
+                sink,
+                // a run cancelled before it registered starts cancelled (after its run.started)
+                waitTurn: earlyCancels.delete(request.runId) ? Effect.interrupt : turn.waitTurn,
+                ahead: turn.ahead,
+                leaseHeld: shared,
+                onResult: (result) => Deferred.succeed(done, result),
+                onSettled: () => settled.add(request.runId),
+                // a run that could not even produce its result (a defect) must not leave its caller waiting
+                onEnd: (exit) =>
+                  Effect.zipRight(
+                    Deferred.done(done, exit),
+                    Effect.zipRight(
+                      turn.release,
+                      Effect.sync(() => {
+                        settled.delete(request.runId)
+                        remember(ended, request.runId)
+                      })
+                    )
+                  )
               })
-            ))
-          )
-        )
-        return done
-      })
+              return Effect.as(FiberMap.run(fibers, request.runId, run), done)
+            })))
 
     /**
      * Cancels a run that is active and not yet settled (its outcome decided): true when it did. A run
@@ -271,11 +274,15 @@ export const make = <R = never>(
 
     const runDetailed = (input: RunInput, via?: SubAgents.Via): Effect.Effect<RunResult, StartError> =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
-          const { request } = yield* prepare(input)
-          const done = yield* start(request, via?.sink, via?.shared)
-          return yield* restore(Deferred.await(done)).pipe(Effect.onInterrupt(() => cancel(request.runId)))
-        })
+        Effect.flatMap(prepare(input), ({ request }) =>
+          Effect.flatMap(start(request, via?.sink, via?.shared), (done) =>
+            // Effect.onInterrupt without its own uninterruptible region (this one is): one frame less
+            // on the caller's fiber for as long as the run lasts
+            Effect.matchCauseEffect(restore(Deferred.await(done)), {
+              onFailure: (cause) =>
+                Cause.isInterruptedOnly(cause) ? Effect.zipRight(cancel(request.runId), Effect.failCause(cause)) : Effect.failCause(cause),
+              onSuccess: Effect.succeed
+            })))
       )
 
     /**

@@ -9,10 +9,21 @@ import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import { SessionBusy } from "../../kernel/Errors.js"
 
+/**
+ * A run's place in its lane. The Deferred that hands the turn on is made only when a run comes to wait
+ * for it: a session running one run at a time (the common case) makes none.
+ */
+interface Slot {
+  turn: Deferred.Deferred<void> | undefined
+  /** The run ended and handed its turn on. */
+  done: boolean
+}
+
 interface Lane {
-  tail: Deferred.Deferred<void> | undefined
+  tail: Slot | undefined
   waiting: number
-  readonly runs: Set<string>
+  /** The runs admitted and not ended, in arrival order. */
+  readonly runs: Array<string>
 }
 
 export interface Turn {
@@ -24,12 +35,16 @@ export interface Turn {
   readonly ahead: number
 }
 
+/** Waits until the run of `slot` has handed its turn on. */
+const awaitTurn = (slot: Slot): Effect.Effect<void> =>
+  Effect.suspend(() => (slot.done ? Effect.void : Deferred.await(slot.turn ??= Deferred.unsafeMake<void>(FiberId.none))))
+
 export class Lanes {
   private readonly lanes = new Map<string, Lane>()
 
   /** The runs admitted on a session and not ended. */
   runsOf(sessionId: string): ReadonlyArray<string> {
-    return [...(this.lanes.get(sessionId)?.runs ?? [])]
+    return this.lanes.get(sessionId)?.runs.slice() ?? []
   }
 
   has(sessionId: string): boolean {
@@ -41,33 +56,45 @@ export class Lanes {
     return Effect.suspend(() => {
       let lane = this.lanes.get(sessionId)
       if (!lane) {
-        lane = { tail: undefined, waiting: 0, runs: new Set() }
+        lane = { tail: undefined, waiting: 0, runs: [] }
         this.lanes.set(sessionId, lane)
       }
       const prev = lane.tail
       if (prev && lane.waiting >= queueSize) return Effect.fail(new SessionBusy({ sessionId, queueSize }))
-      const mine = Deferred.unsafeMake<void>(FiberId.none)
+      const mine: Slot = { turn: undefined, done: false }
       const theLane = lane
-      const ahead = lane.runs.size
+      const ahead = lane.runs.length
       theLane.tail = mine
-      theLane.runs.add(runId)
-      if (prev) theLane.waiting++
-      let waited = prev === undefined
+      theLane.runs.push(runId)
+      const leave = () => {
+        const i = theLane.runs.indexOf(runId)
+        if (i >= 0) theLane.runs.splice(i, 1)
+        if (theLane.tail === mine) this.lanes.delete(sessionId)
+      }
+      const handOn = Effect.sync(() => {
+        mine.done = true
+        if (mine.turn) Deferred.unsafeDone(mine.turn, Effect.void)
+      })
+      if (prev === undefined) {
+        return Effect.succeed({ waitTurn: Effect.void, release: Effect.zipRight(Effect.sync(leave), handOn), ahead })
+      }
+      theLane.waiting++
+      let waited = false
       const stopWaiting = () => {
         if (!waited) {
           waited = true
           theLane.waiting--
         }
       }
-      const waitTurn = prev ? Deferred.await(prev).pipe(Effect.ensuring(Effect.sync(stopWaiting))) : Effect.void
+      const waitTurn = awaitTurn(prev).pipe(Effect.ensuring(Effect.sync(stopWaiting)))
       const release = Effect.suspend(() => {
-        theLane.runs.delete(runId)
-        if (theLane.tail === mine) this.lanes.delete(sessionId)
-        if (prev && !waited) {
+        leave()
+        if (!waited) {
+          // ended while still waiting: the runs after it wait for its predecessor
           stopWaiting()
-          return Deferred.completeWith(mine, Deferred.await(prev))
+          return Deferred.completeWith(mine.turn ??= Deferred.unsafeMake<void>(FiberId.none), awaitTurn(prev))
         }
-        return Deferred.succeed(mine, undefined)
+        return handOn
       })
       return Effect.succeed({ waitTurn, release, ahead })
     })
