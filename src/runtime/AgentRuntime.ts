@@ -8,10 +8,9 @@
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
 import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -35,6 +34,7 @@ import type { ChunkSink } from "./internal/chunks.js"
 import { runIdOfCheckpoint } from "./internal/journal.js"
 import { Watchdog } from "./internal/budget.js"
 import { Lanes } from "./internal/lanes.js"
+import { PendingResult } from "./internal/pending.js"
 import { decodeRunRequest } from "./internal/request.js"
 import * as Resume from "./internal/resume.js"
 import { executeRun } from "./internal/run.js"
@@ -215,12 +215,9 @@ export const make = <R = never>(
       Effect.flatMap(Effect.flatMap(normalize(input), adoptRunId), (request) =>
         Effect.map(agents.lookup(request.agentId), (definition) => ({ request, definition })))
 
-    /**
-     * Starts a run as a fiber of the runtime; returns its result deferred. Flatmaps, not Effect.gen: this
-     * runs once a run, and a generator function made per call costs its own prototype and map.
-     */
+    /** Starts a run as a fiber of the runtime; returns its result to come (flatMaps: no generator per run). */
     const insideParent = Effect.succeed(SubAgents.insideParent)
-    const start = (request: RunRequest, sink?: ChunkSink, shared = false): Effect.Effect<Deferred.Deferred<RunResult>, StartError> =>
+    const start = (request: RunRequest, sink?: ChunkSink, shared = false): Effect.Effect<PendingResult<RunResult>, StartError> =>
       Effect.flatMap(FiberMap.has(fibers, request.runId), (running) =>
         running
           ? Effect.fail(ConfigError.single("request.runId", `a run with id '${request.runId}' is already in progress`))
@@ -228,27 +225,21 @@ export const make = <R = never>(
             // a child sharing its parent's session runs inside the parent's turn and lease
             Effect.flatMap(shared ? insideParent : lanes.admit(request.sessionId, request.runId, env.sessionQueueSize), (turn) => {
               sessions.add(request.sessionId)
-              const done = Deferred.unsafeMake<RunResult>(FiberId.none)
+              const done = new PendingResult<RunResult>()
               const run = executeRun(request, env, services, {
                 sink,
                 // a run cancelled before it registered starts cancelled (after its run.started)
                 waitTurn: earlyCancels.delete(request.runId) ? Effect.interrupt : turn.waitTurn,
                 ahead: turn.ahead,
                 leaseHeld: shared,
-                onResult: (result) => Deferred.succeed(done, result),
+                onResult: (result) => Effect.sync(() => done.done(Exit.succeed(result))),
                 onSettled: () => settled.add(request.runId),
                 // a run that could not even produce its result (a defect) must not leave its caller waiting
                 onEnd: (exit) =>
-                  Effect.zipRight(
-                    Deferred.done(done, exit),
-                    Effect.zipRight(
-                      turn.release,
-                      Effect.sync(() => {
-                        settled.delete(request.runId)
-                        remember(ended, request.runId)
-                      })
-                    )
-                  )
+                  Effect.zipRight(Effect.sync(() => done.done(exit)), Effect.zipRight(turn.release, Effect.sync(() => {
+                    settled.delete(request.runId)
+                    remember(ended, request.runId)
+                  })))
               })
               return Effect.as(FiberMap.run(fibers, request.runId, run), done)
             })))
@@ -276,9 +267,8 @@ export const make = <R = never>(
       Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(prepare(input), ({ request }) =>
           Effect.flatMap(start(request, via?.sink, via?.shared), (done) =>
-            // Effect.onInterrupt without its own uninterruptible region (this one is): one frame less
-            // on the caller's fiber for as long as the run lasts
-            Effect.matchCauseEffect(restore(Deferred.await(done)), {
+            // Effect.onInterrupt without its own uninterruptible region (this one is): a frame less a run
+            Effect.matchCauseEffect(restore(done.await()), {
               onFailure: (cause) =>
                 Cause.isInterruptedOnly(cause) ? Effect.zipRight(cancel(request.runId), Effect.failCause(cause)) : Effect.failCause(cause),
               onSuccess: Effect.succeed
