@@ -62,41 +62,61 @@ export class Lanes {
       const prev = lane.tail
       if (prev && lane.waiting >= queueSize) return Effect.fail(new SessionBusy({ sessionId, queueSize }))
       const mine: Slot = { turn: undefined, done: false }
-      const theLane = lane
       const ahead = lane.runs.length
-      theLane.tail = mine
-      theLane.runs.push(runId)
-      const leave = () => {
-        const i = theLane.runs.indexOf(runId)
-        if (i >= 0) theLane.runs.splice(i, 1)
-        if (theLane.tail === mine) this.lanes.delete(sessionId)
-      }
-      const handOn = Effect.sync(() => {
-        mine.done = true
-        if (mine.turn) Deferred.unsafeDone(mine.turn, Effect.void)
-      })
-      if (prev === undefined) {
-        return Effect.succeed({ waitTurn: Effect.void, release: Effect.zipRight(Effect.sync(leave), handOn), ahead })
-      }
-      theLane.waiting++
-      let waited = false
-      const stopWaiting = () => {
-        if (!waited) {
-          waited = true
-          theLane.waiting--
-        }
-      }
-      const waitTurn = awaitTurn(prev).pipe(Effect.ensuring(Effect.sync(stopWaiting)))
-      const release = Effect.suspend(() => {
-        leave()
-        if (!waited) {
-          // ended while still waiting: the runs after it wait for its predecessor
-          stopWaiting()
-          return Deferred.completeWith(mine.turn ??= Deferred.unsafeMake<void>(FiberId.none), awaitTurn(prev))
-        }
-        return handOn
-      })
-      return Effect.succeed({ waitTurn, release, ahead })
+      lane.tail = mine
+      lane.runs.push(runId)
+      if (prev) lane.waiting++
+      return Effect.succeed(new LaneTurn(this.lanes, lane, sessionId, runId, mine, prev, ahead))
     })
+  }
+}
+
+/**
+ * A run's turn. A class whose effects are made when they are asked for (`waitTurn` when the run starts,
+ * `release` when it ends): a run in flight holds this object, not three effects and their closures.
+ */
+class LaneTurn implements Turn {
+  /** The run no longer waits for its turn (it got it, or stopped waiting). */
+  private waited: boolean
+
+  constructor(
+    private readonly lanes: Map<string, Lane>,
+    private readonly lane: Lane,
+    private readonly sessionId: string,
+    private readonly runId: string,
+    private readonly mine: Slot,
+    private readonly prev: Slot | undefined,
+    readonly ahead: number
+  ) {
+    this.waited = prev === undefined
+  }
+
+  get waitTurn(): Effect.Effect<void> {
+    const prev = this.prev
+    return prev === undefined ? Effect.void : awaitTurn(prev).pipe(Effect.ensuring(Effect.sync(() => this.stopWaiting())))
+  }
+
+  get release(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const { lane, mine, prev, runId } = this
+      const i = lane.runs.indexOf(runId)
+      if (i >= 0) lane.runs.splice(i, 1)
+      if (lane.tail === mine) this.lanes.delete(this.sessionId)
+      if (prev !== undefined && !this.waited) {
+        // ended while still waiting: the runs after it wait for its predecessor
+        this.stopWaiting()
+        return Deferred.completeWith(mine.turn ??= Deferred.unsafeMake<void>(FiberId.none), awaitTurn(prev))
+      }
+      mine.done = true
+      if (mine.turn) Deferred.unsafeDone(mine.turn, Effect.void)
+      return Effect.void
+    })
+  }
+
+  private stopWaiting(): void {
+    if (!this.waited) {
+      this.waited = true
+      this.lane.waiting--
+    }
   }
 }
