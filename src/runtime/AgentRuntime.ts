@@ -5,10 +5,11 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
@@ -33,6 +34,7 @@ import type { ChunkSink } from "./internal/chunks.js"
 import { runIdOfCheckpoint } from "./internal/journal.js"
 import { Watchdog } from "./internal/budget.js"
 import { Lanes } from "./internal/lanes.js"
+import { PendingResult } from "./internal/pending.js"
 import { decodeRunRequest } from "./internal/request.js"
 import * as Resume from "./internal/resume.js"
 import { executeRun } from "./internal/run.js"
@@ -213,42 +215,34 @@ export const make = <R = never>(
       Effect.flatMap(Effect.flatMap(normalize(input), adoptRunId), (request) =>
         Effect.map(agents.lookup(request.agentId), (definition) => ({ request, definition })))
 
-    /** Starts a run as a fiber of the runtime; returns its result deferred. */
-    const start = (request: RunRequest, sink?: ChunkSink, shared = false) =>
-      Effect.gen(function*() {
-        if (yield* FiberMap.has(fibers, request.runId)) {
-          return yield* ConfigError.single("request.runId", `a run with id '${request.runId}' is already in progress`)
-        }
-        const env = yield* agents.get(request.agentId)
-        // a child sharing its parent's session runs inside the parent's turn and lease
-        const turn = shared ? SubAgents.insideParent : yield* lanes.admit(request.sessionId, request.runId, env.sessionQueueSize)
-        sessions.add(request.sessionId)
-        const done = yield* Deferred.make<RunResult>()
-        yield* FiberMap.run(
-          fibers,
-          request.runId,
-          executeRun(request, env, services, {
-            sink,
-            // a run cancelled before it registered starts cancelled (after its run.started)
-            waitTurn: earlyCancels.delete(request.runId) ? Effect.interrupt : turn.waitTurn,
-            ahead: turn.ahead,
-            leaseHeld: shared,
-            onResult: (result) => Deferred.succeed(done, result),
-            onSettled: () => settled.add(request.runId)
-          }).pipe(
-            // a run that could not even produce its result (a defect) must not leave its caller waiting
-            Effect.onExit((exit) => Deferred.done(done, exit)),
-            Effect.ensuring(Effect.zipRight(
-              turn.release,
-              Effect.sync(() => {
-                settled.delete(request.runId)
-                remember(ended, request.runId)
+    /** Starts a run as a fiber of the runtime; returns its result to come (flatMaps: no generator per run). */
+    const insideParent = Effect.succeed(SubAgents.insideParent)
+    const start = (request: RunRequest, sink?: ChunkSink, shared = false): Effect.Effect<PendingResult<RunResult>, StartError> =>
+      Effect.flatMap(FiberMap.has(fibers, request.runId), (running) =>
+        running
+          ? Effect.fail(ConfigError.single("request.runId", `a run with id '${request.runId}' is already in progress`))
+          : Effect.flatMap(agents.get(request.agentId), (env) =>
+            // a child sharing its parent's session runs inside the parent's turn and lease
+            Effect.flatMap(shared ? insideParent : lanes.admit(request.sessionId, request.runId, env.sessionQueueSize), (turn) => {
+              sessions.add(request.sessionId)
+              const done = new PendingResult<RunResult>()
+              const run = executeRun(request, env, services, {
+                sink,
+                // a run cancelled before it registered starts cancelled (after its run.started)
+                waitTurn: earlyCancels.delete(request.runId) ? Effect.interrupt : turn.waitTurn,
+                ahead: turn.ahead,
+                leaseHeld: shared,
+                onResult: (result) => Effect.sync(() => done.done(Exit.succeed(result))),
+                onSettled: () => settled.add(request.runId),
+                // a run that could not even produce its result (a defect) must not leave its caller waiting
+                onEnd: (exit) =>
+                  Effect.zipRight(Effect.sync(() => done.done(exit)), Effect.zipRight(turn.release, Effect.sync(() => {
+                    settled.delete(request.runId)
+                    remember(ended, request.runId)
+                  })))
               })
-            ))
-          )
-        )
-        return done
-      })
+              return Effect.as(FiberMap.run(fibers, request.runId, run), done)
+            })))
 
     /**
      * Cancels a run that is active and not yet settled (its outcome decided): true when it did. A run
@@ -271,11 +265,14 @@ export const make = <R = never>(
 
     const runDetailed = (input: RunInput, via?: SubAgents.Via): Effect.Effect<RunResult, StartError> =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
-          const { request } = yield* prepare(input)
-          const done = yield* start(request, via?.sink, via?.shared)
-          return yield* restore(Deferred.await(done)).pipe(Effect.onInterrupt(() => cancel(request.runId)))
-        })
+        Effect.flatMap(prepare(input), ({ request }) =>
+          Effect.flatMap(start(request, via?.sink, via?.shared), (done) =>
+            // Effect.onInterrupt without its own uninterruptible region (this one is): a frame less a run
+            Effect.matchCauseEffect(restore(done.await()), {
+              onFailure: (cause) =>
+                Cause.isInterruptedOnly(cause) ? Effect.zipRight(cancel(request.runId), Effect.failCause(cause)) : Effect.failCause(cause),
+              onSuccess: Effect.succeed
+            })))
       )
 
     /**

@@ -14,6 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { PendingApproval } from "../kernel/Approval.js"
 import type { JournalEntry, SessionArtifact, SessionCheckpoint, SessionMessage } from "../kernel/Session.js"
+import { copyState } from "./internal/codec.js"
 import * as Fork from "./internal/fork.js"
 import { SessionStore, type SessionState } from "./SessionStore.js"
 
@@ -53,8 +54,12 @@ export const make: Effect.Effect<SessionStore["Type"]> = Effect.sync(() => {
       }),
     loadMessages: (id) => Effect.sync(() => [...(read(id)?.messages ?? [])]),
     // states are copied so a caller never shares a mutable object with the store
-    getState: (id) => Effect.sync(() => structuredClone(read(id)?.state ?? {})),
-    setState: (id, state) => Effect.sync(() => void (write(id).state = structuredClone(state))),
+    getState: (id) =>
+      Effect.sync(() => {
+        const state = read(id)?.state
+        return state === undefined ? {} : copyState(state)
+      }),
+    setState: (id, state) => Effect.sync(() => void (write(id).state = copyState(state))),
     saveArtifact: (id, artifact) => Effect.sync(() => void (write(id).artifacts ??= []).push(artifact)),
     listArtifacts: (id) => Effect.sync(() => [...(read(id)?.artifacts ?? [])]),
     saveCheckpoint: (id, checkpoint) =>
@@ -101,7 +106,7 @@ export const make: Effect.Effect<SessionStore["Type"]> = Effect.sync(() => {
         // new arrays and maps, a cloned state: records are immutable, so sharing them aliases nothing
         const into = write(targetId)
         for (const m of planned.right.messages) into.messages.push(m)
-        into.state = structuredClone(planned.right.state)
+        into.state = copyState(planned.right.state)
         into.artifacts = [...planned.right.artifacts]
         into.checkpoints = new Map(planned.right.checkpoints.map((c) => [c.checkpointId, c]))
         return Effect.void

@@ -11,6 +11,12 @@ import * as SubAgents from "./subAgents.js"
 import { callTools } from "./toolBatch.js"
 import { callTool } from "./toolCall.js"
 
+/**
+ * The context of a run whose instructions are set (they are not changed afterwards). `instructions` is a
+ * plain field, not a getter: an object literal with an accessor is built in dictionary mode with a map of
+ * its own (about 1.5 KB a run). The operations stay own properties, so a pattern can spread the context
+ * to override one of them.
+ */
 export const make = (run: Run): RunContext.Service => {
   const { agent, emitter, request, state } = run
   return {
@@ -18,9 +24,7 @@ export const make = (run: Run): RunContext.Service => {
     runId: request.runId,
     sessionId: request.sessionId,
     agentId: agent.id,
-    get instructions() {
-      return state.instructions
-    },
+    instructions: state.instructions,
     tools: agent.toolkit.specs,
     outputSchema: run.validator?.jsonSchema,
     messages: Effect.sync(() => state.messages.slice()),

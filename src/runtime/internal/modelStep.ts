@@ -2,6 +2,7 @@
  * One step of a run: a model call on the conversation so far, under the step, cost and time limits, with
  * its deltas streamed, its usage counted and its answer journaled. Private to the runtime.
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import type { LlmError, RunError } from "../../kernel/Errors.js"
 import type { StepOptions } from "../../kernel/RunContext.js"
@@ -21,22 +22,29 @@ const deltaSink = (run: Run) => (delta: LanguageModel.ModelDelta): Effect.Effect
 }
 
 /**
- * The model call with the provider retry schedule. The first attempt runs bare; only a failure builds
- * the schedule, which is then handed that failure first, so retries count as they always did.
+ * The provider retry schedule after a first failed call: it is handed that failure first, so retries
+ * count as they always did. Only a failure builds it.
  */
-const callWithRetry = (run: Run, request: ModelRequest, onDelta: ReturnType<typeof deltaSink>) => {
-  const call = LanguageModel.streamTo(run.agent.model, request, onDelta)
-  return Effect.catchAll(call, (first: LlmError) => {
-    let replayed = false
-    const again = Effect.suspend(() => {
-      if (replayed) return call
-      replayed = true
-      return Effect.fail(first)
-    })
-    return ProviderRetry.retry(again, run.agent.retry, (d) =>
-      run.emitter.emitEffect("llm.retry", { attempt: d.nextAttempt, delayMs: d.delayMs, error: d.error.message, errorTag: d.error._tag }))
+const retryAfter = (run: Run, call: Effect.Effect<ModelResponse, LlmError>, first: LlmError) => {
+  let replayed = false
+  const again = Effect.suspend(() => {
+    if (replayed) return call
+    replayed = true
+    return Effect.fail(first)
   })
+  return ProviderRetry.retry(again, run.agent.retry, (d) =>
+    run.emitter.emitEffect("llm.retry", { attempt: d.nextAttempt, delayMs: d.delayMs, error: d.error.message, errorTag: d.error._tag }))
 }
+
+/** The step's deadline ends with a failed call, whatever ended it; a failure is told with `llm.failed`. */
+const ended = (run: Run, step: number) => (cause: Cause.Cause<LlmError>) =>
+  Effect.sync(() => {
+    run.deadlines.stepEnded()
+    if (cause._tag === "Fail") {
+      const error = cause.error
+      run.emitter.emit("llm.failed", { model: run.agent.model.model, step, error: error.message, retryable: error.retryable })
+    }
+  })
 
 export const step = (run: Run, options?: StepOptions): Effect.Effect<ModelResponse, RunError> =>
   Effect.suspend(() => {
@@ -55,31 +63,6 @@ export const step = (run: Run, options?: StepOptions): Effect.Effect<ModelRespon
       toolChoice: options?.toolChoice,
       responseSchema: run.validator?.jsonSchema
     }
-    const call = Effect.suspend(() => {
-      emitter.emit("llm.called", {
-        model: model.model,
-        step: stepNo,
-        toolCount: request.tools.length,
-        // the request's own copies: a recorder keeps them without copying again
-        ...(emitter.observed ? { messages: request.messages, ...(request.system !== undefined ? { system: request.system } : {}) } : {})
-      })
-      const arm = run.deadlines.stepStarted(stepNo)
-      const streamed = Trace.span(run.tracing, () => Trace.step(run.request, agent, stepNo),
-        callWithRetry(run, request, deltaSink(run)), Trace.responseAttributes)
-      return arm ? Effect.zipRight(arm, streamed) : streamed
-    }).pipe(
-      // the step's deadline ends with the call, whatever ends it (settle clears it on success: a
-      // tapErrorCause costs one frame on the success path, an onExit an uninterruptible region)
-      Effect.tapErrorCause((cause) =>
-        Effect.sync(() => {
-          run.deadlines.stepEnded()
-          if (cause._tag === "Fail") {
-            const error = cause.error
-            emitter.emit("llm.failed", { model: model.model, step: stepNo, error: error.message, retryable: error.retryable })
-          }
-        })
-      )
-    )
     const settle = (response: ModelResponse): Effect.Effect<ModelResponse, RunError> => {
       run.deadlines.stepEnded()
       const cost = priced ? Pricing.cost(response.usage, model.pricing!) : null
@@ -100,7 +83,32 @@ export const step = (run: Run, options?: StepOptions): Effect.Effect<ModelRespon
       }
       return run.journal.durable ? Effect.flatMap(run.journal.sync, finished) : finished()
     }
+    const call = Effect.suspend(() => {
+      emitter.emit("llm.called", {
+        model: model.model,
+        step: stepNo,
+        toolCount: request.tools.length,
+        // the request's own copies: a recorder keeps them without copying again
+        ...(emitter.observed ? { messages: request.messages, ...(request.system !== undefined ? { system: request.system } : {}) } : {})
+      })
+      const arm = run.deadlines.stepStarted(stepNo)
+      const once = LanguageModel.streamTo(model, request, deltaSink(run))
+      if (run.tracing) {
+        const traced = Trace.span(true, () => Trace.step(run.request, agent, stepNo),
+          Effect.catchAll(once, (first) => retryAfter(run, once, first)), Trace.responseAttributes)
+        return Effect.flatMap(Effect.tapErrorCause(arm ? Effect.zipRight(arm, traced) : traced, ended(run, stepNo)), settle)
+      }
+      // one continuation on the fiber's stack while the model answers (not a flatMap, a tapErrorCause and a
+      // catchAll); a failure takes the same path as before: the retries, then the deadline and llm.failed
+      return Effect.matchCauseEffect(arm ? Effect.zipRight(arm, once) : once, {
+        onFailure: (cause) =>
+          Effect.flatMap(
+            Effect.tapErrorCause(Effect.catchAll(Effect.failCause(cause), (first) => retryAfter(run, once, first)), ended(run, stepNo)),
+            settle
+          ),
+        onSuccess: settle
+      })
+    })
     // a reader of the run's stream that is far behind holds the run here, between steps
-    const waited = emitter.buffered ? Effect.zipRight(emitter.backpressure, call) : call
-    return Effect.flatMap(waited, settle)
+    return emitter.buffered ? Effect.zipRight(emitter.backpressure, call) : call
   })

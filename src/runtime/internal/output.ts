@@ -3,6 +3,7 @@
  * `output_schema`), and the loop that runs the pattern until its output is accepted, feeding each
  * rejection back to the model. Private to the runtime.
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as JSONSchema from "effect/JSONSchema"
@@ -76,43 +77,45 @@ export const execute = (
   run: Run,
   context: RunContext.Service,
   resumed: { readonly value: unknown } | undefined
-): Effect.Effect<unknown, RunError> =>
-  Effect.gen(function*() {
-    const { state, validator } = run
-    const max = run.limits.maxValidationRetries
-    let pending = resumed
-    while (true) {
-      let raw: unknown
-      if (pending !== undefined) {
-        raw = pending.value
-        pending = undefined
-      } else {
-        raw = yield* run.agent.pattern.execute(context).pipe(
-          Effect.catchTag("ModelRetryError", (e) => Effect.succeed(new ModelRetryRequested(e.message)))
-        )
-        if (run.journal.durable && !(raw instanceof ModelRetryRequested)) {
-          run.journal.append({ kind: "output", payload: { value: jsonSafe(raw) } })
-          yield* run.journal.sync
-        }
-      }
-      const verdict: Either.Either<unknown, string> = raw instanceof ModelRetryRequested
-        ? Either.left(raw.message)
-        : validator
-        ? Either.flatMap(parseOutput(raw), validator.validate)
-        : Either.right(raw)
-      if (Either.isRight(verdict)) return verdict.right
-      const attempt = ++state.validationAttempts
-      if (attempt > max) {
-        return yield* new OutputValidationError({ attempts: attempt, lastValidationError: verdict.left })
-      }
-      run.emitter.emit("validation.retry", { attempt, error: verdict.left })
-      const feedback: Message = {
-        _tag: "user",
-        content: `Your previous answer was not accepted (attempt ${attempt} of ${max}): ${verdict.left}` +
-          (validator ? `\nAnswer again with only a JSON value matching this JSON Schema:\n${JSON.stringify(validator.jsonSchema)}` : "")
-      }
-      state.messages.push(feedback)
-      state.attemptStart = state.messages.length
-      run.journal.append({ kind: "validation_retry", payload: { attempt, error: verdict.left, message: feedback } })
+): Effect.Effect<unknown, RunError> => {
+  const { state, validator } = run
+  const max = run.limits.maxValidationRetries
+  // flatMaps rather than Effect.gen: a generator held across the whole run costs about 1 KB of heap per
+  // run in flight, and one continuation (not a catchTag and a generator) is on the fiber's stack
+  const judge = (raw: unknown): Effect.Effect<unknown, RunError> => {
+    const verdict: Either.Either<unknown, string> = raw instanceof ModelRetryRequested
+      ? Either.left(raw.message)
+      : validator
+      ? Either.flatMap(parseOutput(raw), validator.validate)
+      : Either.right(raw)
+    if (Either.isRight(verdict)) return Effect.succeed(verdict.right)
+    const attempt = ++state.validationAttempts
+    if (attempt > max) return Effect.fail(new OutputValidationError({ attempts: attempt, lastValidationError: verdict.left }))
+    run.emitter.emit("validation.retry", { attempt, error: verdict.left })
+    const feedback: Message = {
+      _tag: "user",
+      content: `Your previous answer was not accepted (attempt ${attempt} of ${max}): ${verdict.left}` +
+        (validator ? `\nAnswer again with only a JSON value matching this JSON Schema:\n${JSON.stringify(validator.jsonSchema)}` : "")
     }
-  })
+    state.messages.push(feedback)
+    state.attemptStart = state.messages.length
+    run.journal.append({ kind: "validation_retry", payload: { attempt, error: verdict.left, message: feedback } })
+    return pattern()
+  }
+  const pattern = (): Effect.Effect<unknown, RunError> =>
+    Effect.matchCauseEffect(run.agent.pattern.execute(context), {
+      onFailure: (cause) => {
+        // what Effect.catchTag("ModelRetryError") catches: the model is asked again, as for a rejected output
+        const failure = Cause.failureOrCause(cause)
+        return failure._tag === "Left" && failure.left._tag === "ModelRetryError"
+          ? judge(new ModelRetryRequested(failure.left.message))
+          : Effect.failCause(cause)
+      },
+      onSuccess: (raw) => {
+        if (!run.journal.durable) return judge(raw)
+        run.journal.append({ kind: "output", payload: { value: jsonSafe(raw) } })
+        return Effect.flatMap(run.journal.sync, () => judge(raw))
+      }
+    })
+  return resumed !== undefined ? Effect.suspend(() => judge(resumed.value)) : Effect.suspend(pattern)
+}

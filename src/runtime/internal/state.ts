@@ -43,7 +43,8 @@ export class RunState {
   /** Validation retries made so far. */
   validationAttempts = 0
   costUnknownReported = false
-  readonly warnedTools = new Set<string>()
+  /** Tools a durable run warned about (made on the first warning). */
+  warnedTools: Set<string> | undefined = undefined
 
   addToolCall(): void {
     this.usage = unsafeMake(RunUsage, { ...this.usage, toolCalls: this.usage.toolCalls + 1 })

@@ -58,7 +58,8 @@ const startGated = (run: Run, call: ToolCallPart, rejected?: string): Effect.Eff
     if (refused) return refused
     state.addToolCall()
     const tool = agent.toolkit.tools.get(call.name)
-    if (request.durable && tool && !tool.durableIdempotent && !state.warnedTools.has(tool.name)) {
+    if (request.durable && tool && !tool.durableIdempotent && !state.warnedTools?.has(tool.name)) {
+      state.warnedTools ??= new Set()
       state.warnedTools.add(tool.name)
       emitter.emit("run.durable_idempotency_warning", {
         toolId: tool.name,
