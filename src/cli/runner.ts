@@ -15,7 +15,7 @@ import { AgentRuntime } from "../runtime/AgentRuntime.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import { configArg } from "./internal/args.js"
 import { clusterSettings } from "./internal/cluster.js"
-import { printLine } from "./internal/exit.js"
+import { CliExit, EXIT, printLine } from "./internal/exit.js"
 import { loadRuntime } from "./internal/runner.js"
 import { signalled } from "./internal/signals.js"
 
@@ -55,6 +55,16 @@ export const handler = (opts: {
       const context = yield* Layer.build(
         Runner.layer(settings).pipe(
           Layer.provide(Layer.merge(Layer.succeed(AgentRuntime, runtime), Layer.succeed(SessionStore, store)))
+        )
+      ).pipe(
+        Effect.catchAllDefect((defect) =>
+          Effect.fail(
+            new CliExit({
+              code: EXIT.failed,
+              message: `cannot join the cluster as ${settings.host}:${settings.port}: ${String((defect as Error)?.message ?? defect)}\n` +
+                "  hint: check that the port is free (--port) and that the cluster's PostgreSQL is reachable"
+            })
+          )
         )
       )
       const runner = Context.get(context, Runner.Runner)

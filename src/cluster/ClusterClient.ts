@@ -23,7 +23,7 @@ import type { ClusterSettings } from "../config/ClusterConfig.js"
 import type { RunRequest, RunResult } from "../kernel/Run.js"
 import * as RunStreamChunk from "../kernel/RunStreamChunk.js"
 import * as Runs from "./internal/runs.js"
-import { pgLayer, shardingLayer } from "./internal/sharding.js"
+import { migrate, pgLayer, shardingLayer } from "./internal/sharding.js"
 import { type ClusterRunError, clusterRunError, SessionEntity } from "./SessionEntity.js"
 
 /**
@@ -180,5 +180,6 @@ export const make = (
 export const layer = (settings: ClusterSettings): Layer.Layer<ClusterClient> =>
   Layer.effect(ClusterClient, make(settings)).pipe(
     Layer.provide(shardingLayer(settings, "client")),
+    Layer.provide(Layer.effectDiscard(migrate(settings))),
     Layer.provide(Layer.orDie(pgLayer(settings, 4)))
   )

@@ -20,7 +20,7 @@ import { SessionStore } from "../sessions/SessionStore.js"
 import * as Executions from "./internal/executions.js"
 import { type Counters, handleRun, handleWatch } from "./internal/handler.js"
 import * as Runs from "./internal/runs.js"
-import { pgLayer, shardingLayer } from "./internal/sharding.js"
+import { migrate, pgLayer, shardingLayer } from "./internal/sharding.js"
 import { SessionEntity } from "./SessionEntity.js"
 
 /**
@@ -90,6 +90,7 @@ export const layer = (
     const runtime = yield* AgentRuntime
     const store = yield* SessionStore
     const pg = yield* Layer.build(pgLayer(settings)).pipe(Effect.orDie)
+    yield* migrate(settings).pipe(Effect.provide(pg))
     const runs = yield* Runs.make(settings.tablePrefix).pipe(Effect.provide(pg), Effect.orDie)
     const executions = yield* Executions.make(settings.maxConcurrentRuns)
     const address = `${settings.host}:${settings.port}`

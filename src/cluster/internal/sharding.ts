@@ -13,9 +13,10 @@ import * as SqlMessageStorage from "@effect/cluster/SqlMessageStorage"
 import * as SqlRunnerStorage from "@effect/cluster/SqlRunnerStorage"
 import { layerClientProtocol, layerSocketServer } from "@effect/platform-node/NodeClusterSocket"
 import * as RpcSerialization from "@effect/rpc/RpcSerialization"
-import type * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -78,3 +79,21 @@ export const shardingLayer = (
     Layer.orDie
   ) as Layer.Layer<Sharding.Sharding | Runners.Runners, never, SqlClient.SqlClient>
 }
+
+/**
+ * Creates the tables of @effect/cluster's SQL storage, one process at a time: their `CREATE TABLE IF
+ * NOT EXISTS` race when runners start together on a fresh database ("Failed to execute statement").
+ * The lock is the two-key form of advisory locks, a space apart from the one-key shard locks.
+ */
+export const migrate = (settings: ClusterSettings): Effect.Effect<void, never, SqlClient.SqlClient> =>
+  Effect.scoped(Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const conn = yield* sql.reserve
+    const key = `hashtext('openagents'), hashtext('${settings.tablePrefix}')`
+    yield* conn.executeRaw(`SELECT pg_advisory_lock(${key})`, [])
+    yield* Effect.scoped(Layer.build(
+      Layer.mergeAll(SqlMessageStorage.layerWith({ prefix: settings.tablePrefix }), SqlRunnerStorage.layerWith({ prefix: settings.tablePrefix })).pipe(
+        Layer.provide(shardingConfig(settings, "client"))
+      )
+    )).pipe(Effect.ensuring(Effect.ignore(conn.executeRaw(`SELECT pg_advisory_unlock(${key})`, []))))
+  })).pipe(Effect.orDie)
