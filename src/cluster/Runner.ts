@@ -89,7 +89,7 @@ export const layer = (
   Layer.unwrapScoped(Effect.gen(function*() {
     const runtime = yield* AgentRuntime
     const store = yield* SessionStore
-    const pg = yield* Layer.build(pgLayer(settings)).pipe(Effect.orDie)
+    const pg = yield* Layer.build(pgLayer(settings, 5)).pipe(Effect.orDie)
     yield* migrate(settings).pipe(Effect.provide(pg))
     const runs = yield* Runs.make(settings.tablePrefix).pipe(Effect.provide(pg), Effect.orDie)
     const executions = yield* Executions.make(settings.maxConcurrentRuns)

@@ -63,11 +63,13 @@ export const writeConfig = (options: {
         { id: "note", impl: `${tools}#noteTool`, config: { notes } }
       ]
     }],
-    session: { type: "postgres", config: { url: options.url, schema: "sessions" } },
+    // PostgreSQL allows 100 connections: each runner holds a lease connection per run in flight (at most
+    // max_concurrent_runs), a few for the store and a few for the cluster
+    session: { type: "postgres", config: { url: options.url, schema: "sessions", max_connections: 4 } },
     cluster: {
       url: options.url,
       shards: 60,
-      max_concurrent_runs: options.maxConcurrentRuns ?? 64,
+      max_concurrent_runs: options.maxConcurrentRuns ?? 12,
       health_check_interval_ms: 1000
     }
   }

@@ -66,8 +66,11 @@ export class Limiter {
     if (next) Deferred.unsafeDone(next, Effect.void)
     else this.free++
   }
+  /** Waiting for the permit is interruptible (a cancelled run leaves the queue); the permit is always given back. */
   readonly withPermit = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.acquireUseRelease(this.take, () => effect, () => Effect.sync(() => this.give()))
+    Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(restore(this.take), () => Effect.ensuring(restore(effect), Effect.sync(() => this.give())))
+    )
 }
 
 export interface Executions {
