@@ -107,7 +107,7 @@ const failover = () =>
 const main = async () => {
   console.log(`cluster benchmark: ${RUNS} durable runs on ${RUNS} sessions, model latency ${DELAY_MS} ms x 3 answers, max ${MAX_RUNS} runs per runner`)
   const figures: Array<{ runners: number; runsPerSecond: number }> = []
-  for (const n of [1, 2, 3]) {
+  for (const n of process.env["ONLY"] === "failover" ? [] : [1, 2, 3]) {
     const t = await throughput(n)
     figures.push({ runners: n, runsPerSecond: t.runsPerSecond })
     console.log(
@@ -115,6 +115,7 @@ const main = async () => {
         `${(t.runsPerSecond / figures[0]!.runsPerSecond).toFixed(2)}x one runner`
     )
   }
+  if (process.env["ONLY"] === "throughput") return
   const f = await failover()
   console.log(
     `  failover: ${f.runs} durable runs in flight on the killed runner; resumed on a survivor ` +

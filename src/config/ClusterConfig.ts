@@ -52,8 +52,8 @@ export const ClusterConfig = Schema.Struct({
       "with ClusterRunError reason 'busy' (retryable)."
   }),
   health_check_interval_ms: Schema.optional(PositiveInt).annotations({
-    description: "How often runners check each other (default 1000); a dead runner's shards move after this " +
-      "and a few failed pings."
+    description: "How often runners check each other and refresh shard assignments (default 1000); runners " +
+      "heartbeat every 2 intervals and a runner silent for 6 is dead: its shards move."
   })
 }).annotations({ identifier: "ClusterConfig", title: "cluster" })
 

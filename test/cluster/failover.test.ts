@@ -4,11 +4,15 @@
  * of an uninterrupted run (or, killed inside its non-idempotent tool, stops for a human as today); each
  * call of the non-idempotent tool ran at most once, exactly once for a completed run; no run sees
  * another's chunks; a session's runs keep their order; a non-durable run in flight on the dead runner
- * ends with ClusterRunError reason "lost".
+ * ends with ClusterRunError reason "lost". A durable run killed between its note and the journal entry
+ * of the note's result stops with ToolOutcomeUnknown; the test then decides it as a human would (the note
+ * is in the file: assume its result) with `openagents resume`, and it completes.
  *
  * Default: 60 runs on 20 sessions. OPENAGENTS_CLUSTER_FULL=1: 300 runs on 100 sessions.
  */
 import { afterAll, assert, describe, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import * as path from "node:path"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -32,6 +36,17 @@ import {
   waitForRunners,
   writeConfig
 } from "./support.js"
+
+const cliRun = (...args: Array<string>) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.resolve("src/cli/main.ts"), ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d) => (stdout += d))
+    child.stderr.on("data", (d) => (stderr += d))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  })
 
 const FULL = process.env["OPENAGENTS_CLUSTER_FULL"] === "1"
 const SESSIONS = FULL ? 100 : 20
@@ -199,6 +214,23 @@ describe("cluster: three runners, one SIGKILLed", () => {
         `taken again ${moved[0]?.n}; per runner ${stats.map((s) => `${s.runner} started ${s.started} resumed ${s.resumed} finished ${s.finished} lost ${s.lost}`).join("; ")}`
     )
     assert.isAtLeast(Number(moved[0]?.n) + outcomeOf.lost, 1, "the dead runner's runs in flight went on elsewhere (or were lost, non-durable)")
-    assert.strictEqual(resumed, Number(moved[0]?.n) - outcomeOf.lost, "each run taken again was resumed, or found lost")
+    assert.strictEqual(resumed, Number(moved[0]?.n), "each run taken again was resumed")
+
+    // a human decides each run stopped in its note call, as today: the note is in the file, so its
+    // result is assumed (openagents resume --assume-call, another process): the run completes, its note
+    // still written once
+    for (const o of outcomes.filter((o) => o.result?.error?.tag === "ToolOutcomeUnknown")) {
+      const callId = /call (call_[0-9_]+)/.exec(o.result!.error!.message)?.[1]
+      assert.isDefined(callId, o.result!.error!.message)
+      const checkpoints = await Effect.runPromise(store.listCheckpoints(`s${o.session}`))
+      const last = checkpoints.filter((c) => c.checkpointId.startsWith(`${o.runId}:step:`)).at(-1)!
+      const decision = noteCount(o.runId) === 1 ? ["--assume-call", `${callId}={"noted":"${callId}"}`] : ["--rerun-call", callId!]
+      const resumedRun = await cliRun("resume", file, "--checkpoint", last.checkpointId, ...decision, "--format", "json")
+      assert.strictEqual(resumedRun.code, 0, resumedRun.stderr)
+      assert.strictEqual(JSON.parse(resumedRun.stdout).finalOutput, "done")
+      const after = new Map<string, number>()
+      for (const line of noteLines()) after.set(line, (after.get(line) ?? 0) + 1)
+      assert.strictEqual([...after].filter(([line]) => line.startsWith(`${o.runId} `)).reduce((n, [, c]) => n + c, 0), 1)
+    }
   }, FULL ? 900_000 : 400_000)
 })

@@ -39,8 +39,12 @@ const shardingConfig = (settings: ClusterSettings, role: "runner" | "client") =>
     // volatile messages only: the message table is polled for nothing of ours
     entityMessagePollInterval: Duration.seconds(5),
     sendRetryInterval: Duration.millis(100),
-    shardLockRefreshInterval: Duration.seconds(5),
-    shardLockExpiration: Duration.seconds(15),
+    // a runner is dropped from the runners table when its heartbeat (every lock refresh) is older than the
+    // lock expiration: that, not the health check (a singleton, which may have lived on the dead runner),
+    // bounds the failover time. 2 and 6 intervals: about 6 s with the default, and a live runner must miss
+    // three heartbeats in a row to lose its shards (the session lease still fences its runs if it does)
+    shardLockRefreshInterval: Duration.times(interval, 2),
+    shardLockExpiration: Duration.times(interval, 6),
     entityTerminationTimeout: Duration.seconds(5),
     entityMaxIdleTime: Duration.minutes(5),
     // every message crosses the wire anyway; no need to simulate it for local ones
