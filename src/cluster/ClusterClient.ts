@@ -111,7 +111,7 @@ export const make = (
           // cut off (the runner died, the shard moved): the runs table knows how it ended
           return Stream.unwrap(Effect.gen(function*() {
             const row = yield* Effect.mapError(runs.get(runId), storage(runId))
-            if (Option.isSome(row) && row.value.status === "finished") return Stream.make(JSON.parse(row.value.result ?? "null"))
+            if (Option.isSome(row) && row.value.status === "finished") return Stream.make([JSON.parse(row.value.result ?? "null")])
             if (Option.isSome(row) && row.value.status === "lost") {
               return Stream.fail(clusterRunError("lost", runId, `run ${runId} was lost with its runner (${row.value.runner})`))
             }
@@ -124,8 +124,10 @@ export const make = (
         })
       )
 
+    /** The wire's batches (arrays of encoded chunks) as chunks, up to the run's own `run.finished`. */
     const decode = (runId: string, wire: Stream.Stream<unknown, ClusterRunError>) =>
       wire.pipe(
+        Stream.mapConcat((batch) => (Array.isArray(batch) ? batch : [batch])),
         Stream.mapEffect((json) =>
           Effect.mapError(decodeChunk(json), (e) => clusterRunError("unavailable", runId, `a chunk did not decode: ${e.message}`))
         ),

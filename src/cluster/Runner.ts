@@ -8,12 +8,14 @@
  */
 import * as Entity from "@effect/cluster/Entity"
 import type * as Sharding from "@effect/cluster/Sharding"
+import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import type { ClusterSettings } from "../config/ClusterConfig.js"
 import { AgentRuntime } from "../runtime/AgentRuntime.js"
 import { SessionStore } from "../sessions/SessionStore.js"
@@ -60,6 +62,14 @@ const metrics = {
   queued: gauge("openagents_cluster_runs_queued", "Runs waiting for a slot of a runner's max_concurrent_runs")
 }
 
+/**
+ * Chunks go out in batches (an array of encoded chunks an element): @effect/cluster acknowledges each
+ * element of a streamed reply with a message of its own, a round trip each; the chunks made while one
+ * batch waits for its ack go out together in the next.
+ */
+const batched = <E>(stream: Stream.Stream<unknown, E>): Stream.Stream<unknown, E> =>
+  stream.pipe(Stream.chunks, Stream.map(Chunk.toReadonlyArray))
+
 /** The entity's handlers on this runner. */
 const entityLayer = (ctx: Omit<Parameters<typeof handleRun>[0], never>) =>
   SessionEntity.toLayer(
@@ -67,8 +77,8 @@ const entityLayer = (ctx: Omit<Parameters<typeof handleRun>[0], never>) =>
       const address = yield* Entity.CurrentAddress
       const admission = yield* Effect.makeSemaphore(1)
       return SessionEntity.of({
-        Run: ({ payload }) => handleRun(ctx, address.entityId, payload, admission.withPermits(1)),
-        Watch: ({ payload }) => handleWatch(ctx, payload.runId),
+        Run: ({ payload }) => batched(handleRun(ctx, address.entityId, payload, admission.withPermits(1))),
+        Watch: ({ payload }) => batched(handleWatch(ctx, payload.runId)),
         Cancel: ({ payload }) => ctx.runtime.cancel(payload.runId)
       })
     }),

@@ -67,7 +67,8 @@ const HINTS: Record<ClusterRunErrorReason, string> = {
 
 /**
  * Submits a run (the request as JSON, as `AgentRuntime` accepts it) and streams its chunks, encoded
- * (`RunStreamChunk.toJson`), `run.finished` last. Idempotent by run id: a run already finished answers
+ * (`RunStreamChunk.toJson`) in batches (each element an array of chunks: one ack a batch, not a chunk),
+ * `run.finished` last. Idempotent by run id: a run already finished answers
  * with its stored result; one in progress on this runner is joined; a durable one left unfinished by a
  * dead runner is resumed from its journal.
  *
@@ -86,8 +87,8 @@ export const Run = Rpc.make("Run", {
 })
 
 /**
- * Streams the chunks of a run in progress on the session's runner (from its first chunk), or its stored
- * result as one `run.finished` chunk.
+ * Streams the chunks of a run in progress on the session's runner (from its first chunk, in batches as
+ * `Run`), or its stored result as one `run.finished` chunk.
  *
  * @since 0.5.0
  * @category rpcs

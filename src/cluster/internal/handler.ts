@@ -12,6 +12,7 @@
  * - unknown: taken and started here.
  */
 import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -54,23 +55,32 @@ const finishedOf = (row: RunRow): Stream.Stream<unknown, ClusterRunError> =>
     ? Stream.fail(clusterRunError("lost", row.runId, `run ${row.runId} was lost with the runner executing it (${row.runner})`))
     : Stream.make(JSON.parse(row.result ?? "null"))
 
-/** The items of an execution as the wire's chunks; an error of the start as a ClusterRunError. */
+/** The error that ended an execution before it could run, as a ClusterRunError. */
+const startError = (runId: string, error: unknown): ClusterRunError => {
+  const cause = error as Cause.Cause<unknown>
+  const failure = Cause.isCause(cause) ? Option.getOrUndefined(Cause.failureOption(cause)) : cause
+  const tag = (failure as { _tag?: string })?._tag
+  const message = String((failure as Error)?.message ?? (Cause.isCause(cause) ? Cause.pretty(cause) : cause))
+  return tag === "SessionBusy"
+    ? clusterRunError("busy", runId, message)
+    : tag === "ConfigError" || tag === "UnknownAgentError"
+    ? clusterRunError("rejected", runId, message)
+    : clusterRunError("unavailable", runId, message)
+}
+
+/**
+ * The items of an execution as the wire's encoded chunks, chunk for chunk of the stream (so that the
+ * entity sends together what is there together); an error of the start as a ClusterRunError.
+ */
 const toWire = (runId: string, items: Stream.Stream<Item>): Stream.Stream<unknown, ClusterRunError> =>
-  Stream.mapEffect(items, (item): Effect.Effect<unknown, ClusterRunError> => {
-    if (item._tag === "chunk") return Effect.succeed(RunStreamChunk.toJson(item.chunk))
-    if (item.error === undefined) return Effect.succeed(undefined)
-    const cause = item.error as Cause.Cause<unknown>
-    const failure = Cause.isCause(cause) ? Option.getOrUndefined(Cause.failureOption(cause)) : cause
-    const tag = (failure as { _tag?: string })?._tag
-    const message = String((failure as Error)?.message ?? Cause.pretty(cause))
-    return Effect.fail(
-      tag === "SessionBusy"
-        ? clusterRunError("busy", runId, message)
-        : tag === "ConfigError" || tag === "UnknownAgentError"
-        ? clusterRunError("rejected", runId, message)
-        : clusterRunError("unavailable", runId, message)
-    )
-  }).pipe(Stream.filter((x) => x !== undefined))
+  Stream.mapChunksEffect(items, (batch) => {
+    const out: Array<unknown> = []
+    for (const item of batch) {
+      if (item._tag === "chunk") out.push(RunStreamChunk.toJson(item.chunk))
+      else if (item.error !== undefined) return Effect.fail(startError(runId, item.error))
+    }
+    return Effect.succeed(Chunk.unsafeFromArray(out))
+  })
 
 /** Starts (or joins) the execution; the result goes to the runs table before the last chunk goes out. */
 const execute = (ctx: Context, payload: RunPayload, request: unknown) =>
