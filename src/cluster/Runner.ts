@@ -23,7 +23,7 @@ import * as Executions from "./internal/executions.js"
 import { type Counters, handleRun, handleWatch } from "./internal/handler.js"
 import * as Runs from "./internal/runs.js"
 import { migrate, pgLayer, shardingLayer } from "./internal/sharding.js"
-import { SessionEntity } from "./SessionEntity.js"
+import { clusterRunError, SessionEntity } from "./SessionEntity.js"
 
 /**
  * A runner's counters at a moment.
@@ -71,13 +71,29 @@ const batched = <E>(stream: Stream.Stream<unknown, E>): Stream.Stream<unknown, E
   stream.pipe(Stream.chunks, Stream.map(Chunk.toReadonlyArray))
 
 /** The entity's handlers on this runner. */
-const entityLayer = (ctx: Omit<Parameters<typeof handleRun>[0], never>) =>
+const entityLayer = (ctx: Parameters<typeof handleRun>[0], sessionQueueSize: number) =>
   SessionEntity.toLayer(
     Effect.gen(function*() {
       const address = yield* Entity.CurrentAddress
       const admission = yield* Effect.makeSemaphore(1)
+      // the session's runs on their way (queued or running): one queue per session, bounded
+      let pending = 0
+      const run = (payload: Parameters<typeof handleRun>[2]) =>
+        Stream.suspend(() => {
+          if (pending >= sessionQueueSize) {
+            return Stream.fail(clusterRunError(
+              "busy",
+              payload.runId,
+              `session ${address.entityId} has ${pending} runs on their way (cluster.session_queue_size ${sessionQueueSize})`
+            ))
+          }
+          pending++
+          return handleRun(ctx, address.entityId, payload, admission.withPermits(1)).pipe(
+            Stream.ensuring(Effect.sync(() => pending--))
+          )
+        })
       return SessionEntity.of({
-        Run: ({ payload }) => batched(handleRun(ctx, address.entityId, payload, admission.withPermits(1))),
+        Run: ({ payload }) => batched(run(payload)),
         Watch: ({ payload }) => batched(handleWatch(ctx, payload.runId)),
         Cancel: ({ payload }) => ctx.runtime.cancel(payload.runId)
       })
@@ -128,6 +144,6 @@ export const layer = (
     const ctx = { runtime, store, runs, executions, runner: address, counters }
     return Layer.merge(
       Layer.succeed(Runner, { address, stats }),
-      entityLayer(ctx).pipe(Layer.provideMerge(shardingLayer(settings, "runner")), Layer.provide(Layer.succeedContext(pg)))
+      entityLayer(ctx, settings.sessionQueueSize).pipe(Layer.provideMerge(shardingLayer(settings, "runner")), Layer.provide(Layer.succeedContext(pg)))
     )
   }))

@@ -58,7 +58,7 @@ describe("cluster: a runner dies under long runs", () => {
     const db = await createDatabase()
     databases.push(db.name)
     // each answer takes 1.5 s: a run is in flight for seconds
-    const { file, config, dir } = writeConfig({ url: db.url, delayMs: 1500 })
+    const { file, config, dir } = writeConfig({ url: db.url, delayMs: 1500, sessionQueueSize: 2 })
     const port = basePort()
     runners.push(startRunner(file, port), startRunner(file, port + 1))
     await Promise.all(runners.map((r) => r.ready))
@@ -80,6 +80,15 @@ describe("cluster: a runner dies under long runs", () => {
     assert.isTrue(chunks.every((c) => c.runId === watchedId))
     const stored = await Effect.runPromise(client.result(watchedId))
     assert.strictEqual(stored._tag === "Some" ? stored.value.finalOutput : undefined, "done")
+
+    // four runs at once on one session whose queue holds two: two run (one after the other), two are refused
+    const queued = await Promise.all([0, 1, 2, 3].map((i) =>
+      Effect.runPromise(Effect.either(client.runDetailed({ agentId: "worker", sessionId: "q", runId: `q-${i}`, inputText: `q ${i}` })))
+    ))
+    const busy = queued.flatMap((o) => (o._tag === "Left" ? [o.left] : []))
+    assert.deepStrictEqual(busy.map((e) => [e.reason, e.retryable]), [["busy", true], ["busy", true]])
+    assert.match(busy[0]!.message, /session_queue_size 2/)
+    assert.strictEqual(queued.filter((o) => o._tag === "Right" && o.right.stopReason === "completed").length, 2)
 
     // sixteen runs, half durable; once some of each run on the second runner, it is killed
     const victim = runners[1]!

@@ -47,6 +47,7 @@ export const writeConfig = (options: {
   readonly url: string
   readonly delayMs: number
   readonly maxConcurrentRuns?: number
+  readonly sessionQueueSize?: number
 }) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oa-cluster-"))
   const notes = path.join(dir, "notes.txt")
@@ -70,6 +71,7 @@ export const writeConfig = (options: {
       url: options.url,
       shards: 60,
       max_concurrent_runs: options.maxConcurrentRuns ?? 12,
+      ...(options.sessionQueueSize !== undefined ? { session_queue_size: options.sessionQueueSize } : {}),
       health_check_interval_ms: 1000
     }
   }
