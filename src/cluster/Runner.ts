@@ -20,7 +20,7 @@ import type { ClusterSettings } from "../config/ClusterConfig.js"
 import { AgentRuntime } from "../runtime/AgentRuntime.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import * as Executions from "./internal/executions.js"
-import { type Counters, handleRun, handleWatch } from "./internal/handler.js"
+import { type Counters, handleRun, handleWatch, sweep } from "./internal/handler.js"
 import * as Runs from "./internal/runs.js"
 import { migrate, pgLayer, shardingLayer } from "./internal/sharding.js"
 import { clusterRunError, SessionEntity } from "./SessionEntity.js"
@@ -142,8 +142,25 @@ export const layer = (
     yield* report.pipe(Effect.repeat(Schedule.spaced(Duration.seconds(1))), Effect.forkScoped)
     yield* Effect.addFinalizer(() => report)
     const ctx = { runtime, store, runs, executions, runner: address, counters }
+    const interval = Duration.millis(settings.healthCheckIntervalMs)
+    // a runner is gone once its heartbeat is older than the shard lock expiration (6 intervals, sharding.ts)
+    const staleSeconds = Math.ceil((6 * settings.healthCheckIntervalMs) / 1000)
+    const sweeper = Layer.scopedDiscard(Effect.gen(function*() {
+      const entity = yield* SessionEntity.client
+      const sending = new Set<string>()
+      const scope = yield* Effect.scope
+      const send = (sessionId: string, payload: Parameters<typeof handleRun>[2]) =>
+        Stream.runDrain(entity(sessionId).Run(payload)).pipe(Effect.ignore)
+      yield* sweep(runs, send, sending, staleSeconds, (effect) => Effect.forkIn(effect, scope)).pipe(
+        Effect.repeat(Schedule.spaced(Duration.times(interval, 2))),
+        Effect.forkScoped
+      )
+    }))
     return Layer.merge(
       Layer.succeed(Runner, { address, stats }),
-      entityLayer(ctx, settings.sessionQueueSize).pipe(Layer.provideMerge(shardingLayer(settings, "runner")), Layer.provide(Layer.succeedContext(pg)))
+      Layer.merge(entityLayer(ctx, settings.sessionQueueSize), sweeper).pipe(
+        Layer.provideMerge(shardingLayer(settings, "runner")),
+        Layer.provide(Layer.succeedContext(pg))
+      )
     )
   }))

@@ -125,6 +125,18 @@ describe("cluster: a runner dies under long runs", () => {
     const resumed = await query<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM openagents_cluster_runs WHERE attempts > 1 AND durable AND status = 'finished'")
     assert.strictEqual(Number(resumed[0]?.n), onVictim.filter((r) => r.durable).length, "the victim's durable runs resumed")
 
+    // a durable run left by a runner that is gone, whose client is gone too: a runner's sweep sends it
+    // again to its session's owner, which runs it (it had no checkpoint yet: from the start, same run id)
+    const orphan = { agentId: "worker", sessionId: "o1", runId: "orphan-1", inputText: "orphan", durable: true }
+    await query(db.url, `INSERT INTO openagents_cluster_runs (run_id, session_id, durable, runner, status, request, started_at)
+      VALUES ('orphan-1', 'o1', true, '127.0.0.1:1', 'running', '${JSON.stringify(orphan)}', now() - interval '1 minute')`)
+    let swept: { _tag: string; value?: { finalOutput: unknown } } = { _tag: "None" }
+    for (let i = 0; i < 600 && swept._tag === "None"; i++) {
+      await new Promise((r) => setTimeout(r, 200))
+      swept = await Effect.runPromise(client.result("orphan-1"))
+    }
+    assert.strictEqual(swept.value?.finalOutput, "done", "the orphan ran to its end")
+
     // the CLI: a run submitted from another process, on the runner left
     const cliRun = await openagents("run", file, "--cluster", "--session", "cli-1", "--input", "hi", "--durable", "--format", "json")
     assert.strictEqual(cliRun.code, 0, cliRun.stderr)

@@ -9,7 +9,7 @@
  *   runner is gone): a durable run resumes from its last checkpoint here, with the rerun/assume rules of
  *   today (a non-idempotent tool that started and did not finish stops it with ToolOutcomeUnknown); a
  *   non-durable one is `lost`;
- * - unknown: taken and started here.
+ * - unknown: taken and started here (a durable run's request is kept with it, for `sweep`).
  */
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
@@ -141,7 +141,10 @@ export const handleRun = (
       const row = yield* Effect.mapError(ctx.runs.get(runId), storage(runId))
       if (Option.isSome(row) && row.value.status !== "running") return finishedOf(row.value)
       if (Option.isNone(row)) {
-        yield* Effect.mapError(ctx.runs.claim({ runId, sessionId, durable: payload.durable, runner: ctx.runner }), storage(runId))
+        yield* Effect.mapError(
+          ctx.runs.claim({ runId, sessionId, durable: payload.durable, runner: ctx.runner, request: payload.request }),
+          storage(runId)
+        )
         ctx.counters.started++
         return yield* execute(ctx, payload, payload.request)
       }
@@ -177,3 +180,31 @@ export const handleWatch = (ctx: Context, runId: string): Stream.Stream<unknown,
     if (Option.isSome(row) && row.value.status !== "running") return finishedOf(row.value)
     return Stream.fail(clusterRunError("rejected", runId, `run ${runId} is not executing on the runner of its session`))
   }))
+
+/**
+ * Sends a `Run` again for each durable run left by a runner that is gone, to whichever runner owns its
+ * session now (which resumes it, above): a run whose client died with its runner is not left behind.
+ * Every runner sweeps; a run already sent again from here is not sent twice, and the owner joins the
+ * same execution whoever sends.
+ */
+export const sweep = (
+  runs: Runs,
+  send: (sessionId: string, payload: RunPayload) => Effect.Effect<void>,
+  sending: Set<string>,
+  staleSeconds: number,
+  /** Forks a send in the runner's scope. */
+  fork: (effect: Effect.Effect<void>) => Effect.Effect<unknown>
+): Effect.Effect<void> =>
+  runs.orphans(staleSeconds).pipe(
+    Effect.flatMap((orphans) =>
+      Effect.forEach(orphans, (o) => {
+        if (sending.has(o.runId)) return Effect.void
+        sending.add(o.runId)
+        return send(o.sessionId, { runId: o.runId, durable: true, request: o.request }).pipe(
+          Effect.ensuring(Effect.sync(() => sending.delete(o.runId))),
+          fork
+        )
+      }, { discard: true })
+    ),
+    Effect.catchAllCause(() => Effect.void)
+  )

@@ -34,8 +34,17 @@ export interface RunnerStats {
 
 export interface Runs {
   readonly get: (runId: string) => Effect.Effect<Option.Option<RunRow>, SqlError>
-  /** Takes the run for `runner` (inserting it, or moving an unfinished one); the attempt number. */
-  readonly claim: (row: { runId: string; sessionId: string; durable: boolean; runner: string }) => Effect.Effect<number, SqlError>
+  /** Takes the run for `runner` (inserting it, or moving an unfinished one); the attempt number (0: finished meanwhile). */
+  readonly claim: (
+    row: { runId: string; sessionId: string; durable: boolean; runner: string; request?: unknown }
+  ) => Effect.Effect<number, SqlError>
+  /**
+   * Durable runs left `running` by a runner that is gone (not in `<prefix>_runners`, unhealthy, or no
+   * heartbeat for `staleSeconds`), with their request: nobody may be waiting for them any more.
+   */
+  readonly orphans: (
+    staleSeconds: number
+  ) => Effect.Effect<ReadonlyArray<{ readonly runId: string; readonly sessionId: string; readonly request: unknown }>, SqlError>
   readonly finish: (runId: string, result: string) => Effect.Effect<void, SqlError>
   readonly markLost: (runId: string) => Effect.Effect<void, SqlError>
   readonly saveStats: (stats: Omit<RunnerStats, "updatedAtMs">) => Effect.Effect<void, SqlError>
@@ -48,6 +57,8 @@ export const make = (prefix: string): Effect.Effect<Runs, SqlError, SqlClient.Sq
     const sql = yield* SqlClient.SqlClient
     const runs = sql(`${prefix}_runs`)
     const stats = sql(`${prefix}_runner_stats`)
+    // @effect/cluster's table of runners (created before this one: see sharding.ts `migrate`)
+    const runners = sql(`${prefix}_runners`)
     yield* sql.withTransaction(Effect.gen(function*() {
       yield* sql`SELECT pg_advisory_xact_lock(hashtext(${`openagents:${prefix}`}))`
       yield* sql`CREATE TABLE IF NOT EXISTS ${runs} (
@@ -58,9 +69,11 @@ export const make = (prefix: string): Effect.Effect<Runs, SqlError, SqlClient.Sq
         status TEXT NOT NULL,
         result TEXT,
         attempts INTEGER NOT NULL DEFAULT 1,
+        request TEXT,
         started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
         finished_at TIMESTAMPTZ
       )`
+      yield* sql`ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS request TEXT`
       yield* sql`CREATE TABLE IF NOT EXISTS ${stats} (
         runner TEXT PRIMARY KEY,
         started BIGINT NOT NULL,
@@ -89,12 +102,30 @@ export const make = (prefix: string): Effect.Effect<Runs, SqlError, SqlClient.Sq
         ),
       claim: (row) =>
         Effect.map(
-          sql<{ attempts: number }>`INSERT INTO ${runs} (run_id, session_id, durable, runner, status)
-            VALUES (${row.runId}, ${row.sessionId}, ${row.durable}, ${row.runner}, 'running')
+          sql<{ attempts: number }>`INSERT INTO ${runs} (run_id, session_id, durable, runner, status, request)
+            VALUES (${row.runId}, ${row.sessionId}, ${row.durable}, ${row.runner}, 'running',
+              ${row.durable && row.request !== undefined ? JSON.stringify(row.request) : null})
             ON CONFLICT (run_id) DO UPDATE SET runner = EXCLUDED.runner, attempts = ${runs}.attempts + 1
             WHERE ${runs}.status = 'running'
             RETURNING attempts`,
           (rows) => Number(rows[0]?.attempts ?? 0)
+        ),
+      orphans: (staleSeconds) =>
+        Effect.map(
+          sql<Record<string, unknown>>`SELECT r.run_id, r.session_id, r.request FROM ${runs} r
+            WHERE r.status = 'running' AND r.durable AND r.request IS NOT NULL
+            AND r.started_at < now() - make_interval(secs => ${staleSeconds})
+            AND NOT EXISTS (
+              SELECT 1 FROM ${runners} x WHERE x.address = r.runner AND x.healthy
+              AND x.last_heartbeat > NOW() - make_interval(secs => ${staleSeconds})
+            )
+            LIMIT 100`,
+          (rows) =>
+            rows.map((r) => ({
+              runId: String(r["run_id"]),
+              sessionId: String(r["session_id"]),
+              request: JSON.parse(String(r["request"]))
+            }))
         ),
       finish: (runId, result) =>
         sql`UPDATE ${runs} SET status = 'finished', result = ${result}, finished_at = now()
