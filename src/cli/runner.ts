@@ -73,7 +73,7 @@ export const handler = (opts: {
           `max ${settings.maxConcurrentRuns} runs at a time)`
       )
       const signal = yield* signalled
-      yield* printLine(`${signal}: leaving the cluster (runs in progress are cancelled; durable ones resume elsewhere)`)
+      yield* printLine(`${signal}: leaving the cluster (runs in progress are cancelled)`)
     })
   )
 

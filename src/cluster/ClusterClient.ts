@@ -83,18 +83,28 @@ export const make = (
 
     /** Some runner has registered (else a send would wait for one forever). */
     const runnersTable = `${settings.tablePrefix}_runners`
-    const ready = yield* Effect.cached(
-      sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql(runnersTable)} WHERE healthy`.pipe(
+    // once a runner was seen, never asked again; a failed wait is asked again at the next run
+    let seenRunner = false
+    const ready = Effect.suspend(() =>
+      seenRunner ? Effect.void : sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql(runnersTable)} WHERE healthy`.pipe(
         Effect.map((rows) => Number(rows[0]?.n ?? 0)),
         Effect.catchAll(() => Effect.succeed(0)),
         Effect.filterOrFail((n) => n > 0, () => "none"),
         Effect.retry(Schedule.spaced(Duration.millis(250)).pipe(Schedule.upTo(Duration.seconds(30)))),
         Effect.asVoid,
+        Effect.tap(() => Effect.sync(() => (seenRunner = true))),
         Effect.mapError(() =>
           clusterRunError("unavailable", "", `no runner has joined the cluster (table ${runnersTable}) in 30 s`)
         )
       )
     )
+
+    /** A wire element holds the run's own `run.finished` (the end of its stream). */
+    const endsRun = (runId: string, batch: unknown) =>
+      (Array.isArray(batch) ? batch : [batch]).some((c) => {
+        const chunk = c as { kind?: unknown; runId?: unknown; parentRunId?: unknown }
+        return chunk?.kind === "run.finished" && chunk.runId === runId && chunk.parentRunId === undefined
+      })
 
     const submit = (
       sessionId: string,
@@ -103,13 +113,11 @@ export const make = (
       request: unknown,
       attempt: number
     ): Stream.Stream<unknown, ClusterRunError> =>
-      entity(sessionId).Run({ runId, durable, request }).pipe(
-        Stream.catchAllCause((cause): Stream.Stream<unknown, ClusterRunError> => {
-          const failure = Option.getOrUndefined(Cause.failureOption(cause)) as { _tag?: string } | undefined
-          if (failure?._tag === "ClusterRunError") return Stream.fail(failure as ClusterRunError)
-          if (failure?._tag === "MailboxFull") return Stream.fail(clusterRunError("busy", runId, "the session's mailbox is full"))
-          // cut off (the runner died, the shard moved): the runs table knows how it ended
-          return Stream.unwrap(Effect.gen(function*() {
+      Stream.suspend(() => {
+        let ended = false
+        /** Cut off (the runner died, the shard moved, the stream ended early): the runs table knows how it ended. */
+        const recover = (cause: Cause.Cause<unknown>) =>
+          Stream.unwrap(Effect.gen(function*() {
             const row = yield* Effect.mapError(runs.get(runId), storage(runId))
             if (Option.isSome(row) && row.value.status === "finished") return Stream.make([JSON.parse(row.value.result ?? "null")])
             if (Option.isSome(row) && row.value.status === "lost") {
@@ -121,8 +129,17 @@ export const make = (
             yield* Effect.sleep(Duration.millis(500))
             return submit(sessionId, runId, durable, request, attempt + 1)
           }))
-        })
-      )
+        return entity(sessionId).Run({ runId, durable, request }).pipe(
+          Stream.tap((batch) => Effect.sync(() => ended ||= endsRun(runId, batch))),
+          Stream.catchAllCause((cause): Stream.Stream<unknown, ClusterRunError> => {
+            const failure = Option.getOrUndefined(Cause.failureOption(cause)) as { _tag?: string } | undefined
+            if (failure?._tag === "ClusterRunError") return Stream.fail(failure as ClusterRunError)
+            if (failure?._tag === "MailboxFull") return Stream.fail(clusterRunError("busy", runId, "the session's mailbox is full"))
+            return recover(cause)
+          }),
+          Stream.concat(Stream.suspend(() => (ended ? Stream.empty : recover(Cause.empty))))
+        )
+      })
 
     /** The wire's batches (arrays of encoded chunks) as chunks, up to the run's own `run.finished`. */
     const decode = (runId: string, wire: Stream.Stream<unknown, ClusterRunError>) =>

@@ -116,7 +116,7 @@ describe("cluster: three runners, one SIGKILLed", () => {
     // a third of the way: SIGKILL the runner with the most runs in flight (at least two, or one late on)
     const killer = (async () => {
       while (finished < TOTAL) {
-        await new Promise((r) => setTimeout(r, 50))
+        await new Promise((r) => setTimeout(r, 100))
         if (finished < Math.floor(TOTAL / 3)) continue
         const busiest = await query<{ runner: string; n: number }>(
           db.url,

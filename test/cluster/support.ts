@@ -14,6 +14,7 @@ import * as path from "node:path"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import { runScript } from "../support/cluster-tools.js"
 
 /** The tests' PostgreSQL server (its `test` database is where databases are created from). */
@@ -145,4 +146,7 @@ export const query = <A extends object>(url: string, text: string): Promise<Read
       Effect.provideServiceEffect(Reactivity.Reactivity, Reactivity.make)
     ),
     (sql) => sql.unsafe<A>(text)
-  )) as Effect.Effect<ReadonlyArray<A>, never, never>)
+  )).pipe(
+    // the server is shared (100 connections): a busy moment is waited out
+    Effect.retry(Schedule.spaced(Duration.millis(500)).pipe(Schedule.compose(Schedule.recurs(10))))
+  ) as Effect.Effect<ReadonlyArray<A>, never, never>)
