@@ -37,6 +37,7 @@ export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () 
   { name: "init", load: () => import("./init.js") },
   { name: "doctor", load: () => import("./doctor.js") },
   { name: "serve", load: () => import("./serve.js") },
+  { name: "runner", load: () => import("./runner.js") },
   { name: "version", load: () => import("./version.js") }
 ]
 

@@ -7,7 +7,13 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
+import * as ClusterClient from "../cluster/ClusterClient.js"
+import * as ConfigLoader from "../config/ConfigLoader.js"
 import { askOnTerminal, canAsk } from "./internal/approvals.js"
+import { clusterSettings, clusterSource } from "./internal/cluster.js"
+import { configFailure } from "./internal/configErrors.js"
 import { agentOption, configArg, runFormatOption } from "./internal/args.js"
 import { CliExit, EXIT } from "./internal/exit.js"
 import { readInput } from "./internal/input.js"
@@ -43,6 +49,9 @@ export const options = {
   durable: Options.boolean("durable").pipe(Options.withDescription("Journal every step and resume after retryable errors")),
   noWaitApproval: Options.boolean("no-wait-approval").pipe(
     Options.withDescription("A tool call needing approval stops the run (exit 4) instead of asking on the terminal")
+  ),
+  cluster: Options.boolean("cluster").pipe(
+    Options.withDescription("Submit the run to the cluster of the config's cluster block (openagents runner) instead of running it here")
   )
 }
 
@@ -68,6 +77,46 @@ const checkLimits = (opts: {
   return Effect.void
 }
 
+const budgetOf = (opts: {
+  readonly maxSteps: Option.Option<number>
+  readonly maxDurationMs: Option.Option<number>
+  readonly maxToolCalls: Option.Option<number>
+  readonly maxCostUsd: Option.Option<number>
+}) => ({
+  ...Option.match(opts.maxSteps, { onNone: () => ({}), onSome: (maxSteps) => ({ maxSteps }) }),
+  ...Option.match(opts.maxDurationMs, { onNone: () => ({}), onSome: (maxDurationMs) => ({ maxDurationMs }) }),
+  ...Option.match(opts.maxToolCalls, { onNone: () => ({}), onSome: (maxToolCalls) => ({ maxToolCalls }) }),
+  ...Option.match(opts.maxCostUsd, { onNone: () => ({}), onSome: (maxCostUsd) => ({ maxCostUsd }) })
+})
+
+/**
+ * `run --cluster`: the run goes to the runner owning its session's shard; no terminal approvals there
+ * (a call needing one stops the run, exit 4: `openagents approve` goes on).
+ */
+const runOnCluster = (
+  opts: Parameters<typeof checkLimits>[0] & {
+    readonly config: string
+    readonly agent: Option.Option<string>
+    readonly session: Option.Option<string>
+    readonly format: "text" | "json" | "events"
+    readonly durable: boolean
+  },
+  inputText: string
+) =>
+  Effect.gen(function*() {
+    const loaded = yield* ConfigLoader.loadFile(opts.config).pipe(Effect.mapError(configFailure))
+    const settings = yield* clusterSettings(loaded)
+    const agentId = yield* chooseAgent(opts.agent, loaded.config.agents, opts.config)
+    yield* checkLimits(opts)
+    const runId = crypto.randomUUID()
+    const sessionId = Option.getOrElse(opts.session, () => `cli-${runId.slice(0, 8)}`)
+    const client = yield* Layer.build(ClusterClient.layer(settings)).pipe(
+      Effect.map((context) => Context.get(context, ClusterClient.ClusterClient))
+    )
+    const request = { agentId, sessionId, inputText, runId, budget: budgetOf(opts), durable: opts.durable, waitForApproval: false }
+    yield* streamRun(clusterSource(client, sessionId), request, runId, opts.format, true)
+  })
+
 /**
  * `openagents run`.
  *
@@ -87,20 +136,17 @@ export const handler = (opts: {
   readonly maxCostUsd: Option.Option<number>
   readonly durable: boolean
   readonly noWaitApproval: boolean
+  readonly cluster: boolean
 }) =>
   Effect.scoped(
     Effect.gen(function*() {
       const inputText = yield* readInput(opts.input, opts.inputFile)
+      if (opts.cluster) return yield* runOnCluster(opts, inputText)
       const { agents, runtime, bus } = yield* loadRuntime(opts.config)
       const agentId = yield* chooseAgent(opts.agent, agents, opts.config)
       yield* checkLimits(opts)
       const runId = crypto.randomUUID()
-      const budget = {
-        ...Option.match(opts.maxSteps, { onNone: () => ({}), onSome: (maxSteps) => ({ maxSteps }) }),
-        ...Option.match(opts.maxDurationMs, { onNone: () => ({}), onSome: (maxDurationMs) => ({ maxDurationMs }) }),
-        ...Option.match(opts.maxToolCalls, { onNone: () => ({}), onSome: (maxToolCalls) => ({ maxToolCalls }) }),
-        ...Option.match(opts.maxCostUsd, { onNone: () => ({}), onSome: (maxCostUsd) => ({ maxCostUsd }) })
-      }
+      const budget = budgetOf(opts)
       const request = {
         agentId,
         sessionId: Option.getOrElse(opts.session, () => `cli-${runId.slice(0, 8)}`),

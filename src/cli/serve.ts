@@ -19,6 +19,7 @@ import { SessionStore } from "../sessions/SessionStore.js"
 import { configArg } from "./internal/args.js"
 import { CliExit, EXIT, printLine } from "./internal/exit.js"
 import { loadRuntime } from "./internal/runner.js"
+import { signalled } from "./internal/signals.js"
 
 /**
  * The options of `openagents serve`.
@@ -44,19 +45,6 @@ export const options = {
     Options.withDefault(1024 * 1024)
   )
 }
-
-/** Resolves at the first SIGINT or SIGTERM. */
-const signalled = Effect.async<string>((resume) => {
-  const on = (signal: string) => () => resume(Effect.succeed(signal))
-  const int = on("SIGINT")
-  const term = on("SIGTERM")
-  process.once("SIGINT", int)
-  process.once("SIGTERM", term)
-  return Effect.sync(() => {
-    process.off("SIGINT", int)
-    process.off("SIGTERM", term)
-  })
-})
 
 /**
  * `openagents serve`.

@@ -15,6 +15,7 @@ import { JsonObject, NonEmptyString, PositiveInt } from "./internal/primitives.j
 import { LlmConfig } from "./LlmConfig.js"
 import * as Builtins from "./Registry.js"
 import { MultiAgentConfig } from "./MultiAgentConfig.js"
+import { ClusterConfig } from "./ClusterConfig.js"
 import { TelemetryConfig } from "./TelemetryConfig.js"
 import { TracesConfig } from "./TracesConfig.js"
 
@@ -452,6 +453,9 @@ export const AppConfig = Schema.Struct({
   }),
   telemetry: Schema.optional(TelemetryConfig).annotations({
     description: "OpenTelemetry spans and metrics over OTLP/HTTP (off unless enabled here or by OTEL_* variables)."
+  }),
+  cluster: Schema.optional(ClusterConfig).annotations({
+    description: "A cluster deployment: runners (openagents runner) and clients (run --cluster) meeting on PostgreSQL."
   })
 }).annotations({ identifier: "AppConfig", title: "openagents agent.json" })
 

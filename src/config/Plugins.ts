@@ -357,7 +357,7 @@ export const fromConfig = (loaded: ConfigLoader.LoadedConfig): Effect.Effect<Bui
   })
 
 /** The top-level blocks a running runtime cannot swap: its store, bus, skills and runtime settings. */
-const FIXED_BLOCKS = ["version", "runtime", "session", "events", "skills", "traces", "multi_agent", "telemetry"] as const
+const FIXED_BLOCKS = ["version", "runtime", "session", "events", "skills", "traces", "multi_agent", "telemetry", "cluster"] as const
 
 /**
  * A reload applies to agents only: a changed top-level block is refused (naming each), never ignored.

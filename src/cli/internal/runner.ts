@@ -16,7 +16,7 @@ import * as ConfigLoader from "../../config/ConfigLoader.js"
 import * as Plugins from "../../config/Plugins.js"
 import { RunResult } from "../../kernel/Run.js"
 import * as RunStreamChunk from "../../kernel/RunStreamChunk.js"
-import { AgentRuntime, layer as runtimeLayer, type RunInput } from "../../runtime/AgentRuntime.js"
+import { AgentRuntime, layer as runtimeLayer, type RunInput, type StartError } from "../../runtime/AgentRuntime.js"
 import { EventBus } from "../../events/EventBus.js"
 import type { RuntimeEvent } from "../../kernel/EventTaxonomy.js"
 import { SessionStore } from "../../sessions/SessionStore.js"
@@ -115,6 +115,18 @@ export const describeError = (result: RunResult): string => {
 }
 
 /**
+ * What `streamRun` runs on: the runtime of this process, or a cluster's client (`run --cluster`), whose
+ * failures arrive as a CliExit.
+ *
+ * @since 0.5.0
+ * @category models
+ */
+export interface RunSource {
+  readonly runStream: (input: RunInput) => Stream.Stream<RunStreamChunk.RunStreamChunk, StartError | CliExit>
+  readonly cancel: (runId: string) => Effect.Effect<boolean>
+}
+
+/**
  * Runs a request and prints it in `format` (text: the answer as it streams; json: the RunResult; events:
  * one chunk per line), then ends with the exit code of its stop reason. The first Ctrl-C cancels the run
  * `runId` (it still ends with its result), a second one exits at once.
@@ -123,7 +135,7 @@ export const describeError = (result: RunResult): string => {
  * @category helpers
  */
 export const streamRun = (
-  runtime: AgentRuntime["Type"],
+  runtime: RunSource,
   request: RunInput,
   runId: string,
   format: "text" | "json" | "events",

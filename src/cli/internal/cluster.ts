@@ -1,0 +1,57 @@
+/**
+ * The cluster side of the CLI: a config's `cluster` settings (a CliExit(2) naming the path when they
+ * are wrong), and a cluster client seen as the `RunSource` that `streamRun` prints.
+ *
+ * @since 0.5.0
+ */
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import type { ClusterClient } from "../../cluster/ClusterClient.js"
+import { type ClusterSettings, settingsOf } from "../../config/ClusterConfig.js"
+import type * as ConfigLoader from "../../config/ConfigLoader.js"
+import { ConfigError } from "../../kernel/Errors.js"
+import { configFailure } from "./configErrors.js"
+import { CliExit, EXIT } from "./exit.js"
+import type { RunSource } from "./runner.js"
+
+/**
+ * The cluster settings of a loaded config, with the command line's overrides.
+ *
+ * @since 0.5.0
+ * @category constructors
+ */
+export const clusterSettings = (
+  loaded: ConfigLoader.LoadedConfig,
+  overrides: { readonly port?: number | undefined; readonly host?: string | undefined } = {}
+): Effect.Effect<ClusterSettings, CliExit> => {
+  const settings = settingsOf(loaded.config as Parameters<typeof settingsOf>[0], loaded.path)
+  if (settings instanceof ConfigError) return Effect.fail(configFailure(settings))
+  if (overrides.port !== undefined && (overrides.port < 0 || overrides.port > 65535)) {
+    return Effect.fail(new CliExit({ code: EXIT.usage, message: `--port must be 0..65535 (got ${overrides.port})` }))
+  }
+  return Effect.succeed({
+    ...settings,
+    ...(overrides.port !== undefined ? { port: overrides.port } : {}),
+    ...(overrides.host !== undefined ? { host: overrides.host } : {})
+  })
+}
+
+/**
+ * A cluster client as the source of `streamRun`: a run's failure to reach its end is exit 1 with the
+ * error's reason and hint.
+ *
+ * @since 0.5.0
+ * @category constructors
+ */
+export const clusterSource = (client: ClusterClient["Type"], sessionId: string): RunSource => ({
+  runStream: (input) =>
+    client.runStream(input as never).pipe(
+      Stream.mapError((e) =>
+        new CliExit({
+          code: EXIT.failed,
+          message: `error: ClusterRunError (${e.reason}): ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ""}`
+        })
+      )
+    ),
+  cancel: (runId) => client.cancel(sessionId, runId).pipe(Effect.orElseSucceed(() => false))
+})
