@@ -9,10 +9,9 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
-import * as ClusterClient from "../cluster/ClusterClient.js"
 import * as ConfigLoader from "../config/ConfigLoader.js"
 import { askOnTerminal, canAsk } from "./internal/approvals.js"
-import { clusterSettings, clusterSource } from "./internal/cluster.js"
+import { clusterSettings, clusterSource, loadCluster } from "./internal/cluster.js"
 import { configFailure } from "./internal/configErrors.js"
 import { agentOption, configArg, runFormatOption } from "./internal/args.js"
 import { CliExit, EXIT } from "./internal/exit.js"
@@ -110,6 +109,7 @@ const runOnCluster = (
     yield* checkLimits(opts)
     const runId = crypto.randomUUID()
     const sessionId = Option.getOrElse(opts.session, () => `cli-${runId.slice(0, 8)}`)
+    const ClusterClient = yield* loadCluster(() => import("../cluster/ClusterClient.js"))
     const client = yield* Layer.build(ClusterClient.layer(settings)).pipe(
       Effect.map((context) => Context.get(context, ClusterClient.ClusterClient))
     )

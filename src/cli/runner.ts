@@ -10,11 +10,10 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Runner from "../cluster/Runner.js"
 import { AgentRuntime } from "../runtime/AgentRuntime.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import { configArg } from "./internal/args.js"
-import { clusterSettings } from "./internal/cluster.js"
+import { clusterSettings, loadCluster } from "./internal/cluster.js"
 import { CliExit, EXIT, printLine } from "./internal/exit.js"
 import { loadRuntime } from "./internal/runner.js"
 import { signalled } from "./internal/signals.js"
@@ -52,6 +51,7 @@ export const handler = (opts: {
         port: Option.getOrUndefined(opts.port),
         host: Option.getOrUndefined(opts.host)
       })
+      const Runner = yield* loadCluster(() => import("../cluster/Runner.js"))
       const context = yield* Layer.build(
         Runner.layer(settings).pipe(
           Layer.provide(Layer.merge(Layer.succeed(AgentRuntime, runtime), Layer.succeed(SessionStore, store)))

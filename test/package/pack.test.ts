@@ -211,6 +211,27 @@ export const lookup = Tool.make("lookup", {
     )
     assert.strictEqual(noSdk.code, 2, noSdk.stderr)
     assert.include(noSdk.stderr, "npm install @anthropic-ai/sdk")
+
+    // so are the cluster's packages: as modules, every other command runs without them, and `runner` /
+    // `run --cluster` name what to install (the CLI's bundle carries them)
+    assert.include((await sh(bin, ["--help"], app, { OPENAGENTS_BUNDLE: "0" })).stdout, "runner")
+    fs.writeFileSync(
+      path.join(app, "cluster.json"),
+      JSON.stringify({ agents: [{ id: "a" }], session: { type: "postgres", config: { url: "postgres://127.0.0.1:1/none" } }, cluster: {} })
+    )
+    for (const [args, env] of [
+      [["runner", "cluster.json"], { OPENAGENTS_BUNDLE: "0" }],
+      [["run", "cluster.json", "--cluster", "--input", "hi"], { OPENAGENTS_BUNDLE: "0" }]
+    ] as const) {
+      const noCluster = await sh(bin, args, app, env).then(
+        () => assert.fail(`expected exit 2 from ${args.join(" ")}`),
+        (e: { code?: number; stderr?: string }) => e
+      )
+      assert.strictEqual(noCluster.code, 2, noCluster.stderr)
+      assert.match(noCluster.stderr ?? "", /needs the @effect\/(cluster and @effect\/)?sql-pg package/, noCluster.stderr)
+      assert.include(noCluster.stderr, "npm install @effect/")
+      assert.notMatch(noCluster.stderr ?? "", /\n\s+at /)
+    }
   })
 
   it("a user's conformance run: openagents/testing's suite against a provider Layer on the kit's wire server, under vitest", async (ctx) => {

@@ -15,6 +15,25 @@ import { CliExit, EXIT } from "./exit.js"
 import type { RunSource } from "./runner.js"
 
 /**
+ * A module of the cluster, loaded on first use: `@effect/cluster`, `@effect/rpc`, `@effect/sql` and
+ * `@effect/sql-pg` are optional peers, so a CLI without them runs every other command, and `runner` or
+ * `run --cluster` say what to install (exit 2) instead of crashing on an import.
+ *
+ * @since 0.5.0
+ * @category constructors
+ */
+export const loadCluster = <A>(load: () => Promise<A>): Effect.Effect<A, CliExit> =>
+  Effect.tryPromise({
+    try: load,
+    catch: (e) =>
+      new CliExit({
+        code: EXIT.usage,
+        message: `error: the cluster needs the @effect/cluster and @effect/sql-pg packages: ${(e as Error).message.split("\n")[0]}\n` +
+          "  hint: install them: npm install @effect/cluster @effect/rpc @effect/sql @effect/sql-pg @effect/experimental"
+      })
+  })
+
+/**
  * The cluster settings of a loaded config, with the command line's overrides.
  *
  * @since 0.5.0
