@@ -19,6 +19,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as RunStreamChunk from "../../kernel/RunStreamChunk.js"
+import { lastCheckpointOf } from "../../runtime/internal/journal.js"
 import type { AgentRuntime } from "../../runtime/AgentRuntime.js"
 import type { SessionStore } from "../../sessions/SessionStore.js"
 import { type ClusterRunError, clusterRunError } from "../SessionEntity.js"
@@ -52,7 +53,14 @@ const storage = (runId: string) => (e: unknown) =>
 
 const finishedOf = (row: RunRow): Stream.Stream<unknown, ClusterRunError> =>
   row.status === "lost"
-    ? Stream.fail(clusterRunError("lost", row.runId, `run ${row.runId} was lost with the runner executing it (${row.runner})`))
+    ? Stream.fail(clusterRunError(
+      "lost",
+      row.runId,
+      // a non-durable run saves its turn at its end: a runner that died between that and recording the
+      // result leaves the turn in the session and the result unknown
+      `run ${row.runId} was lost with the runner executing it (${row.runner}); its result is unknown ` +
+        "(had it just ended, its turn is in the session)"
+    ))
     : Stream.make(JSON.parse(row.result ?? "null"))
 
 /** The error that ended an execution before it could run, as a ClusterRunError. */
@@ -106,15 +114,14 @@ const execute = (ctx: Context, payload: RunPayload, request: unknown) =>
 /** The request of a resume from the run's last checkpoint (none: the run starts over under its id). */
 const resumeRequest = (ctx: Context, sessionId: string, payload: RunPayload) =>
   Effect.map(ctx.store.listCheckpoints(sessionId), (checkpoints) => {
-    const own = checkpoints.filter((c) => c.checkpointId.startsWith(`${payload.runId}:step:`))
-    const last = own.at(-1)
+    const last = lastCheckpointOf(checkpoints, payload.runId)
     const request = payload.request as Record<string, unknown>
     if (last === undefined) return request
     const hints = (request["contextHints"] ?? {}) as Record<string, unknown>
     return {
       ...request,
       durable: true,
-      resumeFromCheckpoint: last.checkpointId,
+      resumeFromCheckpoint: last,
       contextHints: { ...hints, durable: { rerun: [], assume: {} } }
     }
   })

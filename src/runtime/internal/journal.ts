@@ -221,5 +221,24 @@ export const toolCalls = (
   return calls
 }
 
+/** The latest checkpoint of run `runId` among `checkpoints` (by step number, not list order), if it has one. */
+export const lastCheckpointOf = (
+  checkpoints: ReadonlyArray<{ readonly checkpointId: string }>,
+  runId: string
+): string | undefined => {
+  const prefix = `${runId}:step:`
+  let last: string | undefined
+  let lastStep = -1
+  for (const c of checkpoints) {
+    if (!c.checkpointId.startsWith(prefix)) continue
+    const step = Number(c.checkpointId.slice(prefix.length))
+    if (step > lastStep) {
+      last = c.checkpointId
+      lastStep = step
+    }
+  }
+  return last
+}
+
 /** The run id a checkpoint id (`<runId>:step:<n>`) refers to. */
 export const runIdOfCheckpoint = (checkpointId: string): string | undefined => /^(.*):step:\d+$/.exec(checkpointId)?.[1]

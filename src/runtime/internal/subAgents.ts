@@ -16,6 +16,7 @@ import type { ToolCallPart } from "../../kernel/Transcript.js"
 import type { SubAgentRequest } from "../../tools/Tool.js"
 import type { ChunkSink } from "./chunks.js"
 import type { Run } from "./env.js"
+import { lastCheckpointOf } from "./journal.js"
 import type { Turn } from "./lanes.js"
 import type { Handoff } from "./state.js"
 import type { Tasks } from "./tasks.js"
@@ -111,20 +112,12 @@ export type StartChild = (input: ChildInput, via: Via) => Effect.Effect<RunResul
 const prepare = (run: Run, child: ChildInput, session: NonNullable<SubAgentRequest["session"]>) =>
   Effect.gen(function*() {
     if (child.durable) {
-      const prefix = `${child.runId}:step:`
-      const last = (yield* run.store.listCheckpoints(child.sessionId))
-        .filter((c) => c.checkpointId.startsWith(prefix))
-        .reduce<string | undefined>(
-          (best, c) => (best === undefined || stepOf(c.checkpointId) > stepOf(best) ? c.checkpointId : best),
-          undefined
-        )
+      const last = lastCheckpointOf(yield* run.store.listCheckpoints(child.sessionId), child.runId)
       if (last !== undefined) return { ...child, resumeFromCheckpoint: last }
     }
     if (session === "forked") yield* run.store.forkSession(run.request.sessionId, child.sessionId)
     return child
   })
-
-const stepOf = (checkpointId: string): number => Number(checkpointId.slice(checkpointId.lastIndexOf(":") + 1))
 
 /** Starts the child run a tool asked for, and folds what it spent into the parent. */
 export const runChild = (

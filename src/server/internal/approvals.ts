@@ -8,6 +8,7 @@
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { continuation } from "../../runtime/internal/approvals.js"
 import { AgentRuntime } from "../../runtime/AgentRuntime.js"
 import { Api, Decision } from "../Api.js"
@@ -26,7 +27,9 @@ export const approvals = HttpApiBuilder.group(Api, "approvals", (handlers) =>
           const payload = yield* decodeBody(request, Decision, "decision")
           // the decision only: a run of this process waiting for it goes on by itself; a stopped one is
           // continued below, as a run of the server
-          const options = { continueRun: false }
+          // the run's session when the server knows the run: the store then looks in that session only
+          const sessionId = Option.getOrUndefined(Option.map(registry.get(path.runId), (entry) => entry.sessionId))
+          const options = { continueRun: false, sessionId }
           yield* (payload.decision === "approve"
             ? runtime.approve(path.runId, path.callId, { ...options, ...(payload.arguments ? { arguments: payload.arguments } : {}) })
             : runtime.reject(path.runId, path.callId, payload.reason, options)).pipe(
@@ -34,7 +37,7 @@ export const approvals = HttpApiBuilder.group(Api, "approvals", (handlers) =>
               Effect.mapError(startFailure)
             )
           const decided = { runId: path.runId, callId: path.callId, decision: payload.decision }
-          const ofRun = (yield* Effect.orDie(runtime.pendingApprovals())).filter((p) => p.runId === path.runId)
+          const ofRun = (yield* Effect.orDie(runtime.pendingApprovals(sessionId))).filter((p) => p.runId === path.runId)
           const next = continuation(ofRun, false)
           if (next === undefined) return decided
           const entry = yield* Effect.mapError(registry.start(next), startFailure)
