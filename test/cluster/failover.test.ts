@@ -187,20 +187,26 @@ describe("cluster: three runners, one SIGKILLed", () => {
       outcomeOf.completed++
     }
 
+    // an uninterrupted run's messages: the first run of a session makes one more tool call
+    const turnOf = (index: number) =>
+      index === 0 ? ["user", "assistant", "tool", "assistant", "tool", "assistant"] : ["user", "assistant", "tool", "assistant"]
     // transcripts: each completed run's messages are an uninterrupted run's, in submission order per session
     for (let s = 0; s < SESSIONS; s++) {
       const messages = await Effect.runPromise(store.loadMessages(`s${s}`))
       const completed = outcomes.filter((o) => o.session === s && o.result?.stopReason === "completed")
       const users = messages.filter((m) => m.message._tag === "user").map((m) => (m.message as { content: string }).content)
-      // a run stopped for a human keeps what it did, too; a lost one left nothing
-      const ended = outcomes.filter((o) => o.session === s && o.result !== undefined)
+      // a run stopped for a human keeps what it did, too; a lost one left nothing, unless its runner died
+      // after it saved its turn and before its result was recorded: then that whole turn is there
+      const savedLost = (o: (typeof outcomes)[number]) => o.result === undefined && messages.some((m) => m.runId === o.runId)
+      const ended = outcomes.filter((o) => o.session === s && (o.result !== undefined || savedLost(o)))
       assert.deepStrictEqual(users, ended.map((o) => `s${s} run ${o.index}`), `session s${s}: runs in order, each once`)
+      for (const o of ended.filter(savedLost)) {
+        const own = messages.filter((m) => m.runId === o.runId).map((m) => m.message._tag)
+        assert.deepStrictEqual(own, turnOf(o.index), `the saved turn of lost ${o.runId} is whole`)
+      }
       for (const o of completed) {
         const own = messages.filter((m) => m.runId === o.runId).map((m) => m.message._tag)
-        const expected = o.index === 0
-          ? ["user", "assistant", "tool", "assistant", "tool", "assistant"]
-          : ["user", "assistant", "tool", "assistant"]
-        assert.deepStrictEqual(own, expected, `transcript of ${o.runId}`)
+        assert.deepStrictEqual(own, turnOf(o.index), `transcript of ${o.runId}`)
       }
     }
 

@@ -106,7 +106,15 @@ describe("cluster: a runner dies under long runs", () => {
     assert.isTrue(onVictim.some((r) => r.durable) && onVictim.some((r) => !r.durable), "durable and non-durable runs on the victim")
     victim.child.kill("SIGKILL")
     const outcomes = await Promise.all(fibers.map((f) => Effect.runPromise(Fiber.join(f))))
-    const victimIds = new Set(onVictim.map((r) => r.run_id))
+    // the non-durable runs the victim had taken and not finished when it died, read after the kill: a run it
+    // took between the poll above and the kill is among them, one it finished in between is not (a row
+    // keeps the runner that took it)
+    const unfinished = await query<{ run_id: string }>(
+      db.url,
+      `SELECT run_id FROM openagents_cluster_runs WHERE runner = '${address}' AND NOT durable AND status <> 'finished'`
+    )
+    const victimIds = new Set(unfinished.map((r) => r.run_id))
+    assert.isAbove(victimIds.size, 0, "a non-durable run was in flight on the victim")
     runs.forEach((r, i) => {
       const outcome = outcomes[i]!
       if (r.durable || !victimIds.has(r.runId)) {
