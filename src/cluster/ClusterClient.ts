@@ -50,6 +50,8 @@ export interface Service {
   readonly cancel: (sessionId: string, runId: string) => Effect.Effect<boolean, ClusterRunError>
   /** A finished run's result, from the cluster's runs table. */
   readonly result: (runId: string) => Effect.Effect<Option.Option<RunResult>, ClusterRunError>
+  /** The session of a run the cluster has taken (from its runs table); none for a run it does not know. */
+  readonly sessionOf: (runId: string) => Effect.Effect<Option.Option<string>, ClusterRunError>
   /** Every runner's counters (started, resumed, finished, lost, in flight, queued), as they last wrote them. */
   readonly runnerStats: Effect.Effect<ReadonlyArray<Runs.RunnerStats>, ClusterRunError>
 }
@@ -141,15 +143,27 @@ export const make = (
         )
       })
 
-    /** The wire's batches (arrays of encoded chunks) as chunks, up to the run's own `run.finished`. */
+    /**
+     * The wire's batches (arrays of encoded chunks) as chunks, up to the run's own `run.finished`. Each
+     * run's `sequence` is numbered here, on from the chunks already seen: a run resumed on another runner
+     * (or a stored end read after a cut) starts its own count again at 0, the stream's stays gap-free.
+     */
     const decode = (runId: string, wire: Stream.Stream<unknown, ClusterRunError>) =>
-      wire.pipe(
-        Stream.mapConcat((batch) => (Array.isArray(batch) ? batch : [batch])),
-        Stream.mapEffect((json) =>
-          Effect.mapError(decodeChunk(json), (e) => clusterRunError("unavailable", runId, `a chunk did not decode: ${e.message}`))
-        ),
-        Stream.takeUntil((chunk) => chunk.kind === "run.finished" && chunk.parentRunId === undefined && chunk.runId === runId)
-      )
+      Stream.suspend(() => {
+        const next = new Map<string, number>()
+        return wire.pipe(
+          Stream.mapConcat((batch) => (Array.isArray(batch) ? batch : [batch])),
+          Stream.mapEffect((json) =>
+            Effect.mapError(decodeChunk(json), (e) => clusterRunError("unavailable", runId, `a chunk did not decode: ${e.message}`))
+          ),
+          Stream.map((chunk) => {
+            const sequence = next.get(chunk.runId) ?? 0
+            next.set(chunk.runId, sequence + 1)
+            return chunk.sequence === sequence ? chunk : { ...chunk, sequence }
+          }),
+          Stream.takeUntil((chunk) => chunk.kind === "run.finished" && chunk.parentRunId === undefined && chunk.runId === runId)
+        )
+      })
 
     const runStream: Service["runStream"] = (input) =>
       Stream.unwrap(Effect.gen(function*() {
@@ -186,6 +200,7 @@ export const make = (
           const chunk = yield* Effect.orDie(decodeChunk(JSON.parse(row.value.result ?? "null")))
           return chunk.kind === "run.finished" ? Option.some(chunk.result) : Option.none()
         }),
+      sessionOf: (runId) => Effect.mapError(Effect.map(runs.get(runId), Option.map((row) => row.sessionId)), storage(runId)),
       runnerStats: Effect.mapError(runs.listStats, storage(""))
     } satisfies Service
   })

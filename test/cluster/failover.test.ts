@@ -71,6 +71,8 @@ interface Outcome {
   readonly result?: RunResult
   readonly error?: { readonly reason: string; readonly message: string }
   readonly foreign: number
+  /** Chunks of the run's own whose `sequence` was not the next one (0, 1, 2, ... through a failover). */
+  readonly outOfSequence: number
 }
 
 describe("cluster: three runners, one SIGKILLed", () => {
@@ -97,18 +99,21 @@ describe("cluster: three runners, one SIGKILLed", () => {
       const runId = `s${session}-r${index}-${crypto.randomUUID().slice(0, 8)}`
       const durable = durableSession(session)
       let foreign = 0
+      let own = 0
+      let outOfSequence = 0
       let result: RunResult | undefined
       return Stream.runForEach(
         client.runStream({ agentId: "worker", sessionId: `s${session}`, runId, inputText: `s${session} run ${index}`, durable }),
         (chunk: RunStreamChunk) =>
           Effect.sync(() => {
             if (chunk.runId !== runId && chunk.parentRunId !== runId) foreign++
+            if (chunk.runId === runId && chunk.sequence !== own++) outOfSequence++
             if (chunk.kind === "run.finished" && chunk.parentRunId === undefined) result = chunk.result
           })
       ).pipe(
         Effect.match({
-          onFailure: (e) => ({ session, index, runId, durable, foreign, error: { reason: e.reason, message: e.message } }),
-          onSuccess: () => ({ session, index, runId, durable, foreign, ...(result ? { result } : {}) })
+          onFailure: (e) => ({ session, index, runId, durable, foreign, outOfSequence, error: { reason: e.reason, message: e.message } }),
+          onSuccess: () => ({ session, index, runId, durable, foreign, outOfSequence, ...(result ? { result } : {}) })
         }),
         Effect.tap(() => Effect.sync(() => finished++))
       )
@@ -148,6 +153,8 @@ describe("cluster: three runners, one SIGKILLed", () => {
 
     // no run saw another's chunks; every result is its own run's
     assert.deepStrictEqual(outcomes.filter((o) => o.foreign > 0).map((o) => o.runId), [])
+    // a run's chunks are numbered 0, 1, 2, ... without a gap or a restart, a resumed run's too
+    assert.deepStrictEqual(outcomes.filter((o) => o.outOfSequence > 0).map((o) => o.runId), [])
     for (const o of outcomes) {
       if (o.result) {
         assert.strictEqual(o.result.runId, o.runId)
