@@ -17,6 +17,7 @@ import * as Console from "../server/Console.js"
 import * as Server from "../server/Server.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import { configArg } from "./internal/args.js"
+import { clusterRuntime } from "./internal/cluster.js"
 import { CliExit, EXIT, printLine } from "./internal/exit.js"
 import { loadRuntime } from "./internal/runner.js"
 import { signalled } from "./internal/signals.js"
@@ -43,6 +44,9 @@ export const options = {
   maxBody: Options.integer("max-body").pipe(
     Options.withDescription("Largest request body accepted, in bytes"),
     Options.withDefault(1024 * 1024)
+  ),
+  cluster: Options.boolean("cluster").pipe(
+    Options.withDescription("Submit the runs to the cluster of the config's cluster block (openagents runner) instead of running them here")
   )
 }
 
@@ -60,6 +64,7 @@ export const handler = (opts: {
   readonly noAuth: boolean
   readonly cors: ReadonlyArray<string>
   readonly maxBody: number
+  readonly cluster: boolean
 }) =>
   Effect.scoped(
     Effect.gen(function*() {
@@ -84,7 +89,8 @@ export const handler = (opts: {
       if (opts.maxBody < 1) {
         return yield* new CliExit({ code: EXIT.usage, message: `--max-body must be at least 1 (got ${opts.maxBody})` })
       }
-      const { runtime, store } = yield* loadRuntime(opts.config)
+      const { loaded, runtime: local, store } = yield* loadRuntime(opts.config)
+      const runtime = opts.cluster ? yield* clusterRuntime(loaded, local) : local
       // an idle keep-alive connection is closed by the client (undici: 4 s) or a proxy (often 60 s) before
       // the server closes it: a request sent on a connection the server is closing would be reset
       const nodeServer = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 })
@@ -109,7 +115,10 @@ export const handler = (opts: {
       const address = Context.get(context, HttpServer.HttpServer).address
       const port = address._tag === "TcpAddress" ? address.port : opts.port
       const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host
-      yield* printLine(`openagents serving ${opts.config} on http://${host}:${port} (API under /v1, console at /)`)
+      yield* printLine(
+        `openagents serving ${opts.config} on http://${host}:${port} (API under /v1, console at /` +
+          `${opts.cluster ? "; runs go to the cluster" : ""})`
+      )
       if (opts.noAuth) yield* printLine("warning: --no-auth: requests need no token")
       const signal = yield* signalled
       yield* printLine(`${signal}: stopping (cancelling runs in progress)`)

@@ -10,15 +10,17 @@
  * @since 0.1.0
  */
 import * as Cause from "effect/Cause"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Runtime from "effect/Runtime"
+import { settingsOf } from "../config/ClusterConfig.js"
+import * as ConfigLoader from "../config/ConfigLoader.js"
 import * as Plugins from "../config/Plugins.js"
 import * as Option from "effect/Option"
 import type { PendingApproval } from "../kernel/Approval.js"
-import type { ConfigError } from "../kernel/Errors.js"
+import { ConfigError } from "../kernel/Errors.js"
 import type { RunResult } from "../kernel/Run.js"
 import type { RunStreamChunk } from "../kernel/RunStreamChunk.js"
 import type { Experience, ExperiencePatch } from "../memory/ExperienceStore.js"
@@ -144,10 +146,35 @@ export const fromLayer = async (layer: Layer.Layer<AgentRuntime.AgentRuntime, Co
 }
 
 /**
+ * Options of {@link createRuntime}.
+ *
+ * @since 0.5.0
+ * @category models
+ */
+export interface CreateOptions {
+  /**
+   * Submit the runs to the cluster of the config's `cluster` block (runners started with `openagents
+   * runner`) instead of running them in this process; see docs/scale-out.md. Needs the optional
+   * packages `@effect/cluster` and `@effect/sql-pg`.
+   */
+  readonly cluster?: boolean | undefined
+}
+
+/**
  * A runtime from an `agent.json` path or a config object.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const createRuntime = (config: string | Record<string, unknown>): Promise<Client> =>
-  fromLayer(Plugins.runtimeLayer(config))
+export const createRuntime = async (config: string | Record<string, unknown>, options?: CreateOptions): Promise<Client> => {
+  if (options?.cluster !== true) return fromLayer(Plugins.runtimeLayer(config))
+  // loaded on demand: the cluster's packages are optional peers
+  const ClusterRuntime = await import("../cluster/ClusterRuntime.js")
+  const layer = Layer.unwrapEffect(Effect.gen(function*() {
+    const loaded = yield* ConfigLoader.load(config)
+    const settings = settingsOf(loaded.config, loaded.path)
+    if (settings instanceof ConfigError) return yield* settings
+    return ClusterRuntime.layer(settings).pipe(Layer.provide(Plugins.runtimeLayer(config)))
+  }))
+  return fromLayer(layer)
+}

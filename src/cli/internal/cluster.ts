@@ -1,10 +1,14 @@
 /**
  * The cluster side of the CLI: a config's `cluster` settings (a CliExit(2) naming the path when they
- * are wrong), and a cluster client seen as the `RunSource` that `streamRun` prints.
+ * are wrong), a cluster client seen as the `RunSource` that `streamRun` prints, and the runtime whose
+ * runs go to the cluster (`serve --cluster`).
  *
  * @since 0.5.0
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { ClusterClient } from "../../cluster/ClusterClient.js"
 import { type ClusterSettings, settingsOf } from "../../config/ClusterConfig.js"
@@ -12,6 +16,7 @@ import type * as ConfigLoader from "../../config/ConfigLoader.js"
 import { ConfigError } from "../../kernel/Errors.js"
 import { configFailure } from "./configErrors.js"
 import { CliExit, EXIT } from "./exit.js"
+import { AgentRuntime } from "../../runtime/AgentRuntime.js"
 import type { RunSource } from "./runner.js"
 
 /**
@@ -74,3 +79,33 @@ export const clusterSource = (client: ClusterClient["Type"], sessionId: string):
     ),
   cancel: (runId) => client.cancel(sessionId, runId).pipe(Effect.orElseSucceed(() => false))
 })
+
+/**
+ * The runtime of `serve --cluster`: the local one's agents, approvals and traces, its runs submitted to
+ * the cluster of the config's `cluster` block (a client-only member, in the command's scope).
+ *
+ * @since 0.5.0
+ * @category constructors
+ */
+export const clusterRuntime = (
+  loaded: ConfigLoader.LoadedConfig,
+  local: AgentRuntime["Type"]
+): Effect.Effect<AgentRuntime["Type"], CliExit, Scope.Scope> =>
+  Effect.gen(function*() {
+    const settings = yield* clusterSettings(loaded)
+    const ClusterRuntime = yield* loadCluster(() => import("../../cluster/ClusterRuntime.js"))
+    const context = yield* Layer.build(
+      ClusterRuntime.layer(settings).pipe(Layer.provide(Layer.succeed(AgentRuntime, local)))
+    ).pipe(
+      Effect.catchAllDefect((defect) =>
+        Effect.fail(
+          new CliExit({
+            code: EXIT.failed,
+            message: `cannot reach the cluster: ${String((defect as Error)?.message ?? defect)}\n` +
+              "  hint: check cluster.url (the cluster's PostgreSQL) and that runners are up (openagents runner CONFIG)"
+          })
+        )
+      )
+    )
+    return Context.get(context, AgentRuntime)
+  })

@@ -2,7 +2,9 @@
  * What a runner does with a `Run` of a session entity. Idempotent by run id, whatever @effect/cluster
  * delivers twice (it sends a dead runner's messages again to the shard's new owner):
  *
- * - finished (in the runs table): its stored `run.finished` chunk;
+ * - finished (in the runs table): its stored `run.finished` chunk; unless it is the continuation of a run
+ *   stopped for a human, each of whose waiting calls is now decided (the session's pending approvals
+ *   give the same checkpoint): then the run is taken again and continued here;
  * - executing here: joined;
  * - taken by a runner before (the row says `running`): the session's lease decides. Held (that runner
  *   is alive and still on it, or on an earlier run of the session): wait and look again. Free (that
@@ -19,6 +21,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as RunStreamChunk from "../../kernel/RunStreamChunk.js"
+import { continuation } from "../../runtime/internal/approvals.js"
 import { lastCheckpointOf } from "../../runtime/internal/journal.js"
 import type { AgentRuntime } from "../../runtime/AgentRuntime.js"
 import type { SessionStore } from "../../sessions/SessionStore.js"
@@ -126,6 +129,22 @@ const resumeRequest = (ctx: Context, sessionId: string, payload: RunPayload) =>
     }
   })
 
+/**
+ * Whether `payload` continues the finished run of `row` after a human decided what stopped it: the run
+ * stopped waiting for approval, the request resumes from a checkpoint, and that checkpoint is the one
+ * the session's decided calls of the run continue from. A continuation delivered twice finds the run
+ * finished again, its calls no longer pending: it gets the stored result.
+ */
+const continues = (ctx: Context, sessionId: string, row: RunRow, payload: RunPayload) =>
+  Effect.gen(function*() {
+    const resumeFrom = (payload.request as { resumeFromCheckpoint?: unknown } | null)?.resumeFromCheckpoint
+    if (row.status !== "finished" || typeof resumeFrom !== "string") return false
+    const stopReason = (JSON.parse(row.result ?? "null") as { result?: { stopReason?: string } } | null)?.result?.stopReason
+    if (stopReason !== "awaiting_approval" && stopReason !== "approval_timeout") return false
+    const ofRun = (yield* ctx.store.listPendingApprovals(sessionId)).filter((p) => p.runId === row.runId)
+    return continuation(ofRun, false)?.resumeFromCheckpoint === resumeFrom
+  })
+
 /** True when nobody holds the session's lease (the process that took the run is gone or done with it). */
 const leaseFree = (ctx: Context, sessionId: string) =>
   Effect.scoped(ctx.store.acquire(sessionId)).pipe(
@@ -146,7 +165,17 @@ export const handleRun = (
       const local = yield* ctx.executions.attach(runId)
       if (local) return toWire(runId, local)
       const row = yield* Effect.mapError(ctx.runs.get(runId), storage(runId))
-      if (Option.isSome(row) && row.value.status !== "running") return finishedOf(row.value)
+      if (Option.isSome(row) && row.value.status !== "running") {
+        const continued = yield* Effect.mapError(continues(ctx, sessionId, row.value, payload), storage(runId))
+        if (!continued) return finishedOf(row.value)
+        const attempt = yield* Effect.mapError(
+          ctx.runs.reopen({ runId, durable: payload.durable, runner: ctx.runner, request: payload.request }),
+          storage(runId)
+        )
+        if (attempt === 0) continue
+        ctx.counters.started++
+        return yield* execute(ctx, payload, payload.request)
+      }
       if (Option.isNone(row)) {
         yield* Effect.mapError(
           ctx.runs.claim({ runId, sessionId, durable: payload.durable, runner: ctx.runner, request: payload.request }),

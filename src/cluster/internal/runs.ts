@@ -46,6 +46,11 @@ export interface Runs {
     staleSeconds: number
   ) => Effect.Effect<ReadonlyArray<{ readonly runId: string; readonly sessionId: string; readonly request: unknown }>, SqlError>
   readonly finish: (runId: string, result: string) => Effect.Effect<void, SqlError>
+  /**
+   * Takes a finished run again for `runner`, to continue it (a decision on a call that stopped it); the
+   * attempt number (0: another took it meanwhile).
+   */
+  readonly reopen: (row: { runId: string; durable: boolean; runner: string; request: unknown }) => Effect.Effect<number, SqlError>
   readonly markLost: (runId: string) => Effect.Effect<void, SqlError>
   readonly saveStats: (stats: Omit<RunnerStats, "updatedAtMs">) => Effect.Effect<void, SqlError>
   readonly listStats: Effect.Effect<ReadonlyArray<RunnerStats>, SqlError>
@@ -130,6 +135,15 @@ export const make = (prefix: string): Effect.Effect<Runs, SqlError, SqlClient.Sq
       finish: (runId, result) =>
         sql`UPDATE ${runs} SET status = 'finished', result = ${result}, finished_at = now()
           WHERE run_id = ${runId}`.pipe(Effect.asVoid),
+      reopen: (row) =>
+        Effect.map(
+          sql<{ attempts: number }>`UPDATE ${runs} SET status = 'running', runner = ${row.runner}, result = NULL,
+              finished_at = NULL, started_at = now(), durable = ${row.durable}, attempts = attempts + 1,
+              request = ${row.durable ? JSON.stringify(row.request) : null}
+            WHERE run_id = ${row.runId} AND status = 'finished'
+            RETURNING attempts`,
+          (rows) => Number(rows[0]?.attempts ?? 0)
+        ),
       markLost: (runId) =>
         sql`UPDATE ${runs} SET status = 'lost', finished_at = now() WHERE run_id = ${runId} AND status = 'running'`.pipe(
           Effect.asVoid
