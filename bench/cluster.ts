@@ -4,7 +4,10 @@
  *
  * 1. Throughput with 1, 2 and 3 runners on simulated model latency (the mock answers after `DELAY_MS`,
  *    three answers a run), each runner limited to `MAX_RUNS` runs at a time: runs per second, as a ratio
- *    to one runner (target: 3 runners ≥ 2.5x).
+ *    to one runner (target: 3 runners ≥ 2.5x). Two measures: `RUNS` runs submitted at once, timed to the
+ *    last (the makespan: the busiest runner's share, by the hash of the session ids, sets it), and a
+ *    steady load of `CLIENTS` clients each submitting one run after another, each to a new session, for
+ *    `SECONDS` (runs finished per second once every runner is kept busy).
  * 2. Failover: three runners, durable runs in flight, one SIGKILLed: the time from its death to the
  *    first and to the last of its runs resuming on a survivor (target < 10 s).
  *
@@ -32,6 +35,8 @@ import {
 const DELAY_MS = Number(process.env["DELAY_MS"] ?? 100)
 const MAX_RUNS = Number(process.env["MAX_RUNS"] ?? 8)
 const RUNS = Number(process.env["RUNS"] ?? 240)
+const CLIENTS = Number(process.env["CLIENTS"] ?? 6 * MAX_RUNS)
+const SECONDS = Number(process.env["SECONDS"] ?? 20)
 
 const cluster = async <A>(
   runnerCount: number,
@@ -68,7 +73,23 @@ const throughput = (runnerCount: number) =>
     )
     const seconds = (performance.now() - start) / 1000
     const completed = results.filter((r) => r.stopReason === "completed").length
-    return { runsPerSecond: completed / seconds, completed, seconds }
+    // steady load: CLIENTS clients, each submitting its next run when the last ended, for SECONDS; the
+    // runs that finish inside the window count (a warm-up of one run each first)
+    let next = 100_000
+    const loop = (until: number): Effect.Effect<number, unknown> =>
+      Effect.suspend(() =>
+        performance.now() >= until ? Effect.succeed(0) : Effect.flatMap(run(next++), (r) => {
+          const counted = r.stopReason === "completed" && performance.now() <= until ? 1 : 0
+          return Effect.map(loop(until), (n) => n + counted)
+        })
+      )
+    await Effect.runPromise(Effect.forEach(Array.from({ length: CLIENTS }, () => next++), run, { concurrency: "unbounded" }))
+    const steadyStart = performance.now()
+    const counts = await Effect.runPromise(
+      Effect.forEach(Array.from({ length: CLIENTS }), () => loop(steadyStart + SECONDS * 1000), { concurrency: "unbounded" })
+    )
+    const steady = counts.reduce((a, b) => a + b, 0) / SECONDS
+    return { runsPerSecond: completed / seconds, completed, seconds, steady }
   })
 
 const failover = () =>
@@ -105,15 +126,23 @@ const failover = () =>
   })
 
 const main = async () => {
-  console.log(`cluster benchmark: ${RUNS} durable runs on ${RUNS} sessions, model latency ${DELAY_MS} ms x 3 answers, max ${MAX_RUNS} runs per runner`)
-  const figures: Array<{ runners: number; runsPerSecond: number }> = []
+  console.log(
+    `cluster benchmark: ${RUNS} durable runs on ${RUNS} sessions at once, then ${CLIENTS} clients for ${SECONDS} s; ` +
+      `model latency ${DELAY_MS} ms x 3 answers, max ${MAX_RUNS} runs per runner`
+  )
+  const figures: Array<{ runners: number; runsPerSecond: number; steady: number }> = []
   for (const n of process.env["ONLY"] === "failover" ? [] : [1, 2, 3]) {
     const t = await throughput(n)
-    figures.push({ runners: n, runsPerSecond: t.runsPerSecond })
+    figures.push({ runners: n, runsPerSecond: t.runsPerSecond, steady: t.steady })
     console.log(
-      `  ${n} runner${n > 1 ? "s" : ""}: ${t.runsPerSecond.toFixed(1)} runs/s (${t.completed} completed in ${t.seconds.toFixed(1)} s), ` +
-        `${(t.runsPerSecond / figures[0]!.runsPerSecond).toFixed(2)}x one runner`
+      `  ${n} runner${n > 1 ? "s" : ""}: at once ${t.runsPerSecond.toFixed(1)} runs/s (${t.completed} completed in ${t.seconds.toFixed(1)} s), ` +
+        `${(t.runsPerSecond / figures[0]!.runsPerSecond).toFixed(2)}x one runner; steady ${t.steady.toFixed(1)} runs/s, ` +
+        `${(t.steady / figures[0]!.steady).toFixed(2)}x one runner`
     )
+  }
+  if (figures.length === 3) {
+    const ratio = figures[2]!.steady / figures[0]!.steady
+    console.log(`SUMMARY cluster: 3 runners ${ratio.toFixed(2)}x one (steady load; target 2.5x: ${ratio >= 2.5 ? "met" : "NOT met"})`)
   }
   if (process.env["ONLY"] === "throughput") return
   const f = await failover()
