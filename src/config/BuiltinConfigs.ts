@@ -118,7 +118,11 @@ export const PostgresSessionConfig = Schema.Struct({
     description: "How long to wait for a session locked by another process, in milliseconds (default 5000)."
   }),
   max_connections: Schema.optional(PositiveInt).annotations({
-    description: "Connections for reads and writes (default 10); leases use up to 20 more."
+    description: "Connections for reads and writes (default 10); leases use max_lease_connections more."
+  }),
+  max_lease_connections: Schema.optional(PositiveInt).annotations({
+    description: "Connections holding session leases, one per session a run holds at a time (default 20): the " +
+      "most runs of distinct sessions this process runs at once."
   }),
   connect_timeout_ms: Schema.optional(PositiveInt).annotations({
     description: "How long connecting, or waiting for a free connection, may take, in milliseconds (default 5000)."

@@ -45,7 +45,8 @@ export const ClusterConfig = Schema.Struct({
     description: "Shards the sessions are spread over (default 300); the same on every runner and client."
   }),
   max_concurrent_runs: Schema.optional(PositiveInt).annotations({
-    description: "Runs one runner executes at a time (default 64); more wait in its queue."
+    description: "Runs one runner executes at a time (default: the session store's max_lease_connections, 20); " +
+      "more wait in its queue. Each holds a session lease on a connection of its own, so at most max_lease_connections."
   }),
   session_queue_size: Schema.optional(PositiveInt).annotations({
     description: "Runs one session may have waiting across the cluster (default 64); past it a submit fails " +
@@ -106,7 +107,11 @@ export const settingsOf = (
     })
   }
   const session = config.session
-  const sessionConfig = (session?.config ?? {}) as { readonly url?: unknown; readonly schema?: unknown }
+  const sessionConfig = (session?.config ?? {}) as {
+    readonly url?: unknown
+    readonly schema?: unknown
+    readonly max_lease_connections?: unknown
+  }
   if (session?.type !== "postgres") {
     return ConfigError.single("session.type", `is '${session?.type ?? "in_memory"}': a cluster needs the postgres session store`, {
       hint: "set \"session\": {\"type\": \"postgres\", \"config\": {\"url\": \"postgres://...\"}}, so any runner can resume any session",
@@ -115,6 +120,22 @@ export const settingsOf = (
   }
   const url = cluster.url ?? (typeof sessionConfig.url === "string" ? sessionConfig.url : undefined)
   if (url === undefined) return ConfigError.single("cluster.url", "is missing", opts)
+  // a run in flight holds its session's lease on a connection of its own: more runs than lease
+  // connections would wait for one, and fail once the store's connect timeout passed
+  const leaseConnections = typeof sessionConfig.max_lease_connections === "number" ? sessionConfig.max_lease_connections : 20
+  const maxConcurrentRuns = cluster.max_concurrent_runs ?? leaseConnections
+  if (maxConcurrentRuns > leaseConnections) {
+    return ConfigError.single(
+      "cluster.max_concurrent_runs",
+      `is ${maxConcurrentRuns}, more than the session store's ${leaseConnections} lease connections ` +
+        "(session.config.max_lease_connections): each run in flight holds its session's lease on a connection of its own",
+      {
+        hint: `raise session.config.max_lease_connections to ${maxConcurrentRuns} or more (PostgreSQL's max_connections, ` +
+          "100 by default, must cover every runner's), or lower cluster.max_concurrent_runs",
+        ...opts
+      }
+    )
+  }
   return {
     url,
     tablePrefix: cluster.table_prefix ?? "openagents_cluster",
@@ -122,7 +143,7 @@ export const settingsOf = (
     listenHost: cluster.listen_host,
     port: cluster.port ?? 34431,
     shards: cluster.shards ?? 300,
-    maxConcurrentRuns: cluster.max_concurrent_runs ?? 64,
+    maxConcurrentRuns,
     sessionQueueSize: cluster.session_queue_size ?? 64,
     healthCheckIntervalMs: cluster.health_check_interval_ms ?? 1000,
     sessionSchema: typeof sessionConfig.schema === "string" ? sessionConfig.schema : undefined

@@ -37,11 +37,28 @@ describe("cluster block", () => {
         listenHost: undefined,
         port: 4000,
         shards: 300,
-        maxConcurrentRuns: 64,
+        // one run in flight, one lease connection: the store's default 20
+        maxConcurrentRuns: 20,
         sessionQueueSize: 64,
         healthCheckIntervalMs: 1000,
         sessionSchema: "s"
       })
+    }))
+
+  it.effect("max_concurrent_runs: at most the session store's lease connections (each run holds one), by default as many", () =>
+    Effect.gen(function*() {
+      const over = settingsOf((yield* ConfigLoader.load({ agents, session: postgres, cluster: { max_concurrent_runs: 32 } })).config)
+      assert.instanceOf(over, ConfigError)
+      assert.strictEqual((over as ConfigError).issues[0]!.path, "cluster.max_concurrent_runs")
+      assert.match((over as ConfigError).message, /is 32, more than the session store's 20 lease connections/)
+      assert.match((over as ConfigError).issues[0]!.hint ?? "", /max_lease_connections to 32/)
+      const raised = { ...postgres, config: { ...postgres.config, max_lease_connections: 40 } }
+      const ok = settingsOf((yield* ConfigLoader.load({ agents, session: raised, cluster: { max_concurrent_runs: 32 } })).config)
+      assert.strictEqual((ok as { maxConcurrentRuns: number }).maxConcurrentRuns, 32)
+      const byDefault = settingsOf((yield* ConfigLoader.load({ agents, session: raised, cluster: {} })).config)
+      assert.strictEqual((byDefault as { maxConcurrentRuns: number }).maxConcurrentRuns, 40)
+      const bad = yield* Effect.flip(ConfigLoader.load({ agents, session: { ...postgres, config: { ...postgres.config, max_lease_connections: 0 } } }))
+      assert.deepStrictEqual(bad.issues.map((i) => i.path), ["session.config.max_lease_connections"])
     }))
 
   it.effect("a cluster needs the block, and the postgres session store", () =>

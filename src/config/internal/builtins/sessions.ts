@@ -82,6 +82,7 @@ export const sessions = {
                 schema: c.schema,
                 lockTimeoutMs: c.lock_timeout_ms,
                 maxConnections: c.max_connections,
+                maxLeaseConnections: c.max_lease_connections,
                 connectTimeoutMs: c.connect_timeout_ms
               }),
               storeError(where, "url")
