@@ -113,7 +113,8 @@ export const make = (
       runId: string,
       durable: boolean,
       request: unknown,
-      attempt: number
+      attempt: number,
+      resultOnly: boolean
     ): Stream.Stream<unknown, ClusterRunError> =>
       Stream.suspend(() => {
         let ended = false
@@ -129,9 +130,9 @@ export const make = (
               return Stream.fail(clusterRunError("unavailable", runId, `run ${runId} was cut off ${attempt} times: ${Cause.pretty(cause)}`))
             }
             yield* Effect.sleep(Duration.millis(500))
-            return submit(sessionId, runId, durable, request, attempt + 1)
+            return submit(sessionId, runId, durable, request, attempt + 1, resultOnly)
           }))
-        return entity(sessionId).Run({ runId, durable, request }).pipe(
+        return entity(sessionId).Run({ runId, durable, request, ...(resultOnly ? { resultOnly } : {}) }).pipe(
           Stream.tap((batch) => Effect.sync(() => ended ||= endsRun(runId, batch))),
           Stream.catchAllCause((cause): Stream.Stream<unknown, ClusterRunError> => {
             const failure = Option.getOrUndefined(Cause.failureOption(cause)) as { _tag?: string } | undefined
@@ -165,20 +166,23 @@ export const make = (
         )
       })
 
-    const runStream: Service["runStream"] = (input) =>
+    const submitted = (input: ClusterRunInput, resultOnly: boolean) =>
       Stream.unwrap(Effect.gen(function*() {
         yield* ready
         const runId = input.runId ?? crypto.randomUUID()
         const sessionId = input.sessionId ?? "default"
         const request = { ...input, runId, sessionId }
-        return decode(runId, submit(sessionId, runId, input.durable === true, request, 0))
+        return decode(runId, submit(sessionId, runId, input.durable === true, request, 0, resultOnly))
       }))
 
+    const runStream: Service["runStream"] = (input) => submitted(input, false)
+
+    // the result alone comes back: no chunk is encoded, sent, acknowledged or decoded on the way
     const runDetailed: Service["runDetailed"] = (input) =>
       Effect.gen(function*() {
         const runId = input.runId ?? crypto.randomUUID()
         let result: RunResult | undefined
-        yield* Stream.runForEach(runStream({ ...input, runId }), (chunk) =>
+        yield* Stream.runForEach(submitted({ ...input, runId }, true), (chunk) =>
           Effect.sync(() => {
             if (chunk.kind === "run.finished" && chunk.parentRunId === undefined) result = chunk.result
           }))

@@ -77,6 +77,14 @@ const toClusterInput = (
     return { request, json: { ...json, waitForApproval: false } }
   })
 
+/** A refusal before the run started, as the runtime's start error: a full session queue, a request refused. */
+const refusal = (request: RunRequest, error: ClusterRunError): StartError | undefined =>
+  error.reason === "busy"
+    ? new SessionBusy({ sessionId: request.sessionId, reason: "queue_full" })
+    : error.reason === "rejected"
+    ? ConfigError.single("request", error.message, error.hint !== undefined ? { hint: error.hint } : {})
+    : undefined
+
 /** A run the cluster could not finish, as the failed result it ends with. */
 const failedResult = (request: RunRequest, error: ClusterRunError): RunResult =>
   new RunResult({
@@ -151,12 +159,8 @@ export const make = (local: AgentRuntime["Type"], client: ClusterClient.ClusterC
             })
           ),
           Stream.catchAll((error): Stream.Stream<RunStreamChunk, StartError> => {
-            if (error.reason === "busy" && seen === 0) {
-              return Stream.fail(new SessionBusy({ sessionId: request.sessionId, reason: "queue_full" }))
-            }
-            if (error.reason === "rejected" && seen === 0) {
-              return Stream.fail(ConfigError.single("request", error.message, { hint: error.hint ?? "" }))
-            }
+            const refused = seen === 0 ? refusal(request, error) : undefined
+            if (refused !== undefined) return Stream.fail(refused)
             return Stream.fromIterableEffect(Effect.tap(endOf(request, error, seen), () => Effect.sync(() => (ended = true))))
           }),
           // ending the stream early cancels the run, as a local runtime's does
@@ -168,16 +172,20 @@ export const make = (local: AgentRuntime["Type"], client: ClusterClient.ClusterC
       })
     ))
 
+  // the result alone comes back from the runner (no chunk on the wire); interrupting it cancels the run
   const runDetailed = (input: RunInput): Effect.Effect<RunResult, StartError> =>
-    Effect.gen(function*() {
-      let result: RunResult | undefined
-      yield* Stream.runForEach(runStream(input), (chunk) =>
-        Effect.sync(() => {
-          if (chunk.kind === "run.finished" && chunk.parentRunId === undefined) result = chunk.result
-        }))
-      // every stream above ends with its run's run.finished
-      return result!
-    })
+    Effect.flatMap(toClusterInput(local, input), ({ json, request }) =>
+      Effect.suspend(() => {
+        active.set(request.runId, request.sessionId)
+        return client.runDetailed(json).pipe(
+          Effect.catchAll((error) => {
+            const refused = refusal(request, error)
+            return refused !== undefined ? Effect.fail(refused) : Effect.succeed(failedResult(request, error))
+          }),
+          Effect.onInterrupt(() => Effect.ignore(client.cancel(request.sessionId, request.runId))),
+          Effect.ensuring(Effect.sync(() => active.delete(request.runId)))
+        )
+      }))
 
   /** A decision: recorded in the shared store by the local runtime; a stopped run goes on on the cluster. */
   const decided = (

@@ -68,7 +68,8 @@ const metrics = {
  * batch waits for its ack go out together in the next.
  */
 const batched = <E>(stream: Stream.Stream<unknown, E>): Stream.Stream<unknown, E> =>
-  stream.pipe(Stream.chunks, Stream.map(Chunk.toReadonlyArray))
+  // an empty chunk of the stream (a batch whose chunks were all left out) is no message
+  stream.pipe(Stream.chunks, Stream.filter((chunk) => Chunk.isNonEmpty(chunk)), Stream.map(Chunk.toReadonlyArray))
 
 /** The entity's handlers on this runner. */
 const entityLayer = (ctx: Parameters<typeof handleRun>[0], sessionQueueSize: number) =>
@@ -150,7 +151,7 @@ export const layer = (
       const sending = new Set<string>()
       const scope = yield* Effect.scope
       const send = (sessionId: string, payload: Parameters<typeof handleRun>[2]) =>
-        Stream.runDrain(entity(sessionId).Run(payload)).pipe(Effect.ignore)
+        Stream.runDrain(entity(sessionId).Run({ ...payload, resultOnly: true })).pipe(Effect.ignore)
       yield* sweep(runs, send, sending, staleSeconds, (effect) => Effect.forkIn(effect, scope)).pipe(
         Effect.repeat(Schedule.spaced(Duration.times(interval, 2))),
         Effect.forkScoped

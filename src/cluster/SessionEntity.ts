@@ -68,7 +68,7 @@ const HINTS: Record<ClusterRunErrorReason, string> = {
 /**
  * Submits a run (the request as JSON, as `AgentRuntime` accepts it) and streams its chunks, encoded
  * (`RunStreamChunk.toJson`) in batches (each element an array of chunks: one ack a batch, not a chunk),
- * `run.finished` last. Idempotent by run id: a run already finished answers
+ * `run.finished` last (only that with `resultOnly`). Idempotent by run id: a run already finished answers
  * with its stored result; one in progress on this runner is joined; a durable one left unfinished by a
  * dead runner is resumed from its journal.
  *
@@ -79,7 +79,9 @@ export const Run = Rpc.make("Run", {
   payload: {
     runId: Schema.String,
     durable: Schema.Boolean,
-    request: Schema.Unknown
+    request: Schema.Unknown,
+    /** Only the run's own `run.finished` goes back (for a caller that wants the result, not the chunks). */
+    resultOnly: Schema.optional(Schema.Boolean)
   },
   success: Schema.Unknown,
   error: ClusterRunError,

@@ -10,6 +10,7 @@ import { Chunk, Effect, Exit, Option, Stream } from "effect"
 import type * as ClusterClient from "../../src/cluster/ClusterClient.js"
 import * as ClusterRuntime from "../../src/cluster/ClusterRuntime.js"
 import { clusterRunError } from "../../src/cluster/SessionEntity.js"
+import type { RunResult } from "../../src/kernel/Run.js"
 import type { RunStreamChunk } from "../../src/kernel/RunStreamChunk.js"
 import * as MockModel from "../../src/llm/MockModel.js"
 import * as AgentRuntime from "../../src/runtime/AgentRuntime.js"
@@ -24,20 +25,25 @@ const playing = (
   take: number,
   end: ReturnType<typeof clusterRunError> | undefined,
   cancels: Array<string>
-): ClusterClient.ClusterClient["Type"] => ({
-  runStream: (input) =>
+): ClusterClient.ClusterClient["Type"] => {
+  const runStream: ClusterClient.ClusterClient["Type"]["runStream"] = (input) =>
     Stream.unwrap(Effect.map(chunksOf(local, { ...input, runId: `${input.runId}-local` }), (chunks) =>
       Stream.concat(
         Stream.fromIterable(chunks.slice(0, take).map((c) => ({ ...c, runId: input.runId! }) as RunStreamChunk)),
         end ? Stream.fail(end) : Stream.never
-      ))),
-  runDetailed: () => Effect.die("unused"),
-  watch: () => Stream.die("unused"),
-  cancel: (_sessionId, runId) => Effect.sync(() => (cancels.push(runId), true)),
-  result: () => Effect.succeed(Option.none()),
-  sessionOf: () => Effect.succeed(Option.none()),
-  runnerStats: Effect.succeed([])
-})
+      )))
+  return {
+    runStream,
+    runDetailed: (input) =>
+      Stream.runFoldWhile(runStream(input), undefined as RunResult | undefined, (r) => r === undefined, (r, c) =>
+        c.kind === "run.finished" ? c.result : r).pipe(Effect.map((r) => r!)),
+    watch: () => Stream.die("unused"),
+    cancel: (_sessionId, runId) => Effect.sync(() => (cancels.push(runId), true)),
+    result: () => Effect.succeed(Option.none()),
+    sessionOf: () => Effect.succeed(Option.none()),
+    runnerStats: Effect.succeed([])
+  }
+}
 
 const layer = AgentRuntime.layerInMemory({ agents: [{ id: "a", model: MockModel.layer() }] })
 

@@ -8,6 +8,8 @@
  * of the note's result stops with ToolOutcomeUnknown; the test then decides it as a human would (the note
  * is in the file: assume its result) with `openagents resume`, and it completes.
  *
+ * A fifth of the sessions ask for results alone (`runDetailed`: no chunk on the wire), the rest stream.
+ *
  * Default: 60 runs on 20 sessions. OPENAGENTS_CLUSTER_FULL=1: 300 runs on 100 sessions.
  */
 import { afterAll, assert, describe, it } from "@effect/vitest"
@@ -102,15 +104,17 @@ describe("cluster: three runners, one SIGKILLed", () => {
       let own = 0
       let outOfSequence = 0
       let result: RunResult | undefined
-      return Stream.runForEach(
-        client.runStream({ agentId: "worker", sessionId: `s${session}`, runId, inputText: `s${session} run ${index}`, durable }),
-        (chunk: RunStreamChunk) =>
+      const input = { agentId: "worker", sessionId: `s${session}`, runId, inputText: `s${session} run ${index}`, durable }
+      // sessions whose index ends in 3 or 8 ask for the result alone (no chunk on the wire)
+      const submitted = session % 5 === 3
+        ? Effect.map(client.runDetailed(input), (r) => void (result = r))
+        : Stream.runForEach(client.runStream(input), (chunk: RunStreamChunk) =>
           Effect.sync(() => {
             if (chunk.runId !== runId && chunk.parentRunId !== runId) foreign++
             if (chunk.runId === runId && chunk.sequence !== own++) outOfSequence++
             if (chunk.kind === "run.finished" && chunk.parentRunId === undefined) result = chunk.result
-          })
-      ).pipe(
+          }))
+      return submitted.pipe(
         Effect.match({
           onFailure: (e) => ({ session, index, runId, durable, foreign, outOfSequence, error: { reason: e.reason, message: e.message } }),
           onSuccess: () => ({ session, index, runId, durable, foreign, outOfSequence, ...(result ? { result } : {}) })

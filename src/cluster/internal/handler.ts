@@ -49,6 +49,7 @@ export interface RunPayload {
   readonly runId: string
   readonly durable: boolean
   readonly request: unknown
+  readonly resultOnly?: boolean | undefined
 }
 
 const storage = (runId: string) => (e: unknown) =>
@@ -81,14 +82,17 @@ const startError = (runId: string, error: unknown): ClusterRunError => {
 
 /**
  * The items of an execution as the wire's encoded chunks, chunk for chunk of the stream (so that the
- * entity sends together what is there together); an error of the start as a ClusterRunError.
+ * entity sends together what is there together), or only the run's own `run.finished` when the caller
+ * wants the result alone (no chunk encoded nor sent for nothing); an error of the start as a ClusterRunError.
  */
-const toWire = (runId: string, items: Stream.Stream<Item>): Stream.Stream<unknown, ClusterRunError> =>
+const toWire = (runId: string, items: Stream.Stream<Item>, resultOnly = false): Stream.Stream<unknown, ClusterRunError> =>
   Stream.mapChunksEffect(items, (batch) => {
     const out: Array<unknown> = []
     for (const item of batch) {
-      if (item._tag === "chunk") out.push(RunStreamChunk.toJson(item.chunk))
-      else if (item.error !== undefined) return Effect.fail(startError(runId, item.error))
+      if (item._tag === "chunk") {
+        const chunk = item.chunk
+        if (!resultOnly || (chunk.kind === "run.finished" && chunk.parentRunId === undefined)) out.push(RunStreamChunk.toJson(chunk))
+      } else if (item.error !== undefined) return Effect.fail(startError(runId, item.error))
     }
     return Effect.succeed(Chunk.unsafeFromArray(out))
   })
@@ -111,7 +115,7 @@ const execute = (ctx: Context, payload: RunPayload, request: unknown) =>
     )).pipe(
       // the next run of the session is admitted once this one has its place in the runtime's lane
       Effect.tap((joined) => joined.started),
-      Effect.map((joined) => toWire(payload.runId, joined.items))
+      Effect.map((joined) => toWire(payload.runId, joined.items, payload.resultOnly))
     )
 
 /** The request of a resume from the run's last checkpoint (none: the run starts over under its id). */
@@ -163,7 +167,7 @@ export const handleRun = (
     const runId = payload.runId
     for (;;) {
       const local = yield* ctx.executions.attach(runId)
-      if (local) return toWire(runId, local)
+      if (local) return toWire(runId, local, payload.resultOnly)
       const row = yield* Effect.mapError(ctx.runs.get(runId), storage(runId))
       if (Option.isSome(row) && row.value.status !== "running") {
         const continued = yield* Effect.mapError(continues(ctx, sessionId, row.value, payload), storage(runId))
