@@ -4,10 +4,9 @@
  * store shared by the cluster, so that any runner resumes any session's durable run). Its counters go
  * to the `<prefix>_runner_stats` table every second and to Effect metrics tagged with its address.
  *
- * Stopping it well is `drain`: it leaves the cluster's assignment at once (its idle shards move to the
- * other runners; a shard with a run in flight moves when the run ends), takes no run any more, lets its
- * runs in flight finish up to a timeout, then leaves the cluster (see docs/scale-out.md, "Stopping a
- * runner").
+ * Stopping it well is `drain`: it leaves the cluster's assignment at once (its shards move to the other
+ * runners), takes no run any more, lets its runs in flight finish up to a timeout, then leaves the
+ * cluster (see docs/scale-out.md, "Stopping a runner").
  *
  * @since 0.5.0
  */
@@ -81,10 +80,10 @@ export interface Service {
   /** Runs executing here now, those waiting for a slot included. */
   readonly executing: Effect.Effect<number>
   /**
-   * Leaves the cluster gracefully: unregisters at once (new runs of its sessions go to the other runners
-   * once their shard has moved; a shard moves when its runs in flight here have ended), takes no run any
-   * more, and waits for its runs in flight to end, up to `timeout` or until `stop` completes (a second
-   * signal). What is still there then: runs waiting for a slot are given back, non-durable runs are
+   * Leaves the cluster gracefully: unregisters at once (its shards move to the other runners, where new
+   * runs of its sessions go; the streams of its runs in flight are cut, their clients get the results
+   * from the new owner), takes no run any more, and waits for its runs in flight to end, up to `timeout`
+   * or until `stop` completes (a second signal). What is still there then: runs waiting for a slot are given back, non-durable runs are
    * cancelled, durable runs are left to be resumed elsewhere (see `DrainSummary.left`). Then it leaves
    * (its shard locks released). Called again, it waits for the first drain's summary.
    */
@@ -220,7 +219,8 @@ export const layer = (
       clusterScope
     )
     // closing it unregisters this runner (@effect/cluster's preemptive shutdown, on the close of an
-    // entity) and refuses new requests; an entity with requests in flight ends when they have
+    // entity's registration) and refuses new requests; an entity with requests in flight ends when they
+    // have, or after entityTerminationTimeout (a streamed reply stalls there: see sharding.ts)
     const entityScope = yield* Scope.fork(clusterScope, ExecutionStrategy.sequential)
     const leaving = yield* Deferred.make<void>()
     yield* Layer.buildWithScope(

@@ -58,8 +58,7 @@ export const ClusterConfig = Schema.Struct({
   drain_timeout_ms: Schema.optional(NonNegativeInt).annotations({
     description: "How long a runner stopped by SIGTERM/SIGINT lets its runs in flight finish before it leaves " +
       "(default 30000; `openagents runner --drain-timeout` overrides it); durable runs still running then " +
-      "resume on another runner from their journal, non-durable ones end cancelled. Also how long a shard " +
-      "moving to another runner waits for its runs in flight. 0: leave at once."
+      "resume on another runner from their journal, non-durable ones end cancelled. 0: leave at once."
   })
 }).annotations({ identifier: "ClusterConfig", title: "cluster" })
 
