@@ -248,12 +248,12 @@ export const layer = (
           handedBack = (yield* executions.handBack((runId) => Effect.ignore(runs.unclaim(runId, address)))).length
           const nonDurable = executions.list().filter((e) => !e.durable).map((e) => e.runId)
           for (const runId of nonDurable) if (yield* runtime.cancel(runId)) cancelled++
-          // their `cancelled` result is recorded and sent before the entity's streams end
+          // their `cancelled` result is recorded before the runner leaves (their clients read it there)
           yield* Effect.ignore(Effect.timeout(executions.whenDone(nonDurable), Duration.seconds(10)))
           left = executions.list().filter((e) => e.durable).map((e) => e.runId)
         }
+        // the entity's streams still open end (their clients submit again, to the next runner), and it closes
         yield* Deferred.succeed(leaving, undefined)
-        // the entity's streams have sent their last chunks (bounded: entityTerminationTimeout ends them too)
         yield* Effect.ignore(Effect.timeout(Fiber.join(closing), Duration.seconds(10)))
         yield* report
         // shard locks released; the runs left go on until the process exits

@@ -8,6 +8,7 @@
  * - With a drain timeout of 1 s and longer runs: it leaves at the timeout (exit 0); its durable runs in
  *   flight are resumed by the other runner from their journal and complete, each call run once; its
  *   non-durable runs in flight end `cancelled`.
+ * - A second signal during the drain leaves at once, as the timeout would.
  *
  * Sequencing polls the runs table, the session store and the runners' output; no assertion on durations.
  */
@@ -269,5 +270,43 @@ describe("cluster: stopping a runner (drain)", () => {
     console.log(
       `cluster drain timeout: ${durable.length} durable runs resumed elsewhere, ${nonDurable.length} non-durable cancelled\n${victim.output}`
     )
+  }, 400_000)
+
+  it("a second signal during the drain leaves at once: its durable runs resume on the other runner", async () => {
+    const { client, db, noteCount, pair, store } = await cluster({ delayMs: 2500 })
+    const runs = Array.from({ length: 4 }, (_, i) => submit(client, `d${i}`, 0, true))
+    await until("every run taken", async () => (await rowsOf(db.url)).filter((r) => r.status === "running").length === runs.length)
+    const taken = await rowsOf(db.url)
+    const on = (r: RunnerProcess) => runs.filter((s) => taken.some((row) => row.run_id === s.runId && row.runner === addressOf(r)))
+    const victim = on(pair[0]!).length >= on(pair[1]!).length ? pair[0]! : pair[1]!
+    const other = victim === pair[0] ? pair[1]! : pair[0]!
+    const durable = on(victim)
+    await until("a step done by each run of the victim", async () => {
+      for (const s of durable) {
+        const checkpoints = await Effect.runPromise(store.listCheckpoints(s.session))
+        if (!checkpoints.some((c) => c.checkpointId.startsWith(`${s.runId}:step:`))) return false
+      }
+      return true
+    })
+
+    victim.child.kill("SIGTERM")
+    await until("the drain to begin", () => victim.output.includes("draining"))
+    assert.match(victim.output, /SIGTERM: draining \d+ runs? \(up to 30 s\)/)
+    victim.child.kill("SIGINT")
+    const code = await exitOf(victim)
+    assert.strictEqual(code, 0, victim.output)
+    assert.include(victim.output, "SIGINT: leaving at once")
+    assert.include(victim.output, `${durable.length} durable left running`)
+
+    for (const s of runs) {
+      const r = await resultOf(s)
+      assert.strictEqual(r.stopReason, "completed", `${s.runId}: ${r.error?.message}`)
+      assert.strictEqual(noteCount(s.runId), 1, `${s.runId}: its note ran once`)
+    }
+    const rows = await rowsOf(db.url)
+    for (const s of durable) {
+      const row = rows.find((r) => r.run_id === s.runId)!
+      assert.deepStrictEqual({ runner: row.runner, attempts: row.attempts }, { runner: addressOf(other), attempts: 2 }, s.runId)
+    }
   }, 400_000)
 })
