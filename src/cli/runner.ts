@@ -2,12 +2,19 @@
  * `openagents runner CONFIG`: a runner of the cluster of the config's `cluster` block, until SIGINT or
  * SIGTERM. It executes the runs of the sessions whose shards it owns; see docs/scale-out.md.
  *
+ * A signal drains it: it takes no new run, lets its runs in flight finish (up to `--drain-timeout`,
+ * default `cluster.drain_timeout_ms`), then leaves the cluster; a second signal leaves at once. Durable
+ * runs still running then are left for another runner to resume from their journal: the process exits
+ * at once, without cancelling them.
+ *
  * @since 0.5.0
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { AgentRuntime } from "../runtime/AgentRuntime.js"
@@ -30,8 +37,19 @@ export const options = {
   host: Options.text("host").pipe(
     Options.withDescription("Address the other runners reach this one at (default: cluster.host)"),
     Options.optional
+  ),
+  drainTimeout: Options.integer("drain-timeout").pipe(
+    Options.withDescription(
+      "Milliseconds a stopped runner lets its runs in flight finish before it leaves (default: cluster.drain_timeout_ms, 30000)"
+    ),
+    Options.optional
   )
 }
+
+/** `30 s`, `1.5 s`. */
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(3))} s`
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
 
 /**
  * `openagents runner`.
@@ -43,9 +61,14 @@ export const handler = (opts: {
   readonly config: string
   readonly port: Option.Option<number>
   readonly host: Option.Option<string>
+  readonly drainTimeout?: Option.Option<number>
 }) =>
   Effect.scoped(
     Effect.gen(function*() {
+      const drainTimeout = Option.getOrUndefined(opts.drainTimeout ?? Option.none())
+      if (drainTimeout !== undefined && drainTimeout < 0) {
+        return yield* new CliExit({ code: EXIT.usage, message: `--drain-timeout must be 0 or more milliseconds (got ${drainTimeout})` })
+      }
       const { loaded, runtime, store } = yield* loadRuntime(opts.config)
       const settings = yield* clusterSettings(loaded, {
         port: Option.getOrUndefined(opts.port),
@@ -73,7 +96,26 @@ export const handler = (opts: {
           `max ${settings.maxConcurrentRuns} runs at a time)`
       )
       const signal = yield* signalled
-      yield* printLine(`${signal}: leaving the cluster (runs in progress are cancelled)`)
+      const timeoutMs = drainTimeout ?? settings.drainTimeoutMs
+      // armed at once: a second signal leaves without waiting (with no listener, it would kill the process)
+      const second = yield* Effect.fork(signalled)
+      const n = yield* runner.executing
+      yield* printLine(`${signal}: draining ${plural(n, "run")} (up to ${seconds(timeoutMs)}); a second signal leaves at once`)
+      const summary = yield* runner.drain({
+        timeout: Duration.millis(timeoutMs),
+        stop: Effect.flatMap(Fiber.join(second), (again) => printLine(`${again}: leaving at once`))
+      })
+      yield* Fiber.interrupt(second)
+      const left = summary.left.length
+      yield* printLine(
+        `left the cluster: ${plural(summary.finished, "run")} finished` +
+          (summary.timedOut
+            ? `; still there at the end of the drain: ${left} durable left running (another runner resumes them), ` +
+              `${summary.cancelled} cancelled, ${summary.handedBack} not started handed back`
+            : "")
+      )
+      // releasing the runtime would cancel the durable runs left: exit as a crash would, the journal holds them
+      if (left > 0) yield* Effect.sync(() => process.exit(EXIT.ok))
     })
   )
 

@@ -7,7 +7,7 @@
  */
 import * as Schema from "effect/Schema"
 import { ConfigError } from "../kernel/Errors.js"
-import { NonEmptyString, PositiveInt } from "./internal/primitives.js"
+import { NonEmptyString, NonNegativeInt, PositiveInt } from "./internal/primitives.js"
 
 const PgUrl = NonEmptyString.pipe(Schema.pattern(/^postgres(ql)?:\/\//)).annotations({
   description: "a postgres:// or postgresql:// URL"
@@ -55,6 +55,11 @@ export const ClusterConfig = Schema.Struct({
   health_check_interval_ms: Schema.optional(PositiveInt).annotations({
     description: "How often runners check each other and refresh shard assignments (default 1000); runners " +
       "heartbeat every 2 intervals and a runner silent for 6 is dead: its shards move."
+  }),
+  drain_timeout_ms: Schema.optional(NonNegativeInt).annotations({
+    description: "How long a runner stopped by SIGTERM/SIGINT lets its runs in flight finish before it leaves " +
+      "(default 30000; `openagents runner --drain-timeout` overrides it); durable runs still running then " +
+      "resume on another runner from their journal, non-durable ones end cancelled. 0: leave at once."
   })
 }).annotations({ identifier: "ClusterConfig", title: "cluster" })
 
@@ -80,6 +85,8 @@ export interface ClusterSettings {
   readonly maxConcurrentRuns: number
   readonly sessionQueueSize: number
   readonly healthCheckIntervalMs: number
+  /** How long a stopped runner lets its runs in flight finish before it leaves (see `Runner.drain`). */
+  readonly drainTimeoutMs: number
   /** The PostgreSQL schema of the session store (the cluster's sessions live there). */
   readonly sessionSchema: string | undefined
 }
@@ -146,6 +153,7 @@ export const settingsOf = (
     maxConcurrentRuns,
     sessionQueueSize: cluster.session_queue_size ?? 64,
     healthCheckIntervalMs: cluster.health_check_interval_ms ?? 1000,
+    drainTimeoutMs: cluster.drain_timeout_ms ?? 30000,
     sessionSchema: typeof sessionConfig.schema === "string" ? sessionConfig.schema : undefined
   }
 }

@@ -220,3 +220,14 @@ describe("lazy start-up", () => {
     assert.deepStrictEqual(commands.sort(), ["main.ts", "run.ts"])
   })
 })
+
+describe("openagents runner", () => {
+  it("--drain-timeout is in its help; a negative one is a usage error (exit 2), before anything is loaded", async () => {
+    assert.strictEqual(await cli("runner", "--help"), 0, stderr())
+    assert.include(stdout(), "--drain-timeout integer")
+    const config = path.join(harness.dir(), "agent.json")
+    fs.writeFileSync(config, JSON.stringify({ agents: [{ id: "a" }] }))
+    assert.strictEqual(await cli("runner", config, "--drain-timeout", "-5"), 2)
+    assert.include(stderr(), "--drain-timeout must be 0 or more milliseconds (got -5)")
+  })
+})

@@ -20,10 +20,24 @@ describe("cluster block", () => {
       const error = yield* Effect.flip(ConfigLoader.load({
         agents,
         session: postgres,
-        cluster: { url: "mysql://x", port: 70000, max_concurrent_runs: 0, table_prefix: "Bad-Prefix", shard: 3 }
+        cluster: {
+          url: "mysql://x",
+          port: 70000,
+          max_concurrent_runs: 0,
+          table_prefix: "Bad-Prefix",
+          shard: 3,
+          drain_timeout_ms: -1
+        }
       }))
       const paths = error.issues.map((i) => i.path).sort()
-      assert.deepStrictEqual(paths, ["cluster.max_concurrent_runs", "cluster.port", "cluster.shard", "cluster.table_prefix", "cluster.url"])
+      assert.deepStrictEqual(paths, [
+        "cluster.drain_timeout_ms",
+        "cluster.max_concurrent_runs",
+        "cluster.port",
+        "cluster.shard",
+        "cluster.table_prefix",
+        "cluster.url"
+      ])
     }))
 
   it.effect("defaults, and the url of the postgres session store", () =>
@@ -41,6 +55,7 @@ describe("cluster block", () => {
         maxConcurrentRuns: 20,
         sessionQueueSize: 64,
         healthCheckIntervalMs: 1000,
+        drainTimeoutMs: 30000,
         sessionSchema: "s"
       })
     }))
@@ -59,6 +74,15 @@ describe("cluster block", () => {
       assert.strictEqual((byDefault as { maxConcurrentRuns: number }).maxConcurrentRuns, 40)
       const bad = yield* Effect.flip(ConfigLoader.load({ agents, session: { ...postgres, config: { ...postgres.config, max_lease_connections: 0 } } }))
       assert.deepStrictEqual(bad.issues.map((i) => i.path), ["session.config.max_lease_connections"])
+    }))
+
+  it.effect("drain_timeout_ms: 0 leaves at once; a value is kept", () =>
+    Effect.gen(function*() {
+      for (const ms of [0, 1000]) {
+        const loaded = yield* ConfigLoader.load({ agents, session: postgres, cluster: { drain_timeout_ms: ms } })
+        const settings = settingsOf(loaded.config)
+        assert.strictEqual((settings as { drainTimeoutMs: number }).drainTimeoutMs, ms)
+      }
     }))
 
   it.effect("a cluster needs the block, and the postgres session store", () =>

@@ -49,6 +49,7 @@ export const writeConfig = (options: {
   readonly delayMs: number
   readonly maxConcurrentRuns?: number
   readonly sessionQueueSize?: number
+  readonly drainTimeoutMs?: number
 }) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oa-cluster-"))
   const notes = path.join(dir, "notes.txt")
@@ -73,6 +74,7 @@ export const writeConfig = (options: {
       shards: 60,
       max_concurrent_runs: options.maxConcurrentRuns ?? 12,
       ...(options.sessionQueueSize !== undefined ? { session_queue_size: options.sessionQueueSize } : {}),
+      ...(options.drainTimeoutMs !== undefined ? { drain_timeout_ms: options.drainTimeoutMs } : {}),
       health_check_interval_ms: 1000
     }
   }

@@ -4,6 +4,9 @@
  * session's lease. Each run's chunks go to a replaying PubSub, so a second delivery of the same request
  * (or a Watch) joins the run from its first chunk. At most `limit` runs execute at a time, admitted in
  * arrival order.
+ *
+ * A runner that drains hands back the runs still waiting for a slot (`handBack`: they end without a
+ * result and never start here) and waits for the others (`whenIdle`).
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -13,15 +16,31 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { RunStreamChunk } from "../../kernel/RunStreamChunk.js"
 
-/** What a run's PubSub carries: its chunks, then its end (an error when it could not start). */
+/**
+ * What a run's PubSub carries: its chunks, then its end (an error when it could not start; `handedBack`
+ * when a draining runner gave it back before it started: its stream ends without a result).
+ */
 export type Item =
   | { readonly _tag: "chunk"; readonly chunk: RunStreamChunk }
-  | { readonly _tag: "end"; readonly error?: unknown }
+  | { readonly _tag: "end"; readonly error?: unknown; readonly handedBack?: true }
 
 interface Execution {
   readonly pubsub: PubSub.PubSub<Item>
   /** Done at the run's first chunk (it has its place in the runtime's session lane) or its end. */
   readonly started: Deferred.Deferred<void>
+  readonly durable: boolean
+  /** It holds a slot of the limit (its run was started on the runtime). */
+  slotted: boolean
+  /** Given back by a draining runner: it must not start here. */
+  handedBack: boolean
+}
+
+/** A run executing here, as a draining runner sees it. */
+export interface Executing {
+  readonly runId: string
+  readonly durable: boolean
+  /** It holds a slot (started on the runtime); else it waits for one. */
+  readonly slotted: boolean
 }
 
 /** A run's chunks, and when it has started. */
@@ -77,6 +96,7 @@ export interface Executions {
   /** The run's chunks, from its first: a run already executing here is joined, else `start` starts it. */
   readonly join: (
     runId: string,
+    durable: boolean,
     start: () => Stream.Stream<RunStreamChunk, unknown>
   ) => Effect.Effect<Joined>
   /** The run's chunks when it executes here. */
@@ -84,6 +104,18 @@ export interface Executions {
   readonly has: (runId: string) => boolean
   readonly limiter: Limiter
   readonly size: () => number
+  /** The runs executing here (those waiting for a slot too). */
+  readonly list: () => ReadonlyArray<Executing>
+  /** Done when no run executes here (at once when none does). */
+  readonly whenIdle: Effect.Effect<void>
+  /** Done when none of these runs executes here any more. */
+  readonly whenDone: (runIds: ReadonlyArray<string>) => Effect.Effect<void>
+  /**
+   * Gives back the runs still waiting for a slot: they will not start here; `release` gives each back
+   * (in the runs table), then its stream ends without a result (the client submits again, to the
+   * session's next runner). The runs given back.
+   */
+  readonly handBack: (release: (runId: string) => Effect.Effect<void>) => Effect.Effect<ReadonlyArray<string>>
 }
 
 const subscribe = (execution: Execution): Effect.Effect<Stream.Stream<Item>, never, Scope.Scope> =>
@@ -95,28 +127,58 @@ export const make = (limit: number): Effect.Effect<Executions, never, Scope.Scop
     const fibers = yield* FiberMap.make<string>()
     const running = new Map<string, Execution>()
     const limiter = new Limiter(limit)
+    // those waiting for runs to end: checked whenever one ends
+    const waiters = new Set<{ readonly done: () => boolean; readonly deferred: Deferred.Deferred<void> }>()
+    const ended = () => {
+      for (const w of waiters) {
+        if (w.done()) {
+          waiters.delete(w)
+          Deferred.unsafeDone(w.deferred, Effect.void)
+        }
+      }
+    }
+    const whenTrue = (done: () => boolean): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (done()) return Effect.void
+        const deferred = Deferred.unsafeMake<void>(undefined as never)
+        const waiter = { done, deferred }
+        waiters.add(waiter)
+        return Deferred.await(deferred).pipe(Effect.ensuring(Effect.sync(() => waiters.delete(waiter))))
+      })
 
     /** A subscription made now (so nothing is missed), read by whoever pulls the stream. */
     const streamOf = (execution: Execution) =>
       Stream.unwrapScoped(subscribe(execution))
 
-    const join: Executions["join"] = (runId, start) =>
+    const join: Executions["join"] = (runId, durable, start) =>
       Effect.gen(function*() {
         const existing = running.get(runId)
         if (existing) return { items: streamOf(existing), started: Deferred.await(existing.started) }
         const pubsub = yield* PubSub.unbounded<Item>({ replay: Number.MAX_SAFE_INTEGER })
         const started = yield* Deferred.make<void>()
-        const execution: Execution = { pubsub, started }
+        const execution: Execution = { pubsub, started, durable, slotted: false, handedBack: false }
         running.set(runId, execution)
         const body = limiter.withPermit(
-          Stream.runForEach(start(), (chunk) =>
-            Effect.zipRight(PubSub.publish(pubsub, { _tag: "chunk", chunk }), Deferred.succeed(started, undefined)))
+          Effect.suspend(() => {
+            // given back while it waited for its slot: it starts on the session's next runner, not here
+            if (execution.handedBack) return Effect.void
+            execution.slotted = true
+            return Stream.runForEach(start(), (chunk) =>
+              Effect.zipRight(PubSub.publish(pubsub, { _tag: "chunk", chunk }), Deferred.succeed(started, undefined)))
+          })
         ).pipe(
           Effect.matchCauseEffect({
-            onSuccess: () => PubSub.publish(pubsub, { _tag: "end" }),
+            // a run given back had its end published then (`handBack`)
+            onSuccess: () => execution.handedBack ? Effect.void : PubSub.publish(pubsub, { _tag: "end" }),
             onFailure: (cause) => PubSub.publish(pubsub, { _tag: "end", error: cause })
           }),
-          Effect.ensuring(Effect.zipRight(Deferred.succeed(started, undefined), Effect.sync(() => running.delete(runId))))
+          Effect.ensuring(Effect.zipRight(
+            Deferred.succeed(started, undefined),
+            Effect.sync(() => {
+              running.delete(runId)
+              ended()
+            })
+          ))
         )
         yield* FiberMap.run(fibers, runId, body)
         return { items: streamOf(execution), started: Deferred.await(started) }
@@ -130,6 +192,20 @@ export const make = (limit: number): Effect.Effect<Executions, never, Scope.Scop
       }),
       has: (runId) => running.has(runId),
       limiter,
-      size: () => running.size
+      size: () => running.size,
+      list: () => [...running].map(([runId, e]) => ({ runId, durable: e.durable, slotted: e.slotted })),
+      whenIdle: whenTrue(() => running.size === 0),
+      whenDone: (runIds) => whenTrue(() => runIds.every((id) => !running.has(id))),
+      handBack: (release) => Effect.gen(function*() {
+        const waiting = [...running].filter(([, e]) => !e.slotted && !e.handedBack)
+        for (const [, e] of waiting) e.handedBack = true
+        for (const [runId, e] of waiting) {
+          yield* release(runId)
+          yield* PubSub.publish(e.pubsub, { _tag: "end", handedBack: true })
+        }
+        // they leave the queue for a slot now (their fiber is interrupted there)
+        for (const [runId] of waiting) yield* FiberMap.remove(fibers, runId)
+        return waiting.map(([runId]) => runId)
+      })
     }
   })

@@ -11,7 +11,13 @@
  *   runner is gone): a durable run resumes from its last checkpoint here, with the rerun/assume rules of
  *   today (a non-idempotent tool that started and did not finish stops it with ToolOutcomeUnknown); a
  *   non-durable one is `lost`;
- * - unknown: taken and started here (a durable run's request is kept with it, for `sweep`).
+ * - unknown: taken and started here (a durable run's request is kept with it, for `sweep`), once no run
+ *   of the session is still running on another runner (one that drains, whose shards moved): while one
+ *   is (the session's lease held), it waits and looks again.
+ *
+ * A draining runner takes no run (neither new nor left by another runner): its stream ends without a
+ * result, and the client submits it again, to the runner that owns the session's shard once this one
+ * has left.
  */
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
@@ -43,6 +49,8 @@ export interface Context {
   readonly executions: Executions
   readonly runner: string
   readonly counters: Counters
+  /** True once the runner drains (it is leaving the cluster): it takes no run any more. */
+  readonly draining: () => boolean
 }
 
 export interface RunPayload {
@@ -92,14 +100,14 @@ const toWire = (runId: string, items: Stream.Stream<Item>, resultOnly = false): 
       if (item._tag === "chunk") {
         const chunk = item.chunk
         if (!resultOnly || (chunk.kind === "run.finished" && chunk.parentRunId === undefined)) out.push(RunStreamChunk.toJson(chunk))
-      } else if (item.error !== undefined) return Effect.fail(startError(runId, item.error))
+      } else if (item.error !== undefined && item.handedBack !== true) return Effect.fail(startError(runId, item.error))
     }
     return Effect.succeed(Chunk.unsafeFromArray(out))
   })
 
 /** Starts (or joins) the execution; the result goes to the runs table before the last chunk goes out. */
 const execute = (ctx: Context, payload: RunPayload, request: unknown) =>
-  ctx.executions.join(payload.runId, () =>
+  ctx.executions.join(payload.runId, payload.durable, () =>
     ctx.runtime.runStream(request as never).pipe(
       Stream.tap((chunk) =>
         chunk.kind === "run.finished" && chunk.parentRunId === undefined
@@ -165,6 +173,7 @@ export const handleRun = (
 ): Stream.Stream<unknown, ClusterRunError> =>
   Stream.unwrap(admit(Effect.gen(function*() {
     const runId = payload.runId
+    let freeSeen = false
     for (;;) {
       const local = yield* ctx.executions.attach(runId)
       if (local) return toWire(runId, local, payload.resultOnly)
@@ -172,6 +181,8 @@ export const handleRun = (
       if (Option.isSome(row) && row.value.status !== "running") {
         const continued = yield* Effect.mapError(continues(ctx, sessionId, row.value, payload), storage(runId))
         if (!continued) return finishedOf(row.value)
+        // leaving: the session's next runner continues it (the client submits it again when this stream ends)
+        if (ctx.draining()) return Stream.empty
         const attempt = yield* Effect.mapError(
           ctx.runs.reopen({ runId, durable: payload.durable, runner: ctx.runner, request: payload.request }),
           storage(runId)
@@ -180,7 +191,15 @@ export const handleRun = (
         ctx.counters.started++
         return yield* execute(ctx, payload, payload.request)
       }
+      // leaving: the session's next runner takes it (the client submits it again when this stream ends)
+      if (ctx.draining()) return Stream.empty
       if (Option.isNone(row)) {
+        // the session's run on another runner (draining, or gone) first: its lease says whether it still runs
+        const elsewhere = yield* Effect.mapError(ctx.runs.runningElsewhere(sessionId, ctx.runner), storage(runId))
+        if (elsewhere && !(yield* Effect.mapError(leaseFree(ctx, sessionId), storage(runId)))) {
+          yield* Effect.sleep(Duration.millis(250))
+          continue
+        }
         yield* Effect.mapError(
           ctx.runs.claim({ runId, sessionId, durable: payload.durable, runner: ctx.runner, request: payload.request }),
           storage(runId)
@@ -191,10 +210,18 @@ export const handleRun = (
       // taken before, by a runner that may be gone: the session's lease tells
       const free = yield* Effect.mapError(leaseFree(ctx, sessionId), storage(runId))
       if (!free) {
+        freeSeen = false
         yield* Effect.sleep(Duration.millis(250))
         continue
       }
-      if (ctx.executions.has(runId)) continue
+      // a runner that finishes a run releases the lease a moment before it records the result: free twice,
+      // half a second apart, before the run is taken as left behind
+      if (!freeSeen) {
+        freeSeen = true
+        yield* Effect.sleep(Duration.millis(500))
+        continue
+      }
+      if (ctx.executions.has(runId) || ctx.draining()) continue
       if (!row.value.durable) {
         yield* Effect.mapError(ctx.runs.markLost(runId), storage(runId))
         ctx.counters.lost++

@@ -45,12 +45,20 @@ export interface Runs {
   readonly orphans: (
     staleSeconds: number
   ) => Effect.Effect<ReadonlyArray<{ readonly runId: string; readonly sessionId: string; readonly request: unknown }>, SqlError>
+  /** True when a run of the session is `running` on another runner than `runner` (a drain, a crash). */
+  readonly runningElsewhere: (sessionId: string, runner: string) => Effect.Effect<boolean, SqlError>
   readonly finish: (runId: string, result: string) => Effect.Effect<void, SqlError>
   /**
    * Takes a finished run again for `runner`, to continue it (a decision on a call that stopped it); the
    * attempt number (0: another took it meanwhile).
    */
   readonly reopen: (row: { runId: string; durable: boolean; runner: string; request: unknown }) => Effect.Effect<number, SqlError>
+  /**
+   * Gives back a run `runner` took and never started (a draining runner's run still waiting for a slot):
+   * its row goes, so the session's next runner takes it as new. A run taken again after another runner
+   * (attempts > 1) keeps its row: the next runner resumes it from its journal.
+   */
+  readonly unclaim: (runId: string, runner: string) => Effect.Effect<void, SqlError>
   readonly markLost: (runId: string) => Effect.Effect<void, SqlError>
   readonly saveStats: (stats: Omit<RunnerStats, "updatedAtMs">) => Effect.Effect<void, SqlError>
   readonly listStats: Effect.Effect<ReadonlyArray<RunnerStats>, SqlError>
@@ -79,6 +87,9 @@ export const make = (prefix: string): Effect.Effect<Runs, SqlError, SqlClient.Sq
         finished_at TIMESTAMPTZ
       )`
       yield* sql`ALTER TABLE ${runs} ADD COLUMN IF NOT EXISTS request TEXT`
+      // the runs in progress of a session (`runningElsewhere`, asked before each new run): a small index
+      yield* sql`CREATE INDEX IF NOT EXISTS ${sql(`${prefix}_runs_running`)} ON ${runs} (session_id)
+        WHERE status = 'running'`
       yield* sql`CREATE TABLE IF NOT EXISTS ${stats} (
         runner TEXT PRIMARY KEY,
         started BIGINT NOT NULL,
@@ -132,6 +143,12 @@ export const make = (prefix: string): Effect.Effect<Runs, SqlError, SqlClient.Sq
               request: JSON.parse(String(r["request"]))
             }))
         ),
+      runningElsewhere: (sessionId, runner) =>
+        Effect.map(
+          sql`SELECT 1 FROM ${runs} WHERE session_id = ${sessionId} AND status = 'running' AND runner <> ${runner}
+            LIMIT 1`,
+          (rows) => rows.length > 0
+        ),
       finish: (runId, result) =>
         sql`UPDATE ${runs} SET status = 'finished', result = ${result}, finished_at = now()
           WHERE run_id = ${runId}`.pipe(Effect.asVoid),
@@ -144,6 +161,9 @@ export const make = (prefix: string): Effect.Effect<Runs, SqlError, SqlClient.Sq
             RETURNING attempts`,
           (rows) => Number(rows[0]?.attempts ?? 0)
         ),
+      unclaim: (runId, runner) =>
+        sql`DELETE FROM ${runs} WHERE run_id = ${runId} AND runner = ${runner} AND status = 'running'
+          AND attempts = 1`.pipe(Effect.asVoid),
       markLost: (runId) =>
         sql`UPDATE ${runs} SET status = 'lost', finished_at = now() WHERE run_id = ${runId} AND status = 'running'`.pipe(
           Effect.asVoid

@@ -45,7 +45,13 @@ const shardingConfig = (settings: ClusterSettings, role: "runner" | "client") =>
     // three heartbeats in a row to lose its shards (the session lease still fences its runs if it does)
     shardLockRefreshInterval: Duration.times(interval, 2),
     shardLockExpiration: Duration.times(interval, 6),
+    // an entity closing stops taking the acks of its streamed replies (RpcServer refuses a client's messages
+    // after Eof), so a Run stream in flight stalls there anyway: waiting longer for it would only hold the
+    // shard. Runs execute detached from the entity; the client resubmits to the new owner (docs/scale-out.md)
     entityTerminationTimeout: Duration.seconds(5),
+    // the close of an entity's registration unregisters the runner at once: how a drain leaves the
+    // assignment while its runs go on (the default, named because the drain relies on it)
+    preemptiveShutdown: true,
     entityMaxIdleTime: Duration.minutes(5),
     // every message crosses the wire anyway; no need to simulate it for local ones
     simulateRemoteSerialization: false
