@@ -283,12 +283,19 @@ const decodeMessage = (ctx: TransportContext, body: unknown): Effect.Effect<Mode
   })
 }
 
+/**
+ * A block being streamed. Fragments are kept in arrays and joined once at the end: appending to a
+ * string builds a chain of thousands of cons strings over a long response, which every young-generation
+ * GC then has to walk and copy (it made scavenges ten times slower than the raw SDK's).
+ */
 type Block =
-  | { type: "text"; text: string }
-  | { type: "thinking"; thinking: string; signature: string }
+  | { type: "text"; text: Array<string> }
+  | { type: "thinking"; thinking: Array<string>; signature: Array<string> }
   | { type: "redacted_thinking"; data: string }
-  | { type: "tool_use"; id: string; name: string; json: string; input: unknown }
+  | { type: "tool_use"; id: string; name: string; json: Array<string>; input: unknown }
   | { type: "other" }
+
+const fragments = (s: string | null | undefined): Array<string> => (s ? [s] : [])
 
 /** Assembles a streamed message: content blocks by index, cumulative usage, the stop reason. */
 class Accumulator {
@@ -309,15 +316,17 @@ class Accumulator {
         const d = event.delta
         if (!block) return undefined
         if (d.type === "text_delta" && block.type === "text") {
-          block.text += d.text
-          return d.text === "" ? undefined : onDelta({ _tag: "TextDelta", text: d.text })
+          if (d.text === "") return undefined
+          block.text.push(d.text)
+          return onDelta({ _tag: "TextDelta", text: d.text })
         }
         if (d.type === "thinking_delta" && block.type === "thinking") {
-          block.thinking += d.thinking
-          return d.thinking === "" ? undefined : onDelta({ _tag: "ReasoningDelta", text: d.thinking })
+          if (d.thinking === "") return undefined
+          block.thinking.push(d.thinking)
+          return onDelta({ _tag: "ReasoningDelta", text: d.thinking })
         }
-        if (d.type === "signature_delta" && block.type === "thinking") block.signature += d.signature
-        if (d.type === "input_json_delta" && block.type === "tool_use") block.json += d.partial_json
+        if (d.type === "signature_delta" && block.type === "thinking") block.signature.push(d.signature)
+        if (d.type === "input_json_delta" && block.type === "tool_use") block.json.push(d.partial_json)
         return undefined
       }
       case "message_start":
@@ -329,17 +338,17 @@ class Accumulator {
         const b = event.content_block
         const block: Block =
           b.type === "text"
-            ? { type: "text", text: b.text ?? "" }
+            ? { type: "text", text: fragments(b.text) }
             : b.type === "thinking"
-              ? { type: "thinking", thinking: b.thinking ?? "", signature: b.signature ?? "" }
+              ? { type: "thinking", thinking: fragments(b.thinking), signature: fragments(b.signature) }
               : b.type === "redacted_thinking"
                 ? { type: "redacted_thinking", data: b.data }
                 : b.type === "tool_use"
-                  ? { type: "tool_use", id: b.id, name: b.name, json: "", input: b.input }
+                  ? { type: "tool_use", id: b.id, name: b.name, json: [], input: b.input }
                   : { type: "other" }
         this.blocks.set(event.index, block)
-        if (block.type === "text" && block.text !== "") return onDelta({ _tag: "TextDelta", text: block.text })
-        if (block.type === "thinking" && block.thinking !== "") return onDelta({ _tag: "ReasoningDelta", text: block.thinking })
+        if (b.type === "text" && b.text) return onDelta({ _tag: "TextDelta", text: b.text })
+        if (b.type === "thinking" && b.thinking) return onDelta({ _tag: "ReasoningDelta", text: b.thinking })
         return undefined
       }
       case "message_delta":
@@ -368,14 +377,16 @@ class Accumulator {
     for (const index of [...this.blocks.keys()].sort((a, b) => a - b)) {
       const b = this.blocks.get(index)!
       if (b.type === "text") {
-        if (b.text !== "") parts.push({ _tag: "text", text: b.text })
+        const text = b.text.join("")
+        if (text !== "") parts.push({ _tag: "text", text })
       } else if (b.type === "thinking") {
-        parts.push({ _tag: "reasoning", provider: PROVIDER, text: b.thinking, signature: b.signature })
+        parts.push({ _tag: "reasoning", provider: PROVIDER, text: b.thinking.join(""), signature: b.signature.join("") })
       } else if (b.type === "redacted_thinking") {
         parts.push({ _tag: "reasoning", provider: PROVIDER, text: "", redactedData: b.data })
       } else if (b.type === "tool_use") {
         // The fragments are the whole input; with none, the start block's input stands.
-        const args = b.json !== "" ? parseToolArguments(b.json) : { arguments: b.input ?? {} }
+        const json = b.json.join("")
+        const args = json !== "" ? parseToolArguments(json) : { arguments: b.input ?? {} }
         parts.push({ _tag: "tool_call", id: b.id, name: b.name, ...args })
       }
     }
