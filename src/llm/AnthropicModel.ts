@@ -39,6 +39,7 @@ import {
   validate
 } from "./internal/options.js"
 import * as Sdk from "./internal/sdk.js"
+import { TextBuilder } from "./internal/text.js"
 import { parseToolArguments, requestJson, streamEvents, type TransportContext } from "./internal/transport.js"
 import * as LanguageModel from "./LanguageModel.js"
 import type { ModelDelta, Service } from "./LanguageModel.js"
@@ -283,19 +284,13 @@ const decodeMessage = (ctx: TransportContext, body: unknown): Effect.Effect<Mode
   })
 }
 
-/**
- * A block being streamed. Fragments are kept in arrays and joined once at the end: appending to a
- * string builds a chain of thousands of cons strings over a long response, which every young-generation
- * GC then has to walk and copy (it made scavenges ten times slower than the raw SDK's).
- */
+/** A block being streamed (fragments in `TextBuilder`s: see there why not `+=`). */
 type Block =
-  | { type: "text"; text: Array<string> }
-  | { type: "thinking"; thinking: Array<string>; signature: Array<string> }
+  | { type: "text"; text: TextBuilder }
+  | { type: "thinking"; thinking: TextBuilder; signature: TextBuilder }
   | { type: "redacted_thinking"; data: string }
-  | { type: "tool_use"; id: string; name: string; json: Array<string>; input: unknown }
+  | { type: "tool_use"; id: string; name: string; json: TextBuilder; input: unknown }
   | { type: "other" }
-
-const fragments = (s: string | null | undefined): Array<string> => (s ? [s] : [])
 
 /** Assembles a streamed message: content blocks by index, cumulative usage, the stop reason. */
 class Accumulator {
@@ -338,13 +333,13 @@ class Accumulator {
         const b = event.content_block
         const block: Block =
           b.type === "text"
-            ? { type: "text", text: fragments(b.text) }
+            ? { type: "text", text: new TextBuilder(b.text) }
             : b.type === "thinking"
-              ? { type: "thinking", thinking: fragments(b.thinking), signature: fragments(b.signature) }
+              ? { type: "thinking", thinking: new TextBuilder(b.thinking), signature: new TextBuilder(b.signature) }
               : b.type === "redacted_thinking"
                 ? { type: "redacted_thinking", data: b.data }
                 : b.type === "tool_use"
-                  ? { type: "tool_use", id: b.id, name: b.name, json: [], input: b.input }
+                  ? { type: "tool_use", id: b.id, name: b.name, json: new TextBuilder(), input: b.input }
                   : { type: "other" }
         this.blocks.set(event.index, block)
         if (b.type === "text" && b.text) return onDelta({ _tag: "TextDelta", text: b.text })
@@ -377,15 +372,15 @@ class Accumulator {
     for (const index of [...this.blocks.keys()].sort((a, b) => a - b)) {
       const b = this.blocks.get(index)!
       if (b.type === "text") {
-        const text = b.text.join("")
+        const text = b.text.toString()
         if (text !== "") parts.push({ _tag: "text", text })
       } else if (b.type === "thinking") {
-        parts.push({ _tag: "reasoning", provider: PROVIDER, text: b.thinking.join(""), signature: b.signature.join("") })
+        parts.push({ _tag: "reasoning", provider: PROVIDER, text: b.thinking.toString(), signature: b.signature.toString() })
       } else if (b.type === "redacted_thinking") {
         parts.push({ _tag: "reasoning", provider: PROVIDER, text: "", redactedData: b.data })
       } else if (b.type === "tool_use") {
         // The fragments are the whole input; with none, the start block's input stands.
-        const json = b.json.join("")
+        const json = b.json.toString()
         const args = json !== "" ? parseToolArguments(json) : { arguments: b.input ?? {} }
         parts.push({ _tag: "tool_call", id: b.id, name: b.name, ...args })
       }

@@ -31,6 +31,7 @@ import type {
 } from "../kernel/Transcript.js"
 import { invalidResponse, truncated } from "./internal/errors.js"
 import { decodeChatUsage, record, schemaName, setup } from "./internal/openai.js"
+import { TextBuilder } from "./internal/text.js"
 import type { ProviderOptions } from "./internal/options.js"
 import { parseToolArguments, requestJson, streamEvents, toolArgumentsText, type TransportContext } from "./internal/transport.js"
 import * as LanguageModel from "./LanguageModel.js"
@@ -213,14 +214,13 @@ const decodeCompletion = (
 }
 
 /**
- * Assembles a streamed completion: text, reasoning, tool calls by index, finish reason, usage. Fragments
- * are kept in arrays and joined once at the end: appending to a string builds a chain of thousands of
- * cons strings over a long response, which every young-generation GC then has to walk and copy.
+ * Assembles a streamed completion: text, reasoning, tool calls by index, finish reason, usage (fragments
+ * in `TextBuilder`s: see there why not `+=`).
  */
 class Accumulator {
-  private readonly text: Array<string> = []
-  private readonly reasoning: Array<string> = []
-  private readonly calls = new Map<number, { id: string; name: string; args: Array<string> }>()
+  private readonly text = new TextBuilder()
+  private readonly reasoning = new TextBuilder()
+  private readonly calls = new Map<number, { id: string; name: string; args: TextBuilder }>()
   private finishReason: string | null = null
   private usage: ChatCompletionChunk["usage"] = null
   private id: string | undefined
@@ -253,7 +253,7 @@ class Accumulator {
     }
     if (delta.tool_calls !== undefined) {
       for (const tc of delta.tool_calls) {
-        const current = this.calls.get(tc.index) ?? { id: "", name: "", args: [] }
+        const current = this.calls.get(tc.index) ?? { id: "", name: "", args: new TextBuilder() }
         if (tc.id) current.id = tc.id
         if (tc.function?.name) current.name += tc.function.name
         if (tc.function?.arguments) current.args.push(tc.function.arguments)
@@ -269,13 +269,13 @@ class Accumulator {
       return Effect.fail(truncated(this.ctx, "the stream ended before a finish_reason"))
     }
     const parts: Array<AssistantPart> = []
-    const reasoning = this.reasoning.join("")
-    const text = this.text.join("")
+    const reasoning = this.reasoning.toString()
+    const text = this.text.toString()
     if (reasoning !== "") parts.push({ _tag: "reasoning", provider: this.ctx.provider, text: reasoning })
     if (text !== "") parts.push({ _tag: "text", text })
     for (const index of [...this.calls.keys()].sort((a, b) => a - b)) {
       const c = this.calls.get(index)!
-      parts.push({ _tag: "tool_call", id: c.id, name: c.name, ...parseToolArguments(c.args.join("")) })
+      parts.push({ _tag: "tool_call", id: c.id, name: c.name, ...parseToolArguments(c.args.toString()) })
     }
     return Effect.succeed({
       content: parts,
