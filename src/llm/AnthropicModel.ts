@@ -39,6 +39,7 @@ import {
   validate
 } from "./internal/options.js"
 import * as Sdk from "./internal/sdk.js"
+import { TextBuilder } from "./internal/text.js"
 import { parseToolArguments, requestJson, streamEvents, type TransportContext } from "./internal/transport.js"
 import * as LanguageModel from "./LanguageModel.js"
 import type { ModelDelta, Service } from "./LanguageModel.js"
@@ -283,11 +284,12 @@ const decodeMessage = (ctx: TransportContext, body: unknown): Effect.Effect<Mode
   })
 }
 
+/** A block being streamed (fragments in `TextBuilder`s: see there why not `+=`). */
 type Block =
-  | { type: "text"; text: string }
-  | { type: "thinking"; thinking: string; signature: string }
+  | { type: "text"; text: TextBuilder }
+  | { type: "thinking"; thinking: TextBuilder; signature: TextBuilder }
   | { type: "redacted_thinking"; data: string }
-  | { type: "tool_use"; id: string; name: string; json: string; input: unknown }
+  | { type: "tool_use"; id: string; name: string; json: TextBuilder; input: unknown }
   | { type: "other" }
 
 /** Assembles a streamed message: content blocks by index, cumulative usage, the stop reason. */
@@ -309,15 +311,17 @@ class Accumulator {
         const d = event.delta
         if (!block) return undefined
         if (d.type === "text_delta" && block.type === "text") {
-          block.text += d.text
-          return d.text === "" ? undefined : onDelta({ _tag: "TextDelta", text: d.text })
+          if (d.text === "") return undefined
+          block.text.push(d.text)
+          return onDelta({ _tag: "TextDelta", text: d.text })
         }
         if (d.type === "thinking_delta" && block.type === "thinking") {
-          block.thinking += d.thinking
-          return d.thinking === "" ? undefined : onDelta({ _tag: "ReasoningDelta", text: d.thinking })
+          if (d.thinking === "") return undefined
+          block.thinking.push(d.thinking)
+          return onDelta({ _tag: "ReasoningDelta", text: d.thinking })
         }
-        if (d.type === "signature_delta" && block.type === "thinking") block.signature += d.signature
-        if (d.type === "input_json_delta" && block.type === "tool_use") block.json += d.partial_json
+        if (d.type === "signature_delta" && block.type === "thinking") block.signature.push(d.signature)
+        if (d.type === "input_json_delta" && block.type === "tool_use") block.json.push(d.partial_json)
         return undefined
       }
       case "message_start":
@@ -329,17 +333,17 @@ class Accumulator {
         const b = event.content_block
         const block: Block =
           b.type === "text"
-            ? { type: "text", text: b.text ?? "" }
+            ? { type: "text", text: new TextBuilder(b.text) }
             : b.type === "thinking"
-              ? { type: "thinking", thinking: b.thinking ?? "", signature: b.signature ?? "" }
+              ? { type: "thinking", thinking: new TextBuilder(b.thinking), signature: new TextBuilder(b.signature) }
               : b.type === "redacted_thinking"
                 ? { type: "redacted_thinking", data: b.data }
                 : b.type === "tool_use"
-                  ? { type: "tool_use", id: b.id, name: b.name, json: "", input: b.input }
+                  ? { type: "tool_use", id: b.id, name: b.name, json: new TextBuilder(), input: b.input }
                   : { type: "other" }
         this.blocks.set(event.index, block)
-        if (block.type === "text" && block.text !== "") return onDelta({ _tag: "TextDelta", text: block.text })
-        if (block.type === "thinking" && block.thinking !== "") return onDelta({ _tag: "ReasoningDelta", text: block.thinking })
+        if (b.type === "text" && b.text) return onDelta({ _tag: "TextDelta", text: b.text })
+        if (b.type === "thinking" && b.thinking) return onDelta({ _tag: "ReasoningDelta", text: b.thinking })
         return undefined
       }
       case "message_delta":
@@ -368,14 +372,16 @@ class Accumulator {
     for (const index of [...this.blocks.keys()].sort((a, b) => a - b)) {
       const b = this.blocks.get(index)!
       if (b.type === "text") {
-        if (b.text !== "") parts.push({ _tag: "text", text: b.text })
+        const text = b.text.toString()
+        if (text !== "") parts.push({ _tag: "text", text })
       } else if (b.type === "thinking") {
-        parts.push({ _tag: "reasoning", provider: PROVIDER, text: b.thinking, signature: b.signature })
+        parts.push({ _tag: "reasoning", provider: PROVIDER, text: b.thinking.toString(), signature: b.signature.toString() })
       } else if (b.type === "redacted_thinking") {
         parts.push({ _tag: "reasoning", provider: PROVIDER, text: "", redactedData: b.data })
       } else if (b.type === "tool_use") {
         // The fragments are the whole input; with none, the start block's input stands.
-        const args = b.json !== "" ? parseToolArguments(b.json) : { arguments: b.input ?? {} }
+        const json = b.json.toString()
+        const args = json !== "" ? parseToolArguments(json) : { arguments: b.input ?? {} }
         parts.push({ _tag: "tool_call", id: b.id, name: b.name, ...args })
       }
     }

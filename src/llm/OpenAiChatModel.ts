@@ -31,6 +31,7 @@ import type {
 } from "../kernel/Transcript.js"
 import { invalidResponse, truncated } from "./internal/errors.js"
 import { decodeChatUsage, record, schemaName, setup } from "./internal/openai.js"
+import { TextBuilder } from "./internal/text.js"
 import type { ProviderOptions } from "./internal/options.js"
 import { parseToolArguments, requestJson, streamEvents, toolArgumentsText, type TransportContext } from "./internal/transport.js"
 import * as LanguageModel from "./LanguageModel.js"
@@ -212,11 +213,14 @@ const decodeCompletion = (
   })
 }
 
-/** Assembles a streamed completion: text, reasoning, tool calls by index, finish reason, usage. */
+/**
+ * Assembles a streamed completion: text, reasoning, tool calls by index, finish reason, usage (fragments
+ * in `TextBuilder`s: see there why not `+=`).
+ */
 class Accumulator {
-  private text = ""
-  private reasoning = ""
-  private readonly calls = new Map<number, { id: string; name: string; args: string }>()
+  private readonly text = new TextBuilder()
+  private readonly reasoning = new TextBuilder()
+  private readonly calls = new Map<number, { id: string; name: string; args: TextBuilder }>()
   private finishReason: string | null = null
   private usage: ChatCompletionChunk["usage"] = null
   private id: string | undefined
@@ -239,20 +243,20 @@ class Accumulator {
     let out: Effect.Effect<void> | undefined
     const reasoning = reasoningText(delta as unknown as Record<string, unknown>)
     if (reasoning !== "") {
-      this.reasoning += reasoning
+      this.reasoning.push(reasoning)
       out = onDelta({ _tag: "ReasoningDelta", text: reasoning })
     }
     if (typeof delta.content === "string" && delta.content !== "") {
-      this.text += delta.content
+      this.text.push(delta.content)
       const text = onDelta({ _tag: "TextDelta", text: delta.content })
       out = out === undefined ? text : Effect.zipRight(out, text)
     }
     if (delta.tool_calls !== undefined) {
       for (const tc of delta.tool_calls) {
-        const current = this.calls.get(tc.index) ?? { id: "", name: "", args: "" }
+        const current = this.calls.get(tc.index) ?? { id: "", name: "", args: new TextBuilder() }
         if (tc.id) current.id = tc.id
         if (tc.function?.name) current.name += tc.function.name
-        if (tc.function?.arguments) current.args += tc.function.arguments
+        if (tc.function?.arguments) current.args.push(tc.function.arguments)
         this.calls.set(tc.index, current)
       }
     }
@@ -265,11 +269,13 @@ class Accumulator {
       return Effect.fail(truncated(this.ctx, "the stream ended before a finish_reason"))
     }
     const parts: Array<AssistantPart> = []
-    if (this.reasoning !== "") parts.push({ _tag: "reasoning", provider: this.ctx.provider, text: this.reasoning })
-    if (this.text !== "") parts.push({ _tag: "text", text: this.text })
+    const reasoning = this.reasoning.toString()
+    const text = this.text.toString()
+    if (reasoning !== "") parts.push({ _tag: "reasoning", provider: this.ctx.provider, text: reasoning })
+    if (text !== "") parts.push({ _tag: "text", text })
     for (const index of [...this.calls.keys()].sort((a, b) => a - b)) {
       const c = this.calls.get(index)!
-      parts.push({ _tag: "tool_call", id: c.id, name: c.name, ...parseToolArguments(c.args) })
+      parts.push({ _tag: "tool_call", id: c.id, name: c.name, ...parseToolArguments(c.args.toString()) })
     }
     return Effect.succeed({
       content: parts,

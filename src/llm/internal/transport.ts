@@ -18,6 +18,7 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { constVoid } from "effect/Function"
 import type * as Scope from "effect/Scope"
 import type { LlmError } from "../../kernel/Errors.js"
 import { classify, type ErrorContext, idleTimeout, invalidResponse, truncated } from "./errors.js"
@@ -387,20 +388,29 @@ export const streamEvents = <A>(
       yield* startWatchdog(ctx, activity, "waiting for the next stream event")
       const buffer = new EventBuffer<A>()
       void pump(opened.data[Symbol.asyncIterator](), isTerminal, buffer, activity)
-      const ready = () => buffer.size > 0 || activity.ended || activity.failure !== undefined
-      // A plain loop rather than a generator: one flatMap per event that has work, none for the rest.
-      const loop: Effect.Effect<void, LlmError> = Effect.suspend(() => {
+      // One wait, evaluated each time the buffer runs dry.
+      const park = activity.park(() => buffer.size > 0 || activity.ended || activity.failure !== undefined)
+      let done = false
+      // The next effect to run: an event's work, a wait, or the end. Driven by one `whileLoop`, an event
+      // with work costs the fiber one step (the effect `onEvent` returned) and allocates nothing of ours;
+      // events without work cost no step at all.
+      const next = (): Effect.Effect<void, LlmError> => {
         while (buffer.size > 0) {
           const effect = onEvent(buffer.take())
-          if (effect !== undefined) return Effect.flatMap(effect, next)
+          if (effect !== undefined) return effect
         }
         // Events that arrived before a failure are delivered first, as they would have been in order.
-        if (activity.failure !== undefined) return failWith(ctx, activity.failure.error)
-        if (activity.ended) return Effect.void
-        return Effect.flatMap(activity.park(ready), next)
-      })
-      const next = () => loop
-      return yield* loop
+        if (activity.failure !== undefined) {
+          done = true
+          return failWith(ctx, activity.failure.error)
+        }
+        if (activity.ended) {
+          done = true
+          return Effect.void
+        }
+        return park
+      }
+      return yield* Effect.whileLoop({ while: () => !done, body: next, step: constVoid })
     })
   )
 
