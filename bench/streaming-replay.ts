@@ -12,7 +12,7 @@
 import Anthropic from "@anthropic-ai/sdk"
 import { Messages } from "@anthropic-ai/sdk/resources/messages"
 import { Effect } from "effect"
-import { spawn } from "node:child_process"
+import { startWireServer } from "./support.js"
 import OpenAI from "openai"
 import { Completions } from "openai/resources/chat/completions"
 import { Responses } from "openai/resources/responses/responses"
@@ -37,18 +37,7 @@ const words = Array.from({ length: DELTAS }, (_, i) => `w${i}`).join(" ")
 const request: ModelRequest = { messages: [{ _tag: "user", content: words }], tools: [] }
 
 const record = async (): Promise<Record<Case, Array<string>>> => {
-  const server = await new Promise<{ url: string; stop: () => void }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "test/support/wire-server-main.ts", "--port", "0", "--quiet"], {
-      stdio: ["ignore", "pipe", "inherit"]
-    })
-    let out = ""
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString()
-      const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m) resolve({ url: m[1]!, stop: () => child.kill("SIGTERM") })
-    })
-    child.on("exit", (code) => reject(new Error(`wire server exited (${code})`)))
-  })
+  const server = await startWireServer()
   try {
     const openai = new OpenAI({ apiKey: "local", baseURL: `${server.url}/v1`, maxRetries: 0 })
     const anthropic = new Anthropic({ apiKey: "local", baseURL: server.url, maxRetries: 0 })

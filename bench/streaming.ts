@@ -13,7 +13,7 @@
  */
 import Anthropic from "@anthropic-ai/sdk"
 import { Effect, Stream } from "effect"
-import { spawn } from "node:child_process"
+import { startWireServer } from "./support.js"
 import OpenAI from "openai"
 import type { ModelRequest } from "../src/kernel/Transcript.js"
 import * as AnthropicModel from "../src/llm/AnthropicModel.js"
@@ -33,20 +33,7 @@ const WITH_STREAM = process.env["STREAM"] === "1"
 const words = Array.from({ length: DELTAS }, (_, i) => `w${i}`).join(" ")
 const request: ModelRequest = { messages: [{ _tag: "user", content: words }], tools: [] }
 
-/** Starts the wire server in a child process and resolves its URL. */
-const startServer = (): Promise<{ url: string; stop: () => void }> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "test/support/wire-server-main.ts", "--port", "0", "--quiet"], {
-      stdio: ["ignore", "pipe", "inherit"]
-    })
-    let out = ""
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString()
-      const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m) resolve({ url: m[1]!, stop: () => child.kill("SIGTERM") })
-    })
-    child.on("exit", (code) => reject(new Error(`wire server exited (${code}): ${out}`)))
-  })
+
 
 type Case = {
   readonly name: string
@@ -74,7 +61,7 @@ const measure = async (f: () => Promise<number>): Promise<{ usPerDelta: number; 
 }
 
 const main = async () => {
-  const server = await startServer()
+  const server = await startWireServer()
   try {
     const openAiBase = `${server.url}/v1`
     const openai = new OpenAI({ apiKey: "local", baseURL: openAiBase, maxRetries: 0 })

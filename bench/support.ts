@@ -3,6 +3,7 @@
  * responses, so the model costs next to nothing and the figures are the loop's), the `add` tool, a
  * runtime with every default on, and small helpers for timing, heap and output lines.
  */
+import { spawn } from "node:child_process"
 import * as os from "node:os"
 import { Duration, Effect, Layer, Schema } from "effect"
 import * as EventBus from "../src/events/EventBus.js"
@@ -154,3 +155,18 @@ export const target = (label: string, value: string, goal: string, met: boolean)
 
 /** Summary lines for `npm run bench` (bench/all.ts reads them from stdout). */
 export const summary = (line: string) => console.log(`SUMMARY ${line}`)
+
+/** Starts the loopback wire server (test/support/wire-server-main.ts, echo mode) in a child process: its URL. */
+export const startWireServer = (): Promise<{ url: string; stop: () => void }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "test/support/wire-server-main.ts", "--port", "0", "--quiet"], {
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    let out = ""
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString()
+      const m = /listening on (http:\/\/\S+)/.exec(out)
+      if (m) resolve({ url: m[1]!, stop: () => child.kill("SIGTERM") })
+    })
+    child.on("exit", (code) => reject(new Error(`wire server exited (${code}): ${out}`)))
+  })

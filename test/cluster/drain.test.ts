@@ -12,13 +12,11 @@
  *
  * Sequencing polls the runs table, the session store and the runners' output; no assertion on durations.
  */
-import { afterAll, assert, describe, it } from "@effect/vitest"
+import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Scope from "effect/Scope"
 import * as ClusterClient from "../../src/cluster/ClusterClient.js"
 import { settingsOf } from "../../src/config/ClusterConfig.js"
 import type { RunResult } from "../../src/kernel/Run.js"
@@ -27,24 +25,15 @@ import { SessionStore } from "../../src/sessions/SessionStore.js"
 import {
   basePort,
   createDatabase,
-  dropDatabase,
-  killAll,
   query,
+  resources,
   type RunnerProcess,
   startRunner,
   waitForRunners,
   writeConfig
 } from "./support.js"
 
-const runners: Array<RunnerProcess> = []
-const databases: Array<string> = []
-const scope = Effect.runSync(Scope.make())
-
-afterAll(async () => {
-  killAll(runners)
-  await Effect.runPromise(Scope.close(scope, Exit.void))
-  for (const name of databases) await dropDatabase(name).catch(() => undefined)
-}, 60_000)
+const { databases, runners, scope } = resources()
 
 interface Row {
   readonly run_id: string

@@ -12,14 +12,10 @@
  *
  * Default: 300 runs on 100 sessions (the issue's figure). OPENAGENTS_CLUSTER_QUICK=1: 60 runs on 20 sessions.
  */
-import { afterAll, assert, describe, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
-import * as path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ClusterClient from "../../src/cluster/ClusterClient.js"
 import { settingsOf } from "../../src/config/ClusterConfig.js"
@@ -30,40 +26,21 @@ import { SessionStore } from "../../src/sessions/SessionStore.js"
 import {
   basePort,
   createDatabase,
-  dropDatabase,
-  killAll,
+  openagents,
   query,
-  type RunnerProcess,
+  resources,
   startRunner,
   waitForRunners,
   writeConfig
 } from "./support.js"
 
-const cliRun = (...args: Array<string>) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.resolve("src/cli/main.ts"), ...args], { stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
 
 const FULL = process.env["OPENAGENTS_CLUSTER_QUICK"] !== "1"
 const SESSIONS = FULL ? 100 : 20
 const RUNS_PER_SESSION = 3
 const TOTAL = SESSIONS * RUNS_PER_SESSION
 
-const runners: Array<RunnerProcess> = []
-const databases: Array<string> = []
-const scope = Effect.runSync(Scope.make())
-
-afterAll(async () => {
-  killAll(runners)
-  await Effect.runPromise(Scope.close(scope, Exit.void))
-  for (const name of databases) await dropDatabase(name).catch(() => undefined)
-}, 60_000)
+const { databases, runners, scope } = resources()
 
 interface Outcome {
   readonly session: number
@@ -256,7 +233,7 @@ describe("cluster: three runners, one SIGKILLed", () => {
       const checkpoints = await Effect.runPromise(store.listCheckpoints(`s${o.session}`))
       const last = checkpoints.filter((c) => c.checkpointId.startsWith(`${o.runId}:step:`)).at(-1)!
       const decision = noteCount(o.runId) === 1 ? ["--assume-call", `${callId}={"noted":"${callId}"}`] : ["--rerun-call", callId!]
-      const resumedRun = await cliRun("resume", file, "--checkpoint", last.checkpointId, ...decision, "--format", "json")
+      const resumedRun = await openagents("resume", file, "--checkpoint", last.checkpointId, ...decision, "--format", "json")
       assert.strictEqual(resumedRun.code, 0, resumedRun.stderr)
       assert.strictEqual(JSON.parse(resumedRun.stdout).finalOutput, "done")
       const after = new Map<string, number>()

@@ -4,54 +4,29 @@
  * Also: watching a run from its first chunk, `openagents run --cluster` from another process, and
  * `openagents runner` refusing a config without the postgres session store.
  */
-import { afterAll, assert, describe, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
+import { assert, describe, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ClusterClient from "../../src/cluster/ClusterClient.js"
 import { type ClusterSettings, settingsOf } from "../../src/config/ClusterConfig.js"
 import {
   basePort,
   createDatabase,
-  dropDatabase,
-  killAll,
+  openagents,
   query,
-  type RunnerProcess,
+  resources,
   startRunner,
   waitForRunners,
   writeConfig
 } from "./support.js"
 
-const runners: Array<RunnerProcess> = []
-const databases: Array<string> = []
-const scope = Effect.runSync(Scope.make())
-
-afterAll(async () => {
-  killAll(runners)
-  await Effect.runPromise(Scope.close(scope, Exit.void))
-  for (const name of databases) await dropDatabase(name).catch(() => undefined)
-}, 60_000)
-
-const openagents = (...args: Array<string>) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.resolve("src/cli/main.ts"), ...args], {
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+const { databases, runners, scope } = resources()
 
 describe("cluster: a runner dies under long runs", () => {
   it("non-durable runs in flight are lost (typed), durable ones resume and complete; watch; run --cluster; runner checks its config", async () => {

@@ -11,10 +11,13 @@ import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { afterAll } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
 import { runScript } from "../support/cluster-tools.js"
 
 /** The tests' PostgreSQL server (its `test` database is where databases are created from). */
@@ -152,3 +155,33 @@ export const query = <A extends object>(url: string, text: string): Promise<Read
     // the server is shared (100 connections): a busy moment is waited out
     Effect.retry(Schedule.spaced(Duration.millis(500)).pipe(Schedule.compose(Schedule.recurs(10))))
   ) as Effect.Effect<ReadonlyArray<A>, never, never>)
+
+/** Runs `openagents ARGS...` in a child process to its end: exit code and output. */
+export const openagents = (...args: Array<string>) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.resolve("src/cli/main.ts"), ...args], {
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d) => (stdout += d))
+    child.stderr.on("data", (d) => (stderr += d))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  })
+
+/**
+ * What a test file of the cluster starts, released after its tests: runner processes (killed), a scope
+ * (for client Layers) and databases (dropped).
+ */
+export const resources = () => {
+  const runners: Array<RunnerProcess> = []
+  const databases: Array<string> = []
+  const scope = Effect.runSync(Scope.make())
+  afterAll(async () => {
+    killAll(runners)
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    for (const name of databases) await dropDatabase(name).catch(() => undefined)
+  }, 60_000)
+  return { runners, databases, scope }
+}
