@@ -3,6 +3,9 @@
  * 50 ms of simulated latency (Effect.sleep on the real clock), so one run alone takes 150 ms.
  *
  * - wall: from starting the N runs to the last result, against the ideal 150 ms (ratio; target <= 1.3x);
+ * - floor: the same N runs of the bare loop (support.ts: the same model calls and latency, the same tool
+ *   calls, no runtime) started the same way, which is what Effect itself costs for N fibers sleeping
+ *   three times each; reported against the ideal, and the runtime's wall time as a ratio to it;
  * - heap per in-flight run: a second pass parks every run in its first model call, then heapUsed after
  *   a full GC, minus heapUsed after a GC before the runs started, divided by N (target <= 20 KB).
  *   Needs `node --expose-gc` (the npm script passes it); without it the heap figure is skipped.
@@ -12,7 +15,7 @@
  */
 import { Effect, ManagedRuntime } from "effect"
 import * as AgentRuntime from "../src/runtime/AgentRuntime.js"
-import { benchModel, budgetFor, dropSession, fmt, gc, header, heapUsed, kb, runtimeLayer, summary, target } from "./support.js"
+import { bareLoop, benchModel, budgetFor, dropSession, fmt, gc, header, heapUsed, kb, runtimeLayer, summary, target } from "./support.js"
 
 const COUNTS = (process.env["COUNTS"] ?? "100,1000,10000").split(",").map((s) => Number(s.trim()))
 /** Unless COUNTS is set, a count whose pass would take longer than this (extrapolated) is skipped. */
@@ -84,6 +87,21 @@ const pass = async (n: number, park: boolean): Promise<Pass> => {
   return { wallMs, heapPerRun, failed }
 }
 
+/**
+ * The floor: the same `n` runs of the bare loop (support.ts: the same model calls with their latency and
+ * the same tool calls, no runtime), started the same way. What Effect itself costs for `n` fibers each
+ * sleeping three times; the runtime's figure is also given as a ratio to it.
+ */
+const barePass = async (n: number): Promise<number> => {
+  const model = benchModel(STEPS, { latencyMs: LATENCY_MS })
+  await Effect.runPromise(bareLoop(model, STEPS))
+  const ids = Array.from({ length: n }, (_, i) => i)
+  gc()
+  const start = performance.now()
+  await Effect.runPromise(Effect.forEach(ids, () => bareLoop(model, STEPS), { concurrency: "unbounded", discard: true }))
+  return performance.now() - start
+}
+
 const main = async () => {
   header(`concurrency: N runs at once, ${STEPS} steps each, ${LATENCY_MS} ms per model call (ideal ${IDEAL_MS} ms a run)`)
   const exposed = gc()
@@ -100,6 +118,7 @@ const main = async () => {
       parts.push(`${n}: skipped (~${fmt(predicted / 1000, 0)} s a pass)`)
       continue
     }
+    const bareMs = await barePass(n)
     const timed = await pass(n, false)
     previous = { n, wallMs: timed.wallMs }
     const heap = exposed ? await pass(n, true) : undefined
@@ -107,6 +126,10 @@ const main = async () => {
     console.log(
       `${String(n).padStart(6)} runs: wall ${fmt(timed.wallMs, 0).padStart(6)} ms = ${fmt(ratio)}x ideal` +
         (heap?.heapPerRun !== undefined ? `; heap ${kb(heap.heapPerRun)} per in-flight run` : "")
+    )
+    console.log(
+      `  floor: the bare loop, same runs and harness, no runtime: ${fmt(bareMs, 0)} ms = ${fmt(bareMs / IDEAL_MS)}x ideal; ` +
+        `the runtime at ${fmt(timed.wallMs / bareMs)}x the floor`
     )
     for (const p of heap ? [timed, heap] : [timed]) {
       const failures = Object.entries(p.failed)
@@ -120,7 +143,7 @@ const main = async () => {
     }
     const incomplete = Object.values(timed.failed).reduce((a, b) => a + b, 0)
     parts.push(
-      `${n}: ${fmt(ratio)}x` + (heap?.heapPerRun !== undefined ? `, ${kb(heap.heapPerRun)}/run` : "") +
+      `${n}: ${fmt(ratio)}x (floor ${fmt(bareMs / IDEAL_MS)}x)` + (heap?.heapPerRun !== undefined ? `, ${kb(heap.heapPerRun)}/run` : "") +
         (incomplete > 0 ? `, ${incomplete} runs incomplete` : "")
     )
   }

@@ -7,6 +7,10 @@
  *   maxSteps, maxDurationMs and maxToolCalls, events on the bus, usage and cost), in-memory sessions,
  *   one distinct session per run (closed and deleted after the run, as a long-lived server would);
  * - runStream: `AgentRuntime.runStream`, fully consumed with `Stream.runDrain`;
+ * - bare→Stream: the bare loop's deltas, answers and tool results handed out through one Effect Stream
+ *   consumed with `Stream.runDrain`: the floor of any API that returns a run as a Stream (Effect's
+ *   channel executor costs about 180 µs a stream consumed on this machine, whatever feeds it);
+ *   runStream's own overhead is reported against it too;
  * - bare/Stream (for information, with BARE_STREAM=1): the bare loop consuming the model's `stream`, a
  *   Stream per model call. Off by default: the garbage it leaves is collected in the next mode's time.
  *
@@ -18,17 +22,17 @@
  *   PROFILE=1 RUNS=3000 node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof bench/run.ts
  *                                     only the runtime part (runDetailed, then runStream), for profiling
  */
-import { Effect, ManagedRuntime, Stream } from "effect"
-import type { Message, ModelResponse } from "../src/kernel/Transcript.js"
-import * as LanguageModel from "../src/llm/LanguageModel.js"
+import { Chunk, Effect, ManagedRuntime, Option, Stream } from "effect"
 import * as AgentRuntime from "../src/runtime/AgentRuntime.js"
-import * as Tool from "../src/tools/Tool.js"
-import { Add, benchModel, budgetFor, dropSession, fmt, header, median, type RuntimeServices, runtimeLayer, signed, summary, target } from "./support.js"
+import { bareLoop as supportBareLoop, benchModel, budgetFor, dropSession, fmt, header, median, type RuntimeServices, runtimeLayer, signed, summary, target } from "./support.js"
 
 const STEPS = Number(process.env["STEPS"] ?? 20)
 const RUNS = Number(process.env["RUNS"] ?? 1000)
 const ROUNDS = Number(process.env["ROUNDS"] ?? 5)
-const PROFILE = process.env["PROFILE"] === "1"
+/** PROFILE=1: runDetailed then runStream; PROFILE=detailed or PROFILE=stream: that mode alone. */
+const PROFILE = process.env["PROFILE"] === "1" || process.env["PROFILE"] === "detailed" || process.env["PROFILE"] === "stream"
+const PROFILE_DETAILED = PROFILE && process.env["PROFILE"] !== "stream"
+const PROFILE_STREAM = PROFILE && process.env["PROFILE"] !== "detailed"
 /** bare/Stream is information only, and its garbage lands in the next mode's figure: off unless asked for. */
 const BARE_STREAM = process.env["BARE_STREAM"] === "1"
 
@@ -37,37 +41,32 @@ const TARGET_OVERHEAD_US = 12
 const TARGET_RATIO = 25
 
 const model = benchModel(STEPS)
-const specs = [Tool.spec(Add)]
-const toolContext = (callId: string) => ({ runId: "", sessionId: "", agentId: "", callId, deps: undefined, emit: () => Effect.void })
 
 /**
- * The bare loop: what any agent loop has to do, and nothing else. `viaStream` consumes the model's
- * `stream` (a Stream per model call) instead of `streamTo`: an informative row showing what a Stream
- * per call costs by itself.
+ * The bare loop: what any agent loop has to do, and nothing else (`bareLoop` in support.ts). `viaStream`
+ * consumes the model's `stream` (a Stream per model call) instead of `streamTo`: an informative row
+ * showing what a Stream per call costs by itself.
  */
-const bareLoop = (viaStream: boolean) => Effect.gen(function*() {
-  const messages: Array<Message> = [{ _tag: "user", content: "go" }]
-  let deltas = 0
-  const onDelta = () => Effect.sync(() => void deltas++)
-  for (let step = 0; step < STEPS; step++) {
-    const request = { messages, tools: specs }
-    const response: ModelResponse = yield* (viaStream
-      ? LanguageModel.streamTo({ ...model, streamTo: undefined }, request, onDelta)
-      : LanguageModel.streamTo(model, request, onDelta))
-    messages.push({ _tag: "assistant", content: response.content })
-    for (const part of response.content) {
-      if (part._tag !== "tool_call") continue
-      const args = Add.decode(part.arguments)
-      if (args._tag === "Left") return yield* Effect.dieMessage(args.left)
-      const result = yield* Add.handler(args.right, toolContext(part.id))
-      messages.push({ _tag: "tool", toolCallId: part.id, toolName: part.name, content: JSON.stringify(result), isError: false })
-    }
-  }
-  if (deltas !== 2 * STEPS) return yield* Effect.dieMessage(`bare loop saw ${deltas} deltas`)
-  return messages.length
-})
+const bareLoop = (viaStream: boolean, out?: Array<unknown>) =>
+  supportBareLoop(viaStream ? { ...model, streamTo: undefined } : model, STEPS, out)
 const bare = bareLoop(false)
 const bareStream = bareLoop(true)
+
+/**
+ * The floor of any API that hands a run out as an Effect Stream: the bare loop with its deltas, answers
+ * and tool results handed out as chunks through one Stream (`repeatEffectChunkOption`, as runStream's),
+ * consumed with `Stream.runDrain`; no fork, no buffer, no backpressure. Effect's Stream costs this by
+ * itself (a channel executor per stream consumed), whatever the loop feeding it.
+ */
+const bareChunks = Stream.runDrain(Stream.suspend(() => {
+  let done = false
+  return Stream.repeatEffectChunkOption(Effect.suspend(() => {
+    if (done) return Effect.fail(Option.none())
+    done = true
+    const out: Array<unknown> = []
+    return Effect.as(Effect.orDie(bareLoop(false, out)), Chunk.unsafeFromArray(out))
+  }))
+}))
 
 const main = async () => {
   const managed = ManagedRuntime.make(runtimeLayer(model, STEPS))
@@ -127,9 +126,9 @@ const main = async () => {
   if (PROFILE) {
     console.log(`PROFILE: ${RUNS} runDetailed runs, then ${RUNS} runStream runs, of ${STEPS} steps`)
     const start = performance.now()
-    await batch(detailed(false), RUNS)
+    if (PROFILE_DETAILED) await batch(detailed(false), RUNS)
     const mid = performance.now()
-    await batch(streamed(false), RUNS)
+    if (PROFILE_STREAM) await batch(streamed(false), RUNS)
     const end = performance.now()
     console.log(`runDetailed ${fmt(((mid - start) * 1000) / (RUNS * STEPS))} µs/step, runStream ${fmt(((end - mid) * 1000) / (RUNS * STEPS))} µs/step`)
     await managed.dispose()
@@ -145,12 +144,14 @@ const main = async () => {
 
   const perRound = Math.max(1, Math.round(RUNS / ROUNDS))
   if (BARE_STREAM) await time(bareStream, warm)
-  type Mode = "bare" | "bare/Stream" | "runDetailed" | "runStream"
-  const rounds: Record<Mode, Array<{ wall: number; cpu: number }>> = { bare: [], "bare/Stream": [], runDetailed: [], runStream: [] }
+  await time(bareChunks, warm)
+  type Mode = "bare" | "bare/Stream" | "bare→Stream" | "runDetailed" | "runStream"
+  const rounds: Record<Mode, Array<{ wall: number; cpu: number }>> = { bare: [], "bare/Stream": [], "bare→Stream": [], runDetailed: [], runStream: [] }
   for (let r = 0; r < ROUNDS; r++) {
     // the bare loop is ~100x faster: more runs of it keep its figure above the timer's resolution
     rounds.bare.push(await time(bare, perRound * 10))
     if (BARE_STREAM) rounds["bare/Stream"].push(await time(bareStream, perRound))
+    rounds["bare→Stream"].push(await time(bareChunks, perRound))
     rounds.runDetailed.push(await time(detailed(false), perRound))
     rounds.runStream.push(await time(streamed(false), perRound))
   }
@@ -177,10 +178,15 @@ const main = async () => {
     console.log(target(`${mode} overhead (cpu)`, `${fmt(overhead)} µs/step`, `<= ${TARGET_OVERHEAD_US} µs/step`, overhead <= TARGET_OVERHEAD_US))
     console.log(target(`${mode} ratio (cpu)`, `${fmt(cpu[mode] / cpu.bare, 1)}x`, `<= ~${TARGET_RATIO}x`, cpu[mode] / cpu.bare <= TARGET_RATIO))
   }
+  // what Effect's Stream costs by itself, and runStream's own overhead on top of that floor
+  const floor = cpu["bare→Stream"] - cpu.bare
+  const ownStream = cpu.runStream - cpu["bare→Stream"]
+  console.log(`Stream floor (cpu, bare→Stream − bare): ${signed(floor)} µs/step; runStream over that floor: ${signed(ownStream)} µs/step`)
   const wall = figures.wall
   summary(
     `run (cpu): bare ${fmt(cpu.bare)} µs/step; runDetailed ${signed(cpu.runDetailed - cpu.bare)} µs/step (${fmt(cpu.runDetailed / cpu.bare, 1)}x); ` +
       `runStream ${signed(cpu.runStream - cpu.bare)} µs/step (${fmt(cpu.runStream / cpu.bare, 1)}x); target +${TARGET_OVERHEAD_US} µs/step; ` +
+      `Stream floor ${signed(floor)} µs/step, runStream over it ${signed(ownStream)} µs/step; ` +
       `wall: bare ${fmt(wall.bare)}, runDetailed ${fmt(wall.runDetailed)}, runStream ${fmt(wall.runStream)} µs/step`
   )
   await managed.dispose()

@@ -93,6 +93,40 @@ export const benchModel = (steps: number, options?: {
   })
 }
 
+const specs = [Tool.spec(Add)]
+const toolContext = (callId: string) => ({ runId: "", sessionId: "", agentId: "", callId, deps: undefined, emit: () => Effect.void })
+
+/**
+ * The bare loop: what any agent loop has to do with `model`, and nothing else, no runtime: `steps` model
+ * calls through `LanguageModel.streamTo`, each tool call's arguments decoded and the `add` handler run,
+ * the messages kept. With `out`, its deltas, answers and tool results are pushed there as chunks. Returns
+ * the number of messages; dies when the model did not stream two deltas a step.
+ */
+export const bareLoop = (model: LanguageModel.Service, steps: number, out?: Array<unknown>) =>
+  Effect.gen(function*() {
+    const messages: Array<Message> = [{ _tag: "user", content: "go" }]
+    let deltas = 0
+    const onDelta = out === undefined
+      ? () => Effect.sync(() => void deltas++)
+      : (delta: LanguageModel.ModelDelta) => Effect.sync(() => void out.push({ kind: "llm.delta", sequence: deltas++, payload: delta }))
+    for (let step = 0; step < steps; step++) {
+      const request = { messages, tools: specs }
+      const response: ModelResponse = yield* LanguageModel.streamTo(model, request, onDelta)
+      messages.push({ _tag: "assistant", content: response.content })
+      out?.push({ kind: "llm.finished", payload: response })
+      for (const part of response.content) {
+        if (part._tag !== "tool_call") continue
+        const args = Add.decode(part.arguments)
+        if (args._tag === "Left") return yield* Effect.dieMessage(args.left)
+        const result = yield* Add.handler(args.right, toolContext(part.id))
+        messages.push({ _tag: "tool", toolCallId: part.id, toolName: part.name, content: JSON.stringify(result), isError: false })
+        out?.push({ kind: "tool.finished", payload: result })
+      }
+    }
+    if (deltas !== 2 * steps) return yield* Effect.dieMessage(`bare loop saw ${deltas} deltas`)
+    return messages.length
+  })
+
 /** A budget with every limit set, none of them reached by a run of `steps` steps. */
 export const budgetFor = (steps: number) =>
   new RunBudget({ maxSteps: steps + 1, maxDurationMs: 600_000, maxToolCalls: steps, maxValidationRetries: 3, maxResumeAttempts: 3 })
