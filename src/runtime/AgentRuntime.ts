@@ -31,6 +31,7 @@ import { Waiting } from "./internal/approval.js"
 import * as Approvals from "./internal/approvals.js"
 import * as Chunks from "./internal/chunks.js"
 import type { ChunkSink } from "./internal/chunks.js"
+import { RecentIds } from "./internal/recent.js"
 import { runIdOfCheckpoint } from "./internal/journal.js"
 import { Watchdog } from "./internal/budget.js"
 import { Lanes } from "./internal/lanes.js"
@@ -178,13 +179,9 @@ export const make = <R = never>(
     /** Runs whose outcome is decided: a cancel no longer changes them. */
     const settled = new Set<string>()
     /** Ids cancelled before their run registered. */
-    const earlyCancels = new Set<string>()
+    const earlyCancels = new RecentIds(1024)
     /** Runs that ended lately: cancelling one of them is not an early cancel of a run to come. */
-    const ended = new Set<string>()
-    const remember = (set: Set<string>, id: string) => {
-      set.add(id)
-      if (set.size > 1024) set.delete(set.values().next().value!)
-    }
+    const ended = new RecentIds(1024)
     const tasks = yield* Tasks.make(store, bus)
     const watchdog = new Watchdog()
     yield* Effect.addFinalizer(() => watchdog.close)
@@ -238,7 +235,7 @@ export const make = <R = never>(
                 onEnd: (exit) =>
                   Effect.zipRight(Effect.sync(() => done.done(exit)), Effect.zipRight(turn.release, Effect.sync(() => {
                     settled.delete(request.runId)
-                    remember(ended, request.runId)
+                    ended.add(request.runId)
                   })))
               })
               return Effect.as(FiberMap.run(fibers, request.runId, run), done)
@@ -254,7 +251,7 @@ export const make = <R = never>(
         if (!(yield* FiberMap.has(fibers, runId))) {
           yield* Effect.yieldNow()
           if (!(yield* FiberMap.has(fibers, runId))) {
-            if (!ended.has(runId)) remember(earlyCancels, runId)
+            if (!ended.has(runId)) earlyCancels.add(runId)
             return false
           }
         }

@@ -102,10 +102,14 @@ export interface Replayed {
 /** Adds one model call to a run's usage. A call without a price makes the run's cost unknown, not too low. */
 export const addModelUsage = (usage: RunUsage, u: ModelPayload["usage"], cost: ModelPayload["cost"]): RunUsage => {
   const breakdown: Record<string, number> = { ...usage.costBreakdown }
-  if (cost) for (const [k, v] of Object.entries(cost.breakdown)) breakdown[k] = (breakdown[k] ?? 0) + v
+  if (cost) {
+    const add: Readonly<Record<string, number>> = cost.breakdown
+    for (const k in add) breakdown[k] = (breakdown[k] ?? 0) + add[k]!
+  }
+  // every field written out: spreading the instance costs a property copy per field (this runs every step)
   return unsafeMake(RunUsage, {
-    ...usage,
     llmCalls: usage.llmCalls + 1,
+    toolCalls: usage.toolCalls,
     inputTokens: usage.inputTokens + u.inputTokens,
     outputTokens: usage.outputTokens + u.outputTokens,
     totalTokens: usage.totalTokens + u.inputTokens + u.outputTokens,

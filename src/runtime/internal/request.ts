@@ -88,14 +88,15 @@ const checkKeys = (
   path: string,
   out: Array<ConfigIssue>
 ): void => {
-  const known = Object.keys(checks)
-  for (const [key, item] of Object.entries(value)) {
-    const at = `${path}.${key}`
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue
+    const item = value[key]
     if (!Object.hasOwn(checks, key)) {
+      const known = Object.keys(checks)
       const suggestion = closest(key, known)
       out.push(
         new ConfigIssue({
-          path: at,
+          path: `${path}.${key}`,
           message: suggestion !== undefined ? `unknown key (did you mean '${suggestion}'?)` : "unknown key",
           hint: `allowed keys: ${known.join(", ")}`
         })
@@ -104,7 +105,7 @@ const checkKeys = (
     }
     if (item === undefined) continue
     const problem = checks[key]!(item)
-    if (problem !== undefined) out.push(new ConfigIssue({ path: at, message: problem }))
+    if (problem !== undefined) out.push(new ConfigIssue({ path: `${path}.${key}`, message: problem }))
   }
 }
 

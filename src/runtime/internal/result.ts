@@ -7,10 +7,12 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { unsafeMake } from "../../internal/unsafeMake.js"
-import { ApprovalTimeout, AwaitingApproval, BudgetExhausted } from "../../kernel/Errors.js"
+import type { PendingApprovalInfo } from "../../kernel/Approval.js"
+import { ApprovalTimeout, AwaitingApproval, BudgetExhausted, type SessionStoreError } from "../../kernel/Errors.js"
 import { RunErrorInfo, RunResult, type StopReason } from "../../kernel/Run.js"
 import { SessionArtifact, SessionMessage } from "../../kernel/Session.js"
 import { pendingOf } from "./approval.js"
@@ -70,45 +72,47 @@ const outcomeOf = (run: Run, exit: Exit.Exit<unknown, unknown>) => {
   return { stopReason: "failed" as StopReason, finalOutput: null, error: errorInfo(cause), limit: undefined }
 }
 
-/** Writes what the run produced; fails with the store's error, the result is kept either way. */
-const persist = (run: Run, stopReason: StopReason, finalOutput: unknown, finishedAt: number) =>
-  Effect.gen(function*() {
+/**
+ * Writes what the run produced, in order: the journal's end, the run's messages, its artifacts, and
+ * (for a completed run) the memory write-back. Fails with the store's error; the result is kept either
+ * way. A chain of effects rather than Effect.gen: it runs once a run, on every run's path.
+ */
+const persist = (run: Run, stopReason: StopReason, finalOutput: unknown, finishedAt: number): Effect.Effect<void, SessionStoreError> =>
+  Effect.suspend(() => {
     const { agent, request, state, store } = run
     const { runId, sessionId } = request
+    const writes: Array<Effect.Effect<void, SessionStoreError>> = []
     if (run.journal.started) {
       run.journal.append({ kind: "run_finished", payload: { stopReason } })
-      yield* run.journal.flush
+      writes.push(run.journal.flush)
     }
     // a run that handed its turn over leaves the conversation to the agent that answered (on the session)
     const own = state.handoff ? [] : state.messages.slice(state.runStart + state.persistedBefore)
     if (own.length > 0) {
-      yield* store.appendMessages(
+      writes.push(store.appendMessages(
         sessionId,
         own.map((message) => unsafeMake(SessionMessage, { runId, agentId: agent.id, message, timestampMs: finishedAt }))
-      )
+      ))
     }
     for (const a of state.artifacts.slice(state.artifactsPersistedBefore)) {
-      yield* store.saveArtifact(
-        sessionId,
-        new SessionArtifact({ name: a.name, kind: a.kind, payload: a.payload, metadata: { ...a.metadata, runId } })
-      )
+      writes.push(Effect.suspend(() =>
+        store.saveArtifact(sessionId, new SessionArtifact({ name: a.name, kind: a.kind, payload: a.payload, metadata: { ...a.metadata, runId } }))
+      ))
     }
-    if (stopReason !== "completed" || state.handoff) return
-    const before = yield* store.getState(sessionId)
-    const next = yield* memoryGuard(
-      run,
-      "writeback",
-      agent.memory.writeback(before, {
-        runId,
-        input: state.input(request.inputText),
-        output: typeof finalOutput === "string" ? finalOutput : jsonText(finalOutput),
-        stopReason
-      })
-    )
-    // a writeback that failed (on_error: continue) leaves the state as it was, and says nothing was written
-    if (Option.isNone(next)) return
-    yield* store.setState(sessionId, next.value)
-    run.emitter.emit("memory.written", {})
+    if (stopReason === "completed" && !state.handoff) {
+      writes.push(Effect.flatMap(store.getState(sessionId), (before) =>
+        Effect.flatMap(
+          memoryGuard(run, "writeback", agent.memory.writeback(before, {
+            runId,
+            input: state.input(request.inputText),
+            output: typeof finalOutput === "string" ? finalOutput : jsonText(finalOutput),
+            stopReason
+          })),
+          // a writeback that failed (on_error: continue) leaves the state as it was, and says nothing was written
+          (next) => Option.isNone(next) ? Effect.void : Effect.map(store.setState(sessionId, next.value), () => run.emitter.emit("memory.written", {}))
+        )))
+    }
+    return writes.length === 0 ? Effect.void : writes.length === 1 ? writes[0]! : Effect.forEach(writes, identity, { discard: true })
   })
 
 /**
@@ -121,24 +125,28 @@ export const finish = (
   startedAt: number,
   leaseScope: Scope.CloseableScope
 ): Effect.Effect<RunResult> =>
-  Effect.gen(function*() {
-    const result = yield* resultOf(run, exit, startedAt).pipe(
+  Effect.flatMap(
+    Effect.ensuring(
       // a defect here must still end the run with a result, its lease released and run.finished published
-      Effect.catchAllCause((cause) => Effect.succeed(defectResult(run, cause, startedAt))),
-      Effect.ensuring(Scope.close(leaseScope, Exit.void))
-    )
-    // the trace is written before run.finished: whoever sees the result can read its trace
-    if (run.recorder) yield* run.recorder.end(result)
-    run.emitter.finish({
-      stopReason: result.stopReason,
-      ...(result.error ? { error: result.error.message } : {}),
-      durationMs: result.metadata["durationMs"] as number
-    }, result)
-    return result
-  })
+      Effect.catchAllCause(resultOf(run, exit, startedAt), (cause) => Effect.succeed(defectResult(run, cause, startedAt))),
+      Scope.close(leaseScope, Exit.void)
+    ),
+    (result) => {
+      const announce = (): RunResult => {
+        run.emitter.finish({
+          stopReason: result.stopReason,
+          ...(result.error ? { error: result.error.message } : {}),
+          durationMs: result.metadata["durationMs"] as number
+        }, result)
+        return result
+      }
+      // the trace is written before run.finished: whoever sees the result can read its trace
+      return run.recorder ? Effect.map(run.recorder.end(result), announce) : Effect.sync(announce)
+    }
+  )
 
 const resultOf = (run: Run, exit: Exit.Exit<unknown, unknown>, startedAt: number): Effect.Effect<RunResult> =>
-  Effect.gen(function*() {
+  Effect.suspend(() => {
     const { agent, request, state } = run
     const finishedAt = run.clock.unsafeCurrentTimeMillis()
     const outcome = outcomeOf(run, exit)
@@ -151,25 +159,28 @@ const resultOf = (run: Run, exit: Exit.Exit<unknown, unknown>, startedAt: number
       ...(outcome.limit ? { limit: outcome.limit } : {}),
       ...(state.handoff ? { handoffFrom: state.handoff.runId, handoffChain: state.handoff.chain } : {})
     }
-    const persisted = yield* Effect.exit(persist(run, outcome.stopReason, outcome.finalOutput, finishedAt))
-    if (Exit.isFailure(persisted)) {
-      metadata["persistError"] = Cause.isFailType(persisted.cause)
-        ? persisted.cause.error.message
-        : Cause.pretty(persisted.cause).split("\n")[0]
-    }
-    const waiting = outcome.stopReason === "awaiting_approval" || outcome.stopReason === "approval_timeout"
-    return unsafeMake(RunResult, {
-      ...(waiting ? { pendingApprovals: yield* pendingOf(run) } : {}),
-      runId: request.runId,
-      sessionId: request.sessionId,
-      agentId: agent.id,
-      finalOutput: outcome.finalOutput,
-      stopReason: outcome.stopReason,
-      usage: state.usage,
-      artifacts: state.artifacts,
-      error: outcome.error,
-      metadata,
-      ...(run.recorder ? { traceId: request.runId } : {})
+    const build = (pendingApprovals: ReadonlyArray<PendingApprovalInfo> | undefined): RunResult =>
+      unsafeMake(RunResult, {
+        ...(pendingApprovals !== undefined ? { pendingApprovals } : {}),
+        runId: request.runId,
+        sessionId: request.sessionId,
+        agentId: agent.id,
+        finalOutput: outcome.finalOutput,
+        stopReason: outcome.stopReason,
+        usage: state.usage,
+        artifacts: state.artifacts,
+        error: outcome.error,
+        metadata,
+        ...(run.recorder ? { traceId: request.runId } : {})
+      })
+    return Effect.flatMap(Effect.exit(persist(run, outcome.stopReason, outcome.finalOutput, finishedAt)), (persisted) => {
+      if (Exit.isFailure(persisted)) {
+        metadata["persistError"] = Cause.isFailType(persisted.cause)
+          ? persisted.cause.error.message
+          : Cause.pretty(persisted.cause).split("\n")[0]
+      }
+      const waiting = outcome.stopReason === "awaiting_approval" || outcome.stopReason === "approval_timeout"
+      return waiting ? Effect.map(pendingOf(run), build) : Effect.succeed(build(undefined))
     })
   })
 

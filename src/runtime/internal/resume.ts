@@ -17,46 +17,48 @@ import * as Journal from "./journal.js"
 import { memoryGuard } from "./memory.js"
 import { jsonSafe, jsonText } from "./json.js"
 
-/** A fresh start. */
+/** A fresh start. A chain of effects rather than Effect.gen: it runs once a run, on every run's path. */
 export const begin = (run: Run): Effect.Effect<void, RunError> =>
-  Effect.gen(function*() {
+  Effect.suspend(() => {
     const { agent, request, state, store } = run
     const { runId, sessionId } = request
-    if ((yield* store.loadJournal(sessionId, runId)).length > 0) {
-      return yield* ConfigError.single("request.runId", `run '${runId}' already ran in session '${sessionId}'`, {
-        hint: "use a new run id, or resumeFromCheckpoint to go on with that run"
-      })
-    }
-    const sessionState = yield* store.getState(sessionId)
-    const history = Option.getOrElse(
-      yield* memoryGuard(run, "inject", agent.memory.inject(sessionState, { runId, sessionId, agentId: agent.id, input: request.inputText })),
-      (): ReadonlyArray<Message> => []
-    )
-    if (history.length > 0) {
-      run.emitter.emit("memory.injected", { messages: history.length, ...(run.emitter.observed ? { injected: history } : {}) })
-    }
-    // the system prompt, model id and tool specs let a token-budget assembler count all that is sent
-    const assembly = yield* agent.assembler.assemble({
-      request,
-      history,
-      system: state.instructions,
-      model: agent.model.model,
-      tools: agent.toolkit.specs
-    })
-    state.contextMetadata = assembly.metadata
-    state.messages.push(...assembly.messages)
-    state.runStart = state.messages.length
-    state.messages.push({ _tag: "user", content: request.inputText })
-    state.attemptStart = state.messages.length
-    run.journal.append({
-      kind: "run_started",
-      payload: {
-        messages: state.messages.slice(),
-        runStart: state.runStart,
-        ...(request.budget !== undefined ? { budget: request.budget } : {})
+    return Effect.flatMap(store.loadJournal(sessionId, runId), (journaled) => {
+      if (journaled.length > 0) {
+        return ConfigError.single("request.runId", `run '${runId}' already ran in session '${sessionId}'`, {
+          hint: "use a new run id, or resumeFromCheckpoint to go on with that run"
+        })
       }
+      return Effect.flatMap(store.getState(sessionId), (sessionState) =>
+        Effect.flatMap(
+          memoryGuard(run, "inject", agent.memory.inject(sessionState, { runId, sessionId, agentId: agent.id, input: request.inputText })),
+          (injected) => {
+            const history = Option.getOrElse(injected, (): ReadonlyArray<Message> => [])
+            if (history.length > 0) {
+              run.emitter.emit("memory.injected", { messages: history.length, ...(run.emitter.observed ? { injected: history } : {}) })
+            }
+            // the system prompt, model id and tool specs let a token-budget assembler count all that is sent
+            return Effect.flatMap(
+              agent.assembler.assemble({ request, history, system: state.instructions, model: agent.model.model, tools: agent.toolkit.specs }),
+              (assembly) => {
+                state.contextMetadata = assembly.metadata
+                state.messages.push(...assembly.messages)
+                state.runStart = state.messages.length
+                state.messages.push({ _tag: "user", content: request.inputText })
+                state.attemptStart = state.messages.length
+                run.journal.append({
+                  kind: "run_started",
+                  payload: {
+                    messages: state.messages.slice(),
+                    runStart: state.runStart,
+                    ...(request.budget !== undefined ? { budget: request.budget } : {})
+                  }
+                })
+                return run.journal.sync
+              }
+            )
+          }
+        ))
     })
-    yield* run.journal.sync
   })
 
 /**
