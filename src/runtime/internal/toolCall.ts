@@ -71,8 +71,9 @@ const startGated = (run: Run, call: ToolCallPart, rejected?: string): Effect.Eff
     if (rejected !== undefined) return Effect.succeed({ _tag: "Rejected", message: rejected })
     const execution = Effect.suspend(() => {
       emitter.emit("tool.started", { toolId: call.name, callId: call.id, params })
-      return Effect.map(
-        Effect.either(Trace.span(run.tracing, () => Trace.tool(request, agent, call), agent.executor.execute(call, agent.toolkit, {
+      // one match rather than Effect.either and Effect.map: a continuation a call instead of three
+      return Effect.match(
+        Trace.span(run.tracing, () => Trace.tool(request, agent, call), agent.executor.execute(call, agent.toolkit, {
           runId: request.runId,
           sessionId: request.sessionId,
           agentId: agent.id,
@@ -80,8 +81,11 @@ const startGated = (run: Run, call: ToolCallPart, rejected?: string): Effect.Eff
           deps: request.deps,
           emit: (text) => emitter.emitEffect("tool.delta", { toolId: call.name, callId: call.id, text }),
           runAgent: run.runChild === undefined ? undefined : (asked) => SubAgents.runChild(run, call, asked, run.runChild!)
-        }))),
-        (exit): Started => ({ _tag: "Ran", exit })
+        })),
+        {
+          onFailure: (error): Started => ({ _tag: "Ran", exit: Either.left(error) }),
+          onSuccess: (value): Started => ({ _tag: "Ran", exit: Either.right(value) })
+        }
       )
     })
     // a durable run writes that a non-idempotent call started before it runs, so that after a crash the
