@@ -17,7 +17,7 @@
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { unsafeMake } from "../../internal/unsafeMake.js"
+import * as Records from "./records.js"
 import { RunArtifact, RunBudget, RunUsage } from "../../kernel/Run.js"
 import type { JournalEntry } from "../../kernel/Session.js"
 import { AssistantPart, Message, ModelUsage } from "../../kernel/Transcript.js"
@@ -106,8 +106,7 @@ export const addModelUsage = (usage: RunUsage, u: ModelPayload["usage"], cost: M
     const add: Readonly<Record<string, number>> = cost.breakdown
     for (const k in add) breakdown[k] = (breakdown[k] ?? 0) + add[k]!
   }
-  // every field written out: spreading the instance costs a property copy per field (this runs every step)
-  return unsafeMake(RunUsage, {
+  return Records.usage({
     llmCalls: usage.llmCalls + 1,
     toolCalls: usage.toolCalls,
     inputTokens: usage.inputTokens + u.inputTokens,
@@ -162,7 +161,7 @@ export const replay = (entries: ReadonlyArray<JournalEntry>, upTo: number): Eith
         break
       case "tool": {
         const p = record.payload
-        usage = unsafeMake(RunUsage, { ...usage, toolCalls: usage.toolCalls + 1 })
+        usage = Records.withToolCall(usage)
         messages.push({ _tag: "tool", toolCallId: p.callId, toolName: p.name, content: p.content, isError: p.isError })
         break
       }

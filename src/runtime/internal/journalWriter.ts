@@ -8,7 +8,7 @@
  */
 import type * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import { unsafeMake } from "../../internal/unsafeMake.js"
+import * as Records from "./records.js"
 import type { SessionStoreError } from "../../kernel/Errors.js"
 import { JournalEntry, SessionCheckpoint } from "../../kernel/Session.js"
 import type { SessionStore } from "../../sessions/SessionStore.js"
@@ -45,7 +45,7 @@ export class JournalWriter {
 
   /** Records an entry (written by the next `sync` of a durable run, or at the end). */
   append(record: JournalRecord): void {
-    this.pending.push(unsafeMake(JournalEntry, {
+    this.pending.push(Records.journalEntry({
       runId: this.ids.runId,
       seq: this.nextSeq++,
       kind: record.kind,

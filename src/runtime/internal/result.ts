@@ -11,10 +11,11 @@ import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { unsafeMake } from "../../internal/unsafeMake.js"
+import * as Records from "./records.js"
 import type { PendingApprovalInfo } from "../../kernel/Approval.js"
 import { ApprovalTimeout, AwaitingApproval, BudgetExhausted, type SessionStoreError } from "../../kernel/Errors.js"
 import { RunErrorInfo, RunResult, type StopReason } from "../../kernel/Run.js"
-import { SessionArtifact, SessionMessage } from "../../kernel/Session.js"
+import { SessionArtifact } from "../../kernel/Session.js"
 import { pendingOf } from "./approval.js"
 import { STOP_FOR_LIMIT } from "./budget.js"
 import type { Run } from "./env.js"
@@ -91,7 +92,7 @@ const persist = (run: Run, stopReason: StopReason, finalOutput: unknown, finishe
     if (own.length > 0) {
       writes.push(store.appendMessages(
         sessionId,
-        own.map((message) => unsafeMake(SessionMessage, { runId, agentId: agent.id, message, timestampMs: finishedAt }))
+        own.map((message) => Records.sessionMessage({ runId, agentId: agent.id, message, timestampMs: finishedAt }))
       ))
     }
     for (const a of state.artifacts.slice(state.artifactsPersistedBefore)) {

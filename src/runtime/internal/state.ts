@@ -3,7 +3,7 @@
  * fiber (tool handlers running on other fibers only emit events): a `Ref` per field would cost an
  * allocation per update on the hot path for no safety gained. Private to the runtime.
  */
-import { unsafeMake } from "../../internal/unsafeMake.js"
+import * as Records from "./records.js"
 import type { BudgetExhausted } from "../../kernel/Errors.js"
 import { type RunArtifact, RunUsage } from "../../kernel/Run.js"
 import type { Message } from "../../kernel/Transcript.js"
@@ -47,7 +47,7 @@ export class RunState {
   warnedTools: Set<string> | undefined = undefined
 
   addToolCall(): void {
-    this.usage = unsafeMake(RunUsage, { ...this.usage, toolCalls: this.usage.toolCalls + 1 })
+    this.usage = Records.withToolCall(this.usage)
   }
 
   /** The user input this run started with (a resumed run's, whatever the resume request said). */
