@@ -331,17 +331,23 @@ export const make = <R = never>(
       listAgents: Effect.sync(() => agents.definitions().map((a) => ({ id: a.id, name: a.name ?? a.id }))),
       getAgentInfo: (agentId) => Effect.sync(() => Option.fromNullable(Agents.info(agents, agentId))),
       closeSession: (sessionId) =>
-        Effect.gen(function*() {
+        Effect.suspend(() => {
+          const forget = Effect.suspend(() => {
+            sessions.delete(sessionId)
+            const released = agents.releaseSession(sessionId)
+            return store.evict ? Effect.zipRight(released, store.evict(sessionId)) : released
+          })
+          const runIds = lanes.runsOf(sessionId)
+          if (runIds.length === 0) return forget
           // every run of the session ends (a settled one finishes writing its result, the others are
           // cancelled) before the store lets go of the session
-          const running = yield* Effect.forEach(lanes.runsOf(sessionId), (runId) => Effect.option(FiberMap.get(fibers, runId)))
-          yield* Effect.forEach(lanes.runsOf(sessionId), cancel, { discard: true })
-          yield* Effect.forEach(running, (fiber) => (fiber._tag === "Some" ? Fiber.await(fiber.value) : Effect.void), {
-            discard: true
-          })
-          sessions.delete(sessionId)
-          yield* agents.releaseSession(sessionId)
-          if (store.evict) yield* store.evict(sessionId)
+          return Effect.zipRight(Effect.gen(function*() {
+            const running = yield* Effect.forEach(runIds, (runId) => Effect.option(FiberMap.get(fibers, runId)))
+            yield* Effect.forEach(lanes.runsOf(sessionId), cancel, { discard: true })
+            yield* Effect.forEach(running, (fiber) => (fiber._tag === "Some" ? Fiber.await(fiber.value) : Effect.void), {
+              discard: true
+            })
+          }), forget)
         }),
       releaseSession: (sessionId) =>
         Effect.suspend(() => {
