@@ -111,6 +111,11 @@ class Activity {
     })
   }
 
+  /** Whether the fiber is suspended in {@link park}, with nothing to do. */
+  get waiting(): boolean {
+    return this.wake !== undefined
+  }
+
   signal(): void {
     const wake = this.wake
     if (wake !== undefined) {
@@ -333,14 +338,79 @@ class EventBuffer<A> {
  */
 const WAKE_BATCH = 32
 
+/** What `onEvent` returned that the fiber must run: neither `undefined` nor `Effect.void` (nothing to do). */
+const isWork = <E>(effect: Effect.Effect<void, E> | undefined): effect is Effect.Effect<void, E> =>
+  effect !== undefined && effect !== Effect.void
+
 /**
- * Reads the SDK's iterator into `buffer` up to the first event `isTerminal` accepts, then on to the end
- * of the body without keeping anything, so that the connection can be reused.
+ * How events go from the SDK-boundary loop to `onEvent`, in order. While the fiber waits with nothing
+ * to do, the loop hands each event to `onEvent` itself: an event with nothing to run (`undefined` or
+ * `Effect.void`, as the run loop's sink returns) then costs no wake and no step of the fiber. The first
+ * event that returns work is kept for the fiber, which is woken to run it; from then on events are
+ * buffered, and the fiber hands them to `onEvent` itself, until it has nothing left and waits again.
+ * So `onEvent` is never called while an effect it returned before has not run to its end.
+ */
+class Delivery<A> {
+  readonly buffer = new EventBuffer<A>()
+  /** The work an event handed over in the loop returned (or the defect it threw), for the fiber. */
+  pending: Effect.Effect<void, LlmError> | undefined = undefined
+
+  constructor(
+    private readonly activity: Activity,
+    private readonly onEvent: (event: A) => Effect.Effect<void, LlmError> | undefined
+  ) {}
+
+  /** In the SDK-boundary loop: one event. */
+  offer(event: A): void {
+    const activity = this.activity
+    if (activity.waiting && this.pending === undefined && this.buffer.size === 0) {
+      let work: Effect.Effect<void, LlmError> | undefined
+      try {
+        work = this.onEvent(event)
+      } catch (e) {
+        // As if thrown in the fiber: a defect, after the events before it.
+        work = Effect.die(e)
+      }
+      if (isWork(work)) {
+        this.pending = work
+        // After the chunk at hand, as for buffered events: the events of the same read join the buffer.
+        activity.signalSoon()
+      }
+      return
+    }
+    this.buffer.push(event)
+    if (this.buffer.size >= WAKE_BATCH) activity.signal()
+    else activity.signalSoon()
+  }
+
+  /** In the fiber: the next work, `undefined` when there is none left. */
+  next(): Effect.Effect<void, LlmError> | undefined {
+    const pending = this.pending
+    if (pending !== undefined) {
+      this.pending = undefined
+      return pending
+    }
+    const buffer = this.buffer
+    while (buffer.size > 0) {
+      const work = this.onEvent(buffer.take())
+      if (isWork(work)) return work
+    }
+    return undefined
+  }
+
+  get ready(): boolean {
+    return this.pending !== undefined || this.buffer.size > 0
+  }
+}
+
+/**
+ * Reads the SDK's iterator into `delivery` up to the first event `isTerminal` accepts, then on to the
+ * end of the body without keeping anything, so that the connection can be reused.
  */
 const pump = async <A>(
   iterator: AsyncIterator<A>,
   isTerminal: (event: A) => boolean,
-  buffer: EventBuffer<A>,
+  delivery: Delivery<A>,
   activity: Activity
 ): Promise<void> => {
   try {
@@ -353,10 +423,8 @@ const pump = async <A>(
         return activity.end()
       }
       if (activity.terminal) continue
-      buffer.push(result.value)
       if (isTerminal(result.value)) activity.terminal = true
-      if (buffer.size >= WAKE_BATCH) activity.signal()
-      else activity.signalSoon()
+      delivery.offer(result.value)
     }
   } catch (e) {
     if (activity.terminal) activity.end()
@@ -366,10 +434,17 @@ const pump = async <A>(
 
 /**
  * A streaming call in push form: `open(io)` resolves to the SDK's stream of parsed SSE events and its
- * response once the headers are in (`.withResponse()`); each event is handed to `onEvent` in order, in the calling fiber (an `undefined`
- * result means nothing to do, the common case kept free of Effect steps). Events are read after the
- * first one `isTerminal` accepts are read to the end of the body and dropped. A silence of `idleTimeoutMs` fails with `LlmTimeout` after the
- * events that did arrive; the request is aborted when the call ends, fails, times out or is interrupted.
+ * response once the headers are in (`.withResponse()`); each event is handed to `onEvent` in order. What
+ * `onEvent` returns runs in the calling fiber before the next event is handed over; `undefined` or
+ * `Effect.void` means nothing to run (the common case, kept free of Effect steps and fiber wakes).
+ *
+ * `onEvent` itself is called in the calling fiber or, while that fiber waits with nothing to do, in the
+ * loop that reads the SDK's iterator (see {@link Delivery}): it must do its synchronous work without
+ * the fiber's context (FiberRefs, services); what needs them goes in the effect it returns. A throw is
+ * a defect of the call, after the events before it. Events read after the first one `isTerminal`
+ * accepts are read to the end of the body and dropped. A silence of `idleTimeoutMs` fails with
+ * `LlmTimeout` after the events that did arrive; the request is aborted when the call ends, fails,
+ * times out or is interrupted, and no event is handed over after that.
  *
  * @since 0.2.0
  * @category combinators
@@ -386,19 +461,16 @@ export const streamEvents = <A>(
       const opened = yield* attempt(ctx, () => open(io))
       track(opened.response, activity)
       yield* startWatchdog(ctx, activity, "waiting for the next stream event")
-      const buffer = new EventBuffer<A>()
-      void pump(opened.data[Symbol.asyncIterator](), isTerminal, buffer, activity)
-      // One wait, evaluated each time the buffer runs dry.
-      const park = activity.park(() => buffer.size > 0 || activity.ended || activity.failure !== undefined)
+      const delivery = new Delivery<A>(activity, onEvent)
+      void pump(opened.data[Symbol.asyncIterator](), isTerminal, delivery, activity)
+      // One wait, evaluated each time the fiber runs out of work.
+      const park = activity.park(() => delivery.ready || activity.ended || activity.failure !== undefined)
       let done = false
       // The next effect to run: an event's work, a wait, or the end. Driven by one `whileLoop`, an event
-      // with work costs the fiber one step (the effect `onEvent` returned) and allocates nothing of ours;
-      // events without work cost no step at all.
+      // with work costs the fiber one step (the effect `onEvent` returned) and allocates nothing of ours.
       const next = (): Effect.Effect<void, LlmError> => {
-        while (buffer.size > 0) {
-          const effect = onEvent(buffer.take())
-          if (effect !== undefined) return effect
-        }
+        const work = delivery.next()
+        if (work !== undefined) return work
         // Events that arrived before a failure are delivered first, as they would have been in order.
         if (activity.failure !== undefined) {
           done = true
