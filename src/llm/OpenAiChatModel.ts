@@ -328,7 +328,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
               .withResponse(),
           () => false,
           (chunk) => acc.push(chunk, onDelta)
-        ).pipe(Effect.zipRight(Effect.suspend(() => acc.finish())))
+        ).pipe(Effect.flatMap(() => acc.finish()))
       })
 
     return LanguageModel.make({

@@ -19,7 +19,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { constVoid } from "effect/Function"
-import type * as Scope from "effect/Scope"
+import * as Fiber from "effect/Fiber"
 import type { LlmError } from "../../kernel/Errors.js"
 import { classify, type ErrorContext, idleTimeout, invalidResponse, truncated } from "./errors.js"
 
@@ -72,9 +72,11 @@ class Activity {
   /** The request was abandoned (its scope closed): late SDK errors are nobody's business. */
   stopped = false
   failure: { readonly error: unknown } | undefined = undefined
+  /** The watchdog fiber, once started. */
+  watchdog: Fiber.RuntimeFiber<void> | undefined = undefined
   private wake: (() => void) | undefined = undefined
 
-  constructor(private readonly clock: Clock.Clock) {
+  constructor(readonly clock: Clock.Clock) {
     this.last = clock.unsafeCurrentTimeMillis()
   }
 
@@ -178,22 +180,25 @@ const track = (response: Response, activity: Activity): void => {
 }
 
 /**
- * Per-request I/O: an AbortController that aborts the request when the scope closes, unless the body
- * was read to its end (then the connection is reused).
+ * Runs `body` with one request's I/O and liveness: an AbortController that aborts the request when
+ * `body` ends (succeeds, fails or is interrupted), unless the body was read to its end (then the
+ * connection is reused), and the request's watchdog stopped. One `onExit` rather than a `Scope`
+ * (`Effect.scoped`, `acquireRelease`, `forkScoped`), whose finalizer bookkeeping cost more per request
+ * than the rest of the call's Effect steps.
  */
-const requestIo: Effect.Effect<{ io: RequestIo; activity: Activity }, never, Scope.Scope> = Effect.gen(function* () {
-  const clock = yield* Effect.clock
-  const activity = new Activity(clock)
-  const controller = yield* Effect.acquireRelease(
-    Effect.sync(() => new AbortController()),
-    (c) =>
-      Effect.sync(() => {
-        activity.stop()
-        if (!activity.complete) c.abort()
-      })
-  )
-  return { io: { signal: controller.signal }, activity }
-})
+const withRequest = <A>(
+  body: (io: RequestIo, activity: Activity) => Effect.Effect<A, LlmError>
+): Effect.Effect<A, LlmError> =>
+  Effect.clockWith((clock) => {
+    const activity = new Activity(clock)
+    const controller = new AbortController()
+    return Effect.onExit(body({ signal: controller.signal }, activity), () => {
+      activity.stop()
+      if (!activity.complete) controller.abort()
+      const watchdog = activity.watchdog
+      return watchdog === undefined ? Effect.void : Fiber.interrupt(watchdog)
+    })
+  })
 
 /**
  * Runs one SDK promise, classifying its failure (with the Effect clock for `retry-after` dates).
@@ -211,32 +216,42 @@ const failWith = (ctx: ErrorContext, e: unknown): Effect.Effect<never, LlmError>
  * Fails `activity` with the idle timeout once no byte has arrived for the idle period: one fiber per
  * request, sleeping until the deadline `last + idle` and again when bytes moved it on.
  */
-const watchdog = (ctx: TransportContext, activity: Activity, what: string): Effect.Effect<void> =>
-  Effect.gen(function* () {
-    while (!activity.ended && activity.failure === undefined) {
-      const now = yield* Clock.currentTimeMillis
-      const left = activity.last + ctx.idleTimeoutMs - now
-      if (left <= 0) {
-        // After the terminal event the response is whole: a server that keeps the body open is cut off, not failed.
-        return activity.terminal ? activity.end() : activity.fail(idleTimeout(ctx, ctx.idleTimeoutMs, what))
-      }
-      yield* Effect.sleep(Duration.millis(left))
+const watchdog = (ctx: TransportContext, activity: Activity, what: string): Effect.Effect<void> => {
+  const check = (): Effect.Effect<void> => {
+    if (activity.ended || activity.failure !== undefined) return Effect.void
+    const left = activity.last + ctx.idleTimeoutMs - activity.clock.unsafeCurrentTimeMillis()
+    if (left <= 0) {
+      // After the terminal event the response is whole: a server that keeps the body open is cut off, not failed.
+      if (activity.terminal) activity.end()
+      else activity.fail(idleTimeout(ctx, ctx.idleTimeoutMs, what))
+      return Effect.void
     }
-  })
+    return Effect.flatMap(activity.clock.sleep(Duration.millis(left)), check)
+  }
+  return Effect.suspend(check)
+}
 
-/** Starts the watchdog in the request's scope; the silence counts from now. */
-const startWatchdog = (ctx: TransportContext, activity: Activity, what: string): Effect.Effect<void, never, Scope.Scope> =>
+/** Starts the watchdog, which {@link withRequest} stops, then `andThen`; the silence counts from now. */
+const startWatchdog = <A, E>(
+  ctx: TransportContext,
+  activity: Activity,
+  what: string,
+  andThen: () => Effect.Effect<A, E>
+): Effect.Effect<A, E> =>
   Effect.suspend(() => {
     activity.touch()
-    return Effect.asVoid(Effect.forkScoped(watchdog(ctx, activity, what)))
+    return Effect.flatMap(Effect.fork(watchdog(ctx, activity, what)), (fiber) => {
+      activity.watchdog = fiber
+      return andThen()
+    })
   })
 
-const readJsonBody = (ctx: TransportContext, activity: Activity, response: Response): Effect.Effect<unknown, LlmError, Scope.Scope> =>
+const readJsonBody = (ctx: TransportContext, activity: Activity, response: Response): Effect.Effect<unknown, LlmError> =>
   Effect.gen(function* () {
     const contentType = response.headers.get("content-type") ?? ""
     const body = response.body as (ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>) | null
     if (body === null) return yield* Effect.fail(invalidResponse(ctx, `HTTP ${response.status} with an empty body`))
-    yield* startWatchdog(ctx, activity, "reading the response body")
+    yield* startWatchdog(ctx, activity, "reading the response body", () => Effect.void)
     // Read at the I/O boundary, each chunk noted for the watchdog.
     const chunks: Array<Uint8Array> = []
     void (async () => {
@@ -299,13 +314,7 @@ export const requestJson = (
   ctx: TransportContext,
   send: (io: RequestIo) => Promise<Response>
 ): Effect.Effect<unknown, LlmError> =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const { io, activity } = yield* requestIo
-      const response = yield* attempt(ctx, () => send(io))
-      return yield* readJsonBody(ctx, activity, response)
-    })
-  )
+  withRequest((io, activity) => Effect.flatMap(attempt(ctx, () => send(io)), (response) => readJsonBody(ctx, activity, response)))
 
 /** The events the SDK-boundary loop has read and the fiber has not taken yet. */
 class EventBuffer<A> {
@@ -455,36 +464,44 @@ export const streamEvents = <A>(
   isTerminal: (event: A) => boolean,
   onEvent: (event: A) => Effect.Effect<void, LlmError> | undefined
 ): Effect.Effect<void, LlmError> =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const { io, activity } = yield* requestIo
-      const opened = yield* attempt(ctx, () => open(io))
+  withRequest((io, activity) =>
+    Effect.flatMap(attempt(ctx, () => open(io)), (opened) => {
       track(opened.response, activity)
-      yield* startWatchdog(ctx, activity, "waiting for the next stream event")
-      const delivery = new Delivery<A>(activity, onEvent)
-      void pump(opened.data[Symbol.asyncIterator](), isTerminal, delivery, activity)
-      // One wait, evaluated each time the fiber runs out of work.
-      const park = activity.park(() => delivery.ready || activity.ended || activity.failure !== undefined)
-      let done = false
-      // The next effect to run: an event's work, a wait, or the end. Driven by one `whileLoop`, an event
-      // with work costs the fiber one step (the effect `onEvent` returned) and allocates nothing of ours.
-      const next = (): Effect.Effect<void, LlmError> => {
-        const work = delivery.next()
-        if (work !== undefined) return work
-        // Events that arrived before a failure are delivered first, as they would have been in order.
-        if (activity.failure !== undefined) {
-          done = true
-          return failWith(ctx, activity.failure.error)
-        }
-        if (activity.ended) {
-          done = true
-          return Effect.void
-        }
-        return park
-      }
-      return yield* Effect.whileLoop({ while: () => !done, body: next, step: constVoid })
+      return startWatchdog(ctx, activity, "waiting for the next stream event", () => drive(ctx, activity, opened, isTerminal, onEvent))
     })
   )
+
+/** Reads the stream into `onEvent` under the started watchdog (see {@link streamEvents}). */
+const drive = <A>(
+  ctx: TransportContext,
+  activity: Activity,
+  opened: Opened<A>,
+  isTerminal: (event: A) => boolean,
+  onEvent: (event: A) => Effect.Effect<void, LlmError> | undefined
+): Effect.Effect<void, LlmError> => {
+  const delivery = new Delivery<A>(activity, onEvent)
+  void pump(opened.data[Symbol.asyncIterator](), isTerminal, delivery, activity)
+  // One wait, evaluated each time the fiber runs out of work.
+  const park = activity.park(() => delivery.ready || activity.ended || activity.failure !== undefined)
+  let done = false
+  // The next effect to run: an event's work, a wait, or the end. Driven by one `whileLoop`, an event
+  // with work costs the fiber one step (the effect `onEvent` returned) and allocates nothing of ours.
+  const next = (): Effect.Effect<void, LlmError> => {
+    const work = delivery.next()
+    if (work !== undefined) return work
+    // Events that arrived before a failure are delivered first, as they would have been in order.
+    if (activity.failure !== undefined) {
+      done = true
+      return failWith(ctx, activity.failure.error)
+    }
+    if (activity.ended) {
+      done = true
+      return Effect.void
+    }
+    return park
+  }
+  return Effect.whileLoop({ while: () => !done, body: next, step: constVoid })
+}
 
 /**
  * Parses the JSON text of tool-call arguments. Malformed text is kept in `rawArguments` with
