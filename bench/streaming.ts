@@ -6,7 +6,9 @@
  * The wire server runs in a child process (test/support/wire-server-main.ts, echo mode), so
  * `process.cpuUsage()` counts the client only: HTTP, SSE parsing, the SDK, and for the provider path
  * everything openagents adds (watchdog, accumulation, the Effect runtime). Each request echoes a user
- * message of DELTAS words, which every protocol renders as one text delta per word.
+ * message of DELTAS words, which every protocol renders as one text delta per word. Both sides send the
+ * requests that make the server send the same stream (Chat Completions: `stream_options.include_usage`,
+ * which the provider needs for usage and which adds `"usage": null` to every chunk).
  *
  * The `streamTo` column hands each delta to a sink of the run loop's shape (`deltaSink` in
  * src/runtime/internal/modelStep.ts: synchronous work, then `Effect.void`, which `streamTo` does not
@@ -121,7 +123,13 @@ const main = async () => {
         name: "openai chat",
         raw: async () => {
           let n = 0
-          const s = await openai.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: words }], stream: true })
+          // The stream the provider reads: it asks for usage, so every chunk carries `"usage": null` and a last chunk the counts.
+          const s = await openai.chat.completions.create({
+            model: "gpt-4o",
+            messages: [{ role: "user", content: words }],
+            stream: true,
+            stream_options: { include_usage: true }
+          })
           for await (const chunk of s) if (chunk.choices[0]?.delta.content) n++
           return n
         },
