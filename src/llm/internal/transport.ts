@@ -1,6 +1,6 @@
 /**
- * How the providers drive the SDKs from Effect: every request runs under an AbortController owned by a
- * scope (interrupting the fiber aborts the HTTP request), and a watchdog on the Effect clock fails with
+ * How the providers drive the SDKs from Effect: every request runs under an AbortController aborted when
+ * the call ends (interrupting the fiber aborts the HTTP request), and a watchdog on the Effect clock fails with
  * `LlmTimeout` when a body or a stream stays silent for `idleTimeoutMs` (the SDKs' own timeout only
  * covers the wait for response headers).
  *
@@ -10,10 +10,11 @@
  * aborted, so its connection goes back to the pool (an abort costs a new connection per call).
  *
  * The per-event path is kept cheap on purpose (a streamed delta must cost about what the raw SDK costs):
- * the SDK's async iterator is drained by one loop at the SDK boundary into a buffer, the calling fiber
- * takes events from that buffer without suspending while there are any, and there is one watchdog fiber
- * per request that sleeps until the last activity plus the idle period (a deadline), never a race or a
- * timer per event.
+ * the SDK's async iterator is drained by one loop at the SDK boundary; while the calling fiber waits with
+ * nothing to run, that loop hands each event over itself (a callback with nothing to run costs no fiber
+ * wake or step), otherwise into a buffer the fiber takes events from without suspending; and there is
+ * one watchdog fiber per request that sleeps until the last activity plus the idle period (a deadline),
+ * never a race or a timer per event.
  */
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
