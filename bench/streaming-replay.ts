@@ -7,7 +7,10 @@
  * accumulation of the response, the delta objects and the Effect steps. The SDK resources' `create` is
  * replaced for this process only.
  *
- *   npx tsx bench/streaming-replay.ts      (DELTAS=2000 REPS=30 ROUNDS=9 PER_READ=600; ONLY=anthropic,chat)
+ * The callback has the run loop's shape (synchronous work, `Effect.void`), as in `bench:streaming`.
+ *
+ *   npx tsx bench/streaming-replay.ts      (DELTAS=2000 REPS=30 ROUNDS=9 PER_READ=600; ONLY=anthropic,chat;
+ *                                           EFFECT_SINK=1 for a callback returning `Effect.sync`)
  */
 import Anthropic from "@anthropic-ai/sdk"
 import { Messages } from "@anthropic-ai/sdk/resources/messages"
@@ -28,6 +31,8 @@ const ROUNDS = Number(process.env["ROUNDS"] ?? 9)
 /** Events handed over per simulated network read (a 64 KB read holds about 600 Anthropic deltas). */
 const PER_READ = Number(process.env["PER_READ"] ?? 600)
 const ONLY = (process.env["ONLY"] ?? "anthropic,chat,responses").split(",")
+/** EFFECT_SINK=1: a callback that returns an effect per delta, instead of the run loop's shape (sync work, `Effect.void`). */
+const EFFECT_SINK = process.env["EFFECT_SINK"] === "1"
 
 type Case = "anthropic" | "chat" | "responses"
 // The SDKs' event shapes are read loosely here: the raw side only counts deltas.
@@ -120,10 +125,18 @@ const main = async () => {
     const ours = () => {
       let n = 0
       return Effect.runPromise(
-        LanguageModel.streamTo(models[c], request, () =>
-          Effect.sync(() => {
-            n++
-          })
+        LanguageModel.streamTo(
+          models[c],
+          request,
+          EFFECT_SINK
+            ? () =>
+              Effect.sync(() => {
+                n++
+              })
+            : () => {
+              n++
+              return Effect.void
+            }
         )
       ).then(() => n)
     }

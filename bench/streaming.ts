@@ -6,12 +6,21 @@
  * The wire server runs in a child process (test/support/wire-server-main.ts, echo mode), so
  * `process.cpuUsage()` counts the client only: HTTP, SSE parsing, the SDK, and for the provider path
  * everything openagents adds (watchdog, accumulation, the Effect runtime). Each request echoes a user
- * message of DELTAS words, which every protocol renders as one text delta per word.
+ * message of DELTAS words, which every protocol renders as one text delta per word. Both sides send the
+ * requests that make the server send the same stream (Chat Completions: `stream_options.include_usage`,
+ * which the provider needs for usage and which adds `"usage": null` to every chunk).
+ *
+ * The `streamTo` column hands each delta to a sink of the run loop's shape (`deltaSink` in
+ * src/runtime/internal/modelStep.ts: synchronous work, then `Effect.void`, which `streamTo` does not
+ * run); the raw side does the same work (a count). EFFECT_SINK=1 adds a column with a sink that returns
+ * an effect to run per delta (`Effect.sync`), the shape of `model.stream`'s and of callers that need the
+ * fiber for each delta.
  *
  *   npm run bench:streaming            (DELTAS=2000 REPS=10 ROUNDS=7 by default; ONLY=anthropic for one case;
- *                                       STREAM=1 adds the pull form, `model.stream`)
+ *                                       EFFECT_SINK=1 adds the effect sink, STREAM=1 the pull form, `model.stream`)
  */
 import Anthropic from "@anthropic-ai/sdk"
+import * as os from "node:os"
 import { Effect, Stream } from "effect"
 import { startWireServer } from "./support.js"
 import OpenAI from "openai"
@@ -29,6 +38,8 @@ const WARMUP = Math.max(3, Math.floor(REPS / 4))
 const ONLY = process.env["ONLY"]?.split(",")
 /** STREAM=1 also measures the pull form (`model.stream` through `Stream.runForEach`). */
 const WITH_STREAM = process.env["STREAM"] === "1"
+/** EFFECT_SINK=1 also measures `streamTo` with a sink that returns an effect per delta. */
+const WITH_EFFECT_SINK = process.env["EFFECT_SINK"] === "1"
 
 const words = Array.from({ length: DELTAS }, (_, i) => `w${i}`).join(" ")
 const request: ModelRequest = { messages: [{ _tag: "user", content: words }], tools: [] }
@@ -39,6 +50,7 @@ type Case = {
   readonly name: string
   readonly raw: () => Promise<number>
   readonly ours: () => Promise<number>
+  readonly effectSink: () => Promise<number>
   readonly stream: () => Promise<number>
 }
 
@@ -71,7 +83,19 @@ const main = async () => {
     const responses = await Effect.runPromise(OpenAiResponsesModel.make({ model: "gpt-4o", apiKey: "local", baseUrl: openAiBase }))
     const claude = await Effect.runPromise(AnthropicModel.make({ model: "claude-sonnet-4-6", apiKey: "local", baseUrl: server.url }))
 
+    /** The run loop's sink shape: synchronous work, then `Effect.void` (nothing left to run). */
     const ours = (model: LanguageModel.Service) => () => {
+      let n = 0
+      return Effect.runPromise(
+        LanguageModel.streamTo(model, request, () => {
+          n++
+          return Effect.void
+        })
+      ).then(() => n)
+    }
+
+    /** A sink whose work is an effect, run in the calling fiber for each delta. */
+    const effectSink = (model: LanguageModel.Service) => () => {
       let n = 0
       return Effect.runPromise(
         LanguageModel.streamTo(model, request, () =>
@@ -99,11 +123,18 @@ const main = async () => {
         name: "openai chat",
         raw: async () => {
           let n = 0
-          const s = await openai.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: words }], stream: true })
+          // The stream the provider reads: it asks for usage, so every chunk carries `"usage": null` and a last chunk the counts.
+          const s = await openai.chat.completions.create({
+            model: "gpt-4o",
+            messages: [{ role: "user", content: words }],
+            stream: true,
+            stream_options: { include_usage: true }
+          })
           for await (const chunk of s) if (chunk.choices[0]?.delta.content) n++
           return n
         },
         ours: ours(chat),
+        effectSink: effectSink(chat),
         stream: viaStream(chat)
       },
       {
@@ -115,6 +146,7 @@ const main = async () => {
           return n
         },
         ours: ours(responses),
+        effectSink: effectSink(responses),
         stream: viaStream(responses)
       },
       {
@@ -131,15 +163,18 @@ const main = async () => {
           return n
         },
         ours: ours(claude),
+        effectSink: effectSink(claude),
         stream: viaStream(claude)
       }
     ]
 
+    const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ")
     console.log(
-      `${DELTAS} deltas per response, ${REPS} responses per measure, median of ${ROUNDS} alternating rounds (after ${WARMUP} warm-up), CPU of the client process`
+      `${DELTAS} deltas per response, ${REPS} responses per measure, median of ${ROUNDS} alternating rounds (after ${WARMUP} warm-up), CPU of the client process; load ${load()}`
     )
     console.log(
       `${"provider".padEnd(18)} ${"raw SDK".padStart(12)} ${"streamTo".padStart(12)} ${"ratio".padStart(7)}` +
+        (WITH_EFFECT_SINK ? ` ${"effect sink".padStart(12)} ${"ratio".padStart(7)}` : "") +
         (WITH_STREAM ? ` ${"stream".padStart(12)} ${"ratio".padStart(7)}` : "")
     )
     for (const c of cases) {
@@ -147,28 +182,36 @@ const main = async () => {
       const a = await c.raw()
       const b = await c.ours()
       if (a !== b || a < DELTAS) throw new Error(`${c.name}: raw saw ${a} deltas, streamTo ${b} (expected ${DELTAS})`)
+      if (WITH_EFFECT_SINK && (await c.effectSink()) !== a) throw new Error(`${c.name}: the effect sink saw another count`)
       for (let i = 0; i < WARMUP; i++) {
         await c.raw()
         await c.ours()
+        if (WITH_EFFECT_SINK) await c.effectSink()
       }
       // Alternating rounds, so drift (JIT, GC, other load) falls on both sides alike; the median of each side.
       const raws: Array<number> = []
       const ourss: Array<number> = []
+      const effectSinks: Array<number> = []
       const streams: Array<number> = []
       for (let round = 0; round < ROUNDS; round++) {
         raws.push((await measure(c.raw)).usPerDelta)
         ourss.push((await measure(c.ours)).usPerDelta)
+        if (WITH_EFFECT_SINK) effectSinks.push((await measure(c.effectSink)).usPerDelta)
         if (WITH_STREAM) streams.push((await measure(c.stream)).usPerDelta)
       }
       const raw = median(raws)
       const our = median(ourss)
+      const effectSinkCol = WITH_EFFECT_SINK
+        ? ` ${`${median(effectSinks).toFixed(2)} µs`.padStart(12)} ${`${(median(effectSinks) / raw).toFixed(2)}x`.padStart(7)}`
+        : ""
       const viaStreamCol = WITH_STREAM
         ? ` ${`${median(streams).toFixed(2)} µs`.padStart(12)} ${`${(median(streams) / raw).toFixed(2)}x`.padStart(7)}`
         : ""
       console.log(
-        `${c.name.padEnd(18)} ${`${raw.toFixed(2)} µs`.padStart(12)} ${`${our.toFixed(2)} µs`.padStart(12)} ${`${(our / raw).toFixed(2)}x`.padStart(7)}${viaStreamCol}`
+        `${c.name.padEnd(18)} ${`${raw.toFixed(2)} µs`.padStart(12)} ${`${our.toFixed(2)} µs`.padStart(12)} ${`${(our / raw).toFixed(2)}x`.padStart(7)}${effectSinkCol}${viaStreamCol}`
       )
     }
+    console.log(`load ${load()}`)
   } finally {
     server.stop()
   }

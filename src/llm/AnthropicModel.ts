@@ -450,7 +450,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
             client.messages.create({ ...encodeRequest(options, request), stream: true }, { signal }).withResponse(),
           (event) => event.type === "message_stop",
           (event) => acc.push(event, onDelta)
-        ).pipe(Effect.zipRight(Effect.suspend(() => acc.finish())))
+        ).pipe(Effect.flatMap(() => acc.finish()))
       })
 
     return LanguageModel.make({

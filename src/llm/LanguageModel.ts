@@ -50,6 +50,16 @@ export type ModelDelta = Exclude<ModelStreamEvent, { readonly _tag: "Finished" }
 /**
  * Streams one response into a callback and returns it.
  *
+ * The callback's contract: deltas come in order, one call each. The effect it returns runs in the
+ * calling fiber, and the next delta is handed over only once it has run. Returning `Effect.void`
+ * (the very value, as the run loop's sink does) says the work is done: nothing is run for it, so a
+ * sink that does its work synchronously costs no Effect step per delta. The SDK-backed providers call
+ * it from their SDK read loop rather than from the calling fiber while that fiber waits with nothing to
+ * run (no fiber wake per delta): its synchronous part must not need the fiber's context (services,
+ * FiberRefs); what does belongs in the returned effect.
+ * A throw is a defect of the call. No delta is handed over after the call has ended, failed or been
+ * interrupted.
+ *
  * @since 0.2.0
  * @category models
  */

@@ -249,7 +249,8 @@ class Accumulator {
     if (typeof delta.content === "string" && delta.content !== "") {
       this.text.push(delta.content)
       const text = onDelta({ _tag: "TextDelta", text: delta.content })
-      out = out === undefined ? text : Effect.zipRight(out, text)
+      // `Effect.void` is nothing to run (see `streamEvents`): only two effects with work are chained.
+      out = out === undefined || out === Effect.void ? text : text === Effect.void ? out : Effect.zipRight(out, text)
     }
     if (delta.tool_calls !== undefined) {
       for (const tc of delta.tool_calls) {
@@ -327,7 +328,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
               .withResponse(),
           () => false,
           (chunk) => acc.push(chunk, onDelta)
-        ).pipe(Effect.zipRight(Effect.suspend(() => acc.finish())))
+        ).pipe(Effect.flatMap(() => acc.finish()))
       })
 
     return LanguageModel.make({

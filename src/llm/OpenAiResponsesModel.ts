@@ -322,7 +322,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError> =>
             client.responses.create({ ...encodeRequest(options, reasoning, request), stream: true }, { signal }).withResponse(),
           (event) => TERMINAL.has(event.type),
           (event) => acc.push(event, onDelta)
-        ).pipe(Effect.zipRight(Effect.suspend(() => acc.finish())))
+        ).pipe(Effect.flatMap(() => acc.finish()))
       })
 
     return LanguageModel.make({

@@ -37,7 +37,8 @@ describe("watchdog with the default options (TestClock)", () => {
   })
 
   for (const [name, firstDeltaFrames, make] of providers) {
-    for (const via of ["streamTo", "stream"] as const) {
+    // "streamTo, sync sink": the run loop's shape (work done at once, `Effect.void`), delivered from the SDK read loop
+    for (const via of ["streamTo", "streamTo, sync sink", "stream"] as const) {
       it.scoped(`${name} (${via}): a stalled stream ends with LlmTimeout after the default idle_timeout_ms, before a step timeout`, () =>
         Effect.gen(function* () {
           const server = yield* WireServer.make({ replies: [Wire.stall(firstDeltaFrames, Wire.say("one two three"))] })
@@ -47,6 +48,11 @@ describe("watchdog with the default options (TestClock)", () => {
           const call =
             via === "streamTo"
               ? Effect.asVoid(streamTo(model, req, (d) => onDelta(d.text)))
+              : via === "streamTo, sync sink"
+              ? Effect.asVoid(streamTo(model, req, (d) => {
+                seen.push(d.text)
+                return Effect.void
+              }))
               : Stream.runForEach(model.stream(req), (e) => (e._tag === "Finished" ? Effect.void : onDelta(e.text)))
           const fiber = yield* Effect.fork(call)
           yield* eventually(Effect.sync(() => seen.length === 1), "the first delta")

@@ -1,6 +1,6 @@
 /**
- * How the providers drive the SDKs from Effect: every request runs under an AbortController owned by a
- * scope (interrupting the fiber aborts the HTTP request), and a watchdog on the Effect clock fails with
+ * How the providers drive the SDKs from Effect: every request runs under an AbortController aborted when
+ * the call ends (interrupting the fiber aborts the HTTP request), and a watchdog on the Effect clock fails with
  * `LlmTimeout` when a body or a stream stays silent for `idleTimeoutMs` (the SDKs' own timeout only
  * covers the wait for response headers).
  *
@@ -10,16 +10,17 @@
  * aborted, so its connection goes back to the pool (an abort costs a new connection per call).
  *
  * The per-event path is kept cheap on purpose (a streamed delta must cost about what the raw SDK costs):
- * the SDK's async iterator is drained by one loop at the SDK boundary into a buffer, the calling fiber
- * takes events from that buffer without suspending while there are any, and there is one watchdog fiber
- * per request that sleeps until the last activity plus the idle period (a deadline), never a race or a
- * timer per event.
+ * the SDK's async iterator is drained by one loop at the SDK boundary; while the calling fiber waits with
+ * nothing to run, that loop hands each event over itself (a callback with nothing to run costs no fiber
+ * wake or step), otherwise into a buffer the fiber takes events from without suspending; and there is
+ * one watchdog fiber per request that sleeps until the last activity plus the idle period (a deadline),
+ * never a race or a timer per event.
  */
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { constVoid } from "effect/Function"
-import type * as Scope from "effect/Scope"
+import * as Fiber from "effect/Fiber"
 import type { LlmError } from "../../kernel/Errors.js"
 import { classify, type ErrorContext, idleTimeout, invalidResponse, truncated } from "./errors.js"
 
@@ -72,9 +73,11 @@ class Activity {
   /** The request was abandoned (its scope closed): late SDK errors are nobody's business. */
   stopped = false
   failure: { readonly error: unknown } | undefined = undefined
+  /** The watchdog fiber, once started. */
+  watchdog: Fiber.RuntimeFiber<void> | undefined = undefined
   private wake: (() => void) | undefined = undefined
 
-  constructor(private readonly clock: Clock.Clock) {
+  constructor(readonly clock: Clock.Clock) {
     this.last = clock.unsafeCurrentTimeMillis()
   }
 
@@ -109,6 +112,11 @@ class Activity {
       this.deferred = false
       this.signal()
     })
+  }
+
+  /** Whether the fiber is suspended in {@link park}, with nothing to do. */
+  get waiting(): boolean {
+    return this.wake !== undefined
   }
 
   signal(): void {
@@ -173,22 +181,25 @@ const track = (response: Response, activity: Activity): void => {
 }
 
 /**
- * Per-request I/O: an AbortController that aborts the request when the scope closes, unless the body
- * was read to its end (then the connection is reused).
+ * Runs `body` with one request's I/O and liveness: an AbortController that aborts the request when
+ * `body` ends (succeeds, fails or is interrupted), unless the body was read to its end (then the
+ * connection is reused), and the request's watchdog stopped. One `onExit` rather than a `Scope`
+ * (`Effect.scoped`, `acquireRelease`, `forkScoped`), whose finalizer bookkeeping cost more per request
+ * than the rest of the call's Effect steps.
  */
-const requestIo: Effect.Effect<{ io: RequestIo; activity: Activity }, never, Scope.Scope> = Effect.gen(function* () {
-  const clock = yield* Effect.clock
-  const activity = new Activity(clock)
-  const controller = yield* Effect.acquireRelease(
-    Effect.sync(() => new AbortController()),
-    (c) =>
-      Effect.sync(() => {
-        activity.stop()
-        if (!activity.complete) c.abort()
-      })
-  )
-  return { io: { signal: controller.signal }, activity }
-})
+const withRequest = <A>(
+  body: (io: RequestIo, activity: Activity) => Effect.Effect<A, LlmError>
+): Effect.Effect<A, LlmError> =>
+  Effect.clockWith((clock) => {
+    const activity = new Activity(clock)
+    const controller = new AbortController()
+    return Effect.onExit(body({ signal: controller.signal }, activity), () => {
+      activity.stop()
+      if (!activity.complete) controller.abort()
+      const watchdog = activity.watchdog
+      return watchdog === undefined ? Effect.void : Fiber.interrupt(watchdog)
+    })
+  })
 
 /**
  * Runs one SDK promise, classifying its failure (with the Effect clock for `retry-after` dates).
@@ -206,32 +217,42 @@ const failWith = (ctx: ErrorContext, e: unknown): Effect.Effect<never, LlmError>
  * Fails `activity` with the idle timeout once no byte has arrived for the idle period: one fiber per
  * request, sleeping until the deadline `last + idle` and again when bytes moved it on.
  */
-const watchdog = (ctx: TransportContext, activity: Activity, what: string): Effect.Effect<void> =>
-  Effect.gen(function* () {
-    while (!activity.ended && activity.failure === undefined) {
-      const now = yield* Clock.currentTimeMillis
-      const left = activity.last + ctx.idleTimeoutMs - now
-      if (left <= 0) {
-        // After the terminal event the response is whole: a server that keeps the body open is cut off, not failed.
-        return activity.terminal ? activity.end() : activity.fail(idleTimeout(ctx, ctx.idleTimeoutMs, what))
-      }
-      yield* Effect.sleep(Duration.millis(left))
+const watchdog = (ctx: TransportContext, activity: Activity, what: string): Effect.Effect<void> => {
+  const check = (): Effect.Effect<void> => {
+    if (activity.ended || activity.failure !== undefined) return Effect.void
+    const left = activity.last + ctx.idleTimeoutMs - activity.clock.unsafeCurrentTimeMillis()
+    if (left <= 0) {
+      // After the terminal event the response is whole: a server that keeps the body open is cut off, not failed.
+      if (activity.terminal) activity.end()
+      else activity.fail(idleTimeout(ctx, ctx.idleTimeoutMs, what))
+      return Effect.void
     }
-  })
+    return Effect.flatMap(activity.clock.sleep(Duration.millis(left)), check)
+  }
+  return Effect.suspend(check)
+}
 
-/** Starts the watchdog in the request's scope; the silence counts from now. */
-const startWatchdog = (ctx: TransportContext, activity: Activity, what: string): Effect.Effect<void, never, Scope.Scope> =>
+/** Starts the watchdog, which {@link withRequest} stops, then `andThen`; the silence counts from now. */
+const startWatchdog = <A, E>(
+  ctx: TransportContext,
+  activity: Activity,
+  what: string,
+  andThen: () => Effect.Effect<A, E>
+): Effect.Effect<A, E> =>
   Effect.suspend(() => {
     activity.touch()
-    return Effect.asVoid(Effect.forkScoped(watchdog(ctx, activity, what)))
+    return Effect.flatMap(Effect.fork(watchdog(ctx, activity, what)), (fiber) => {
+      activity.watchdog = fiber
+      return andThen()
+    })
   })
 
-const readJsonBody = (ctx: TransportContext, activity: Activity, response: Response): Effect.Effect<unknown, LlmError, Scope.Scope> =>
+const readJsonBody = (ctx: TransportContext, activity: Activity, response: Response): Effect.Effect<unknown, LlmError> =>
   Effect.gen(function* () {
     const contentType = response.headers.get("content-type") ?? ""
     const body = response.body as (ReadableStream<Uint8Array> & AsyncIterable<Uint8Array>) | null
     if (body === null) return yield* Effect.fail(invalidResponse(ctx, `HTTP ${response.status} with an empty body`))
-    yield* startWatchdog(ctx, activity, "reading the response body")
+    yield* startWatchdog(ctx, activity, "reading the response body", () => Effect.void)
     // Read at the I/O boundary, each chunk noted for the watchdog.
     const chunks: Array<Uint8Array> = []
     void (async () => {
@@ -294,13 +315,7 @@ export const requestJson = (
   ctx: TransportContext,
   send: (io: RequestIo) => Promise<Response>
 ): Effect.Effect<unknown, LlmError> =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const { io, activity } = yield* requestIo
-      const response = yield* attempt(ctx, () => send(io))
-      return yield* readJsonBody(ctx, activity, response)
-    })
-  )
+  withRequest((io, activity) => Effect.flatMap(attempt(ctx, () => send(io)), (response) => readJsonBody(ctx, activity, response)))
 
 /** The events the SDK-boundary loop has read and the fiber has not taken yet. */
 class EventBuffer<A> {
@@ -333,14 +348,79 @@ class EventBuffer<A> {
  */
 const WAKE_BATCH = 32
 
+/** What `onEvent` returned that the fiber must run: neither `undefined` nor `Effect.void` (nothing to do). */
+const isWork = <E>(effect: Effect.Effect<void, E> | undefined): effect is Effect.Effect<void, E> =>
+  effect !== undefined && effect !== Effect.void
+
 /**
- * Reads the SDK's iterator into `buffer` up to the first event `isTerminal` accepts, then on to the end
- * of the body without keeping anything, so that the connection can be reused.
+ * How events go from the SDK-boundary loop to `onEvent`, in order. While the fiber waits with nothing
+ * to do, the loop hands each event to `onEvent` itself: an event with nothing to run (`undefined` or
+ * `Effect.void`, as the run loop's sink returns) then costs no wake and no step of the fiber. The first
+ * event that returns work is kept for the fiber, which is woken to run it; from then on events are
+ * buffered, and the fiber hands them to `onEvent` itself, until it has nothing left and waits again.
+ * So `onEvent` is never called while an effect it returned before has not run to its end.
+ */
+class Delivery<A> {
+  readonly buffer = new EventBuffer<A>()
+  /** The work an event handed over in the loop returned (or the defect it threw), for the fiber. */
+  pending: Effect.Effect<void, LlmError> | undefined = undefined
+
+  constructor(
+    private readonly activity: Activity,
+    private readonly onEvent: (event: A) => Effect.Effect<void, LlmError> | undefined
+  ) {}
+
+  /** In the SDK-boundary loop: one event. */
+  offer(event: A): void {
+    const activity = this.activity
+    if (activity.waiting && this.pending === undefined && this.buffer.size === 0) {
+      let work: Effect.Effect<void, LlmError> | undefined
+      try {
+        work = this.onEvent(event)
+      } catch (e) {
+        // As if thrown in the fiber: a defect, after the events before it.
+        work = Effect.die(e)
+      }
+      if (isWork(work)) {
+        this.pending = work
+        // After the chunk at hand, as for buffered events: the events of the same read join the buffer.
+        activity.signalSoon()
+      }
+      return
+    }
+    this.buffer.push(event)
+    if (this.buffer.size >= WAKE_BATCH) activity.signal()
+    else activity.signalSoon()
+  }
+
+  /** In the fiber: the next work, `undefined` when there is none left. */
+  next(): Effect.Effect<void, LlmError> | undefined {
+    const pending = this.pending
+    if (pending !== undefined) {
+      this.pending = undefined
+      return pending
+    }
+    const buffer = this.buffer
+    while (buffer.size > 0) {
+      const work = this.onEvent(buffer.take())
+      if (isWork(work)) return work
+    }
+    return undefined
+  }
+
+  get ready(): boolean {
+    return this.pending !== undefined || this.buffer.size > 0
+  }
+}
+
+/**
+ * Reads the SDK's iterator into `delivery` up to the first event `isTerminal` accepts, then on to the
+ * end of the body without keeping anything, so that the connection can be reused.
  */
 const pump = async <A>(
   iterator: AsyncIterator<A>,
   isTerminal: (event: A) => boolean,
-  buffer: EventBuffer<A>,
+  delivery: Delivery<A>,
   activity: Activity
 ): Promise<void> => {
   try {
@@ -353,10 +433,8 @@ const pump = async <A>(
         return activity.end()
       }
       if (activity.terminal) continue
-      buffer.push(result.value)
       if (isTerminal(result.value)) activity.terminal = true
-      if (buffer.size >= WAKE_BATCH) activity.signal()
-      else activity.signalSoon()
+      delivery.offer(result.value)
     }
   } catch (e) {
     if (activity.terminal) activity.end()
@@ -366,10 +444,17 @@ const pump = async <A>(
 
 /**
  * A streaming call in push form: `open(io)` resolves to the SDK's stream of parsed SSE events and its
- * response once the headers are in (`.withResponse()`); each event is handed to `onEvent` in order, in the calling fiber (an `undefined`
- * result means nothing to do, the common case kept free of Effect steps). Events are read after the
- * first one `isTerminal` accepts are read to the end of the body and dropped. A silence of `idleTimeoutMs` fails with `LlmTimeout` after the
- * events that did arrive; the request is aborted when the call ends, fails, times out or is interrupted.
+ * response once the headers are in (`.withResponse()`); each event is handed to `onEvent` in order. What
+ * `onEvent` returns runs in the calling fiber before the next event is handed over; `undefined` or
+ * `Effect.void` means nothing to run (the common case, kept free of Effect steps and fiber wakes).
+ *
+ * `onEvent` itself is called in the calling fiber or, while that fiber waits with nothing to do, in the
+ * loop that reads the SDK's iterator (see {@link Delivery}): it must do its synchronous work without
+ * the fiber's context (FiberRefs, services); what needs them goes in the effect it returns. A throw is
+ * a defect of the call, after the events before it. Events read after the first one `isTerminal`
+ * accepts are read to the end of the body and dropped. A silence of `idleTimeoutMs` fails with
+ * `LlmTimeout` after the events that did arrive; the request is aborted when the call ends, fails,
+ * times out or is interrupted, and no event is handed over after that.
  *
  * @since 0.2.0
  * @category combinators
@@ -380,39 +465,44 @@ export const streamEvents = <A>(
   isTerminal: (event: A) => boolean,
   onEvent: (event: A) => Effect.Effect<void, LlmError> | undefined
 ): Effect.Effect<void, LlmError> =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const { io, activity } = yield* requestIo
-      const opened = yield* attempt(ctx, () => open(io))
+  withRequest((io, activity) =>
+    Effect.flatMap(attempt(ctx, () => open(io)), (opened) => {
       track(opened.response, activity)
-      yield* startWatchdog(ctx, activity, "waiting for the next stream event")
-      const buffer = new EventBuffer<A>()
-      void pump(opened.data[Symbol.asyncIterator](), isTerminal, buffer, activity)
-      // One wait, evaluated each time the buffer runs dry.
-      const park = activity.park(() => buffer.size > 0 || activity.ended || activity.failure !== undefined)
-      let done = false
-      // The next effect to run: an event's work, a wait, or the end. Driven by one `whileLoop`, an event
-      // with work costs the fiber one step (the effect `onEvent` returned) and allocates nothing of ours;
-      // events without work cost no step at all.
-      const next = (): Effect.Effect<void, LlmError> => {
-        while (buffer.size > 0) {
-          const effect = onEvent(buffer.take())
-          if (effect !== undefined) return effect
-        }
-        // Events that arrived before a failure are delivered first, as they would have been in order.
-        if (activity.failure !== undefined) {
-          done = true
-          return failWith(ctx, activity.failure.error)
-        }
-        if (activity.ended) {
-          done = true
-          return Effect.void
-        }
-        return park
-      }
-      return yield* Effect.whileLoop({ while: () => !done, body: next, step: constVoid })
+      return startWatchdog(ctx, activity, "waiting for the next stream event", () => drive(ctx, activity, opened, isTerminal, onEvent))
     })
   )
+
+/** Reads the stream into `onEvent` under the started watchdog (see {@link streamEvents}). */
+const drive = <A>(
+  ctx: TransportContext,
+  activity: Activity,
+  opened: Opened<A>,
+  isTerminal: (event: A) => boolean,
+  onEvent: (event: A) => Effect.Effect<void, LlmError> | undefined
+): Effect.Effect<void, LlmError> => {
+  const delivery = new Delivery<A>(activity, onEvent)
+  void pump(opened.data[Symbol.asyncIterator](), isTerminal, delivery, activity)
+  // One wait, evaluated each time the fiber runs out of work.
+  const park = activity.park(() => delivery.ready || activity.ended || activity.failure !== undefined)
+  let done = false
+  // The next effect to run: an event's work, a wait, or the end. Driven by one `whileLoop`, an event
+  // with work costs the fiber one step (the effect `onEvent` returned) and allocates nothing of ours.
+  const next = (): Effect.Effect<void, LlmError> => {
+    const work = delivery.next()
+    if (work !== undefined) return work
+    // Events that arrived before a failure are delivered first, as they would have been in order.
+    if (activity.failure !== undefined) {
+      done = true
+      return failWith(ctx, activity.failure.error)
+    }
+    if (activity.ended) {
+      done = true
+      return Effect.void
+    }
+    return park
+  }
+  return Effect.whileLoop({ while: () => !done, body: next, step: constVoid })
+}
 
 /**
  * Parses the JSON text of tool-call arguments. Malformed text is kept in `rawArguments` with

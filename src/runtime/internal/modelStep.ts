@@ -15,7 +15,11 @@ import type { Run } from "./env.js"
 import * as Journal from "./journal.js"
 import * as Trace from "./trace.js"
 
-/** The deltas of a model call as events (`llm.delta` is also a chunk). */
+/**
+ * The deltas of a model call as events (`llm.delta` is also a chunk). Emitting is synchronous and needs
+ * no fiber context, so it returns `Effect.void`: `streamTo` runs nothing for a delta (see
+ * `LanguageModel.StreamTo`), and the SDK-backed providers emit from their read loop without waking the fiber.
+ */
 const deltaSink = (run: Run) => (delta: LanguageModel.ModelDelta): Effect.Effect<void> => {
   run.emitter.emit(delta._tag === "TextDelta" ? "llm.delta" : "llm.reasoning_delta", { text: delta.text })
   return Effect.void
