@@ -36,6 +36,12 @@ const ROUNDS = Number(process.env["ROUNDS"] ?? 7)
 const WARMUP = Math.max(3, Math.floor(REPS / 4))
 /** A comma-separated subset of the cases (`chat,responses,anthropic`), for profiling one of them. */
 const ONLY = process.env["ONLY"]?.split(",")
+/**
+ * RAW_TEXT=1 adds a baseline that keeps the response's text too (the fragments pushed to an array, joined
+ * at the end): a provider must keep it to return the response, a counting loop does not. The ratio in
+ * that column is streamTo's CPU over this baseline's.
+ */
+const WITH_RAW_TEXT = process.env["RAW_TEXT"] === "1"
 /** STREAM=1 also measures the pull form (`model.stream` through `Stream.runForEach`). */
 const WITH_STREAM = process.env["STREAM"] === "1"
 /** EFFECT_SINK=1 also measures `streamTo` with a sink that returns an effect per delta. */
@@ -49,6 +55,8 @@ const request: ModelRequest = { messages: [{ _tag: "user", content: words }], to
 type Case = {
   readonly name: string
   readonly raw: () => Promise<number>
+  /** The raw SDK keeping the response's text as well (what a provider must do to return it). */
+  readonly rawText: () => Promise<number>
   readonly ours: () => Promise<number>
   readonly effectSink: () => Promise<number>
   readonly stream: () => Promise<number>
@@ -118,6 +126,14 @@ const main = async () => {
       ).then(() => n)
     }
 
+    /** The text kept (joined once, at the end, as a consumer that keeps it would), and the delta count. */
+    let kept = ""
+    const keep = (parts: ReadonlyArray<string>): number => {
+      kept = parts.join("")
+      if (kept.length === 0) throw new Error("no text")
+      return parts.length
+    }
+
     const cases: ReadonlyArray<Case> = [
       {
         name: "openai chat",
@@ -133,6 +149,20 @@ const main = async () => {
           for await (const chunk of s) if (chunk.choices[0]?.delta.content) n++
           return n
         },
+        rawText: async () => {
+          const parts: Array<string> = []
+          const s = await openai.chat.completions.create({
+            model: "gpt-4o",
+            messages: [{ role: "user", content: words }],
+            stream: true,
+            stream_options: { include_usage: true }
+          })
+          for await (const chunk of s) {
+            const text = chunk.choices[0]?.delta.content
+            if (text) parts.push(text)
+          }
+          return keep(parts)
+        },
         ours: ours(chat),
         effectSink: effectSink(chat),
         stream: viaStream(chat)
@@ -144,6 +174,12 @@ const main = async () => {
           const s = await openai.responses.create({ model: "gpt-4o", input: [{ role: "user", content: words }], stream: true })
           for await (const event of s) if (event.type === "response.output_text.delta") n++
           return n
+        },
+        rawText: async () => {
+          const parts: Array<string> = []
+          const s = await openai.responses.create({ model: "gpt-4o", input: [{ role: "user", content: words }], stream: true })
+          for await (const event of s) if (event.type === "response.output_text.delta") parts.push(event.delta)
+          return keep(parts)
         },
         ours: ours(responses),
         effectSink: effectSink(responses),
@@ -162,6 +198,19 @@ const main = async () => {
           for await (const event of s) if (event.type === "content_block_delta" && event.delta.type === "text_delta") n++
           return n
         },
+        rawText: async () => {
+          const parts: Array<string> = []
+          const s = await anthropic.messages.create({
+            model: "claude-sonnet-4-6",
+            max_tokens: 1024,
+            messages: [{ role: "user", content: words }],
+            stream: true
+          })
+          for await (const event of s) {
+            if (event.type === "content_block_delta" && event.delta.type === "text_delta") parts.push(event.delta.text)
+          }
+          return keep(parts)
+        },
         ours: ours(claude),
         effectSink: effectSink(claude),
         stream: viaStream(claude)
@@ -174,6 +223,7 @@ const main = async () => {
     )
     console.log(
       `${"provider".padEnd(18)} ${"raw SDK".padStart(12)} ${"streamTo".padStart(12)} ${"ratio".padStart(7)}` +
+        (WITH_RAW_TEXT ? ` ${"raw+text".padStart(12)} ${"ratio".padStart(7)}` : "") +
         (WITH_EFFECT_SINK ? ` ${"effect sink".padStart(12)} ${"ratio".padStart(7)}` : "") +
         (WITH_STREAM ? ` ${"stream".padStart(12)} ${"ratio".padStart(7)}` : "")
     )
@@ -183,24 +233,31 @@ const main = async () => {
       const b = await c.ours()
       if (a !== b || a < DELTAS) throw new Error(`${c.name}: raw saw ${a} deltas, streamTo ${b} (expected ${DELTAS})`)
       if (WITH_EFFECT_SINK && (await c.effectSink()) !== a) throw new Error(`${c.name}: the effect sink saw another count`)
+      if (WITH_RAW_TEXT && (await c.rawText()) !== a) throw new Error(`${c.name}: raw+text saw another count`)
       for (let i = 0; i < WARMUP; i++) {
         await c.raw()
         await c.ours()
         if (WITH_EFFECT_SINK) await c.effectSink()
+        if (WITH_RAW_TEXT) await c.rawText()
       }
       // Alternating rounds, so drift (JIT, GC, other load) falls on both sides alike; the median of each side.
       const raws: Array<number> = []
       const ourss: Array<number> = []
       const effectSinks: Array<number> = []
       const streams: Array<number> = []
+      const rawTexts: Array<number> = []
       for (let round = 0; round < ROUNDS; round++) {
         raws.push((await measure(c.raw)).usPerDelta)
+        if (WITH_RAW_TEXT) rawTexts.push((await measure(c.rawText)).usPerDelta)
         ourss.push((await measure(c.ours)).usPerDelta)
         if (WITH_EFFECT_SINK) effectSinks.push((await measure(c.effectSink)).usPerDelta)
         if (WITH_STREAM) streams.push((await measure(c.stream)).usPerDelta)
       }
       const raw = median(raws)
       const our = median(ourss)
+      const rawTextCol = WITH_RAW_TEXT
+        ? ` ${`${median(rawTexts).toFixed(2)} µs`.padStart(12)} ${`${(our / median(rawTexts)).toFixed(2)}x`.padStart(7)}`
+        : ""
       const effectSinkCol = WITH_EFFECT_SINK
         ? ` ${`${median(effectSinks).toFixed(2)} µs`.padStart(12)} ${`${(median(effectSinks) / raw).toFixed(2)}x`.padStart(7)}`
         : ""
@@ -208,7 +265,7 @@ const main = async () => {
         ? ` ${`${median(streams).toFixed(2)} µs`.padStart(12)} ${`${(median(streams) / raw).toFixed(2)}x`.padStart(7)}`
         : ""
       console.log(
-        `${c.name.padEnd(18)} ${`${raw.toFixed(2)} µs`.padStart(12)} ${`${our.toFixed(2)} µs`.padStart(12)} ${`${(our / raw).toFixed(2)}x`.padStart(7)}${effectSinkCol}${viaStreamCol}`
+        `${c.name.padEnd(18)} ${`${raw.toFixed(2)} µs`.padStart(12)} ${`${our.toFixed(2)} µs`.padStart(12)} ${`${(our / raw).toFixed(2)}x`.padStart(7)}${rawTextCol}${effectSinkCol}${viaStreamCol}`
       )
     }
     console.log(`load ${load()}`)
