@@ -203,8 +203,12 @@ export type ModelStreamEvent =
  * @since 0.1.0
  * @category accessors
  */
-export const responseText = (response: Pick<ModelResponse, "content">): string =>
-  response.content.flatMap((p) => (p._tag === "text" ? [p.text] : [])).join("")
+export const responseText = (response: Pick<ModelResponse, "content">): string => {
+  // a loop, not flatMap and join: every run reads its answer through this
+  let text = ""
+  for (const part of response.content) if (part._tag === "text") text = text === "" ? part.text : text + part.text
+  return text
+}
 
 /**
  * The tool calls of a response, in order.
