@@ -30,6 +30,7 @@ import type {
   ModelStopReason
 } from "../kernel/Transcript.js"
 import { invalidResponse, truncated } from "./internal/errors.js"
+import { isWork } from "./internal/delivery.js"
 import { decodeChatUsage, record, schemaName, setup } from "./internal/openai.js"
 import { TextBuilder } from "./internal/text.js"
 import type { ProviderOptions } from "./internal/options.js"
@@ -250,7 +251,7 @@ class Accumulator {
       this.text.push(delta.content)
       const text = onDelta({ _tag: "TextDelta", text: delta.content })
       // `Effect.void` is nothing to run (see `streamEvents`): only two effects with work are chained.
-      out = out === undefined || out === Effect.void ? text : text === Effect.void ? out : Effect.zipRight(out, text)
+      out = !isWork(out) ? text : !isWork(text) ? out : Effect.zipRight(out, text)
     }
     if (delta.tool_calls !== undefined) {
       for (const tc of delta.tool_calls) {
