@@ -120,6 +120,15 @@ const resultOf = async (s: Submitted): Promise<RunResult> => {
   return (outcome as Either.Right<never, RunResult>).right
 }
 
+/** Whether each run has a checkpoint past its first step (a runner taking it over resumes from there). */
+const stepDone = async (store: SessionStore["Type"], runs: ReadonlyArray<Submitted>): Promise<boolean> => {
+  for (const s of runs) {
+    const checkpoints = await Effect.runPromise(store.listCheckpoints(s.session))
+    if (!checkpoints.some((c) => c.checkpointId.startsWith(`${s.runId}:step:`))) return false
+  }
+  return true
+}
+
 /** An uninterrupted run's messages: a session's first run makes one more tool call (see support.ts). */
 const turnOf = (index: number) =>
   index === 0 ? ["user", "assistant", "tool", "assistant", "tool", "assistant"] : ["user", "assistant", "tool", "assistant"]
@@ -220,13 +229,7 @@ describe("cluster: stopping a runner (drain)", () => {
     const nonDurable = on(victim, false)
     assert.isAtLeast(durable.length, 1)
     // its durable runs have a checkpoint past their first step: the other runner resumes from it
-    await until("a step done by each durable run of the victim", async () => {
-      for (const s of durable) {
-        const checkpoints = await Effect.runPromise(store.listCheckpoints(s.session))
-        if (!checkpoints.some((c) => c.checkpointId.startsWith(`${s.runId}:step:`))) return false
-      }
-      return true
-    })
+    await until("a step done by each durable run of the victim", () => stepDone(store, durable))
 
     victim.child.kill("SIGTERM")
     const code = await exitOf(victim)
@@ -270,13 +273,7 @@ describe("cluster: stopping a runner (drain)", () => {
     const victim = on(pair[0]!).length >= on(pair[1]!).length ? pair[0]! : pair[1]!
     const other = victim === pair[0] ? pair[1]! : pair[0]!
     const durable = on(victim)
-    await until("a step done by each run of the victim", async () => {
-      for (const s of durable) {
-        const checkpoints = await Effect.runPromise(store.listCheckpoints(s.session))
-        if (!checkpoints.some((c) => c.checkpointId.startsWith(`${s.runId}:step:`))) return false
-      }
-      return true
-    })
+    await until("a step done by each run of the victim", () => stepDone(store, durable))
 
     victim.child.kill("SIGTERM")
     await until("the drain to begin", () => victim.output.includes("draining"))
